@@ -1,0 +1,75 @@
+/**
+ * Picks the fastest tfjs backend that loads here: tensorflow (tfjs-node's libtensorflow),
+ * else wasm, else cpu. tfjs-node is an optional dependency whose native download fails on
+ * locked-down machines, so each step can fail; the reasons are kept and shown to the user.
+ */
+import * as tf from '@tensorflow/tfjs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import type { BackendInfo, BackendName } from '../../shared/run'
+
+const require = createRequire(import.meta.url)
+const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu']
+
+function errorLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e)
+  return msg.split('\n')[0]!.slice(0, 300)
+}
+
+async function registerTensorflow(): Promise<void> {
+  // tfjs-node registers the 'tensorflow' backend on import; it throws when its native binding is absent.
+  require('@tensorflow/tfjs-node')
+}
+
+async function registerWasm(): Promise<void> {
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')
+  // Point at the package's own .wasm files: bundling moves this module away from them.
+  const dist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/'
+  wasm.setWasmPaths(dist)
+}
+
+/** Read LRLAB_BACKEND (tensorflow | wasm | cpu | auto); config wins over it when not 'auto'. */
+export function requestedBackend(fromConfig: 'auto' | BackendName = 'auto'): 'auto' | BackendName {
+  if (fromConfig !== 'auto') return fromConfig
+  const env = (process.env.LRLAB_BACKEND ?? '').trim().toLowerCase()
+  if (env === '' || env === 'auto') return 'auto'
+  if ((ORDER as string[]).includes(env)) return env as BackendName
+  throw new Error(`LRLAB_BACKEND must be one of auto, tensorflow, wasm, cpu (got "${process.env.LRLAB_BACKEND}")`)
+}
+
+let selected: BackendInfo | null = null
+
+/**
+ * Initialise a backend once per process. A forced backend that fails is an error, not a
+ * silent fallback: the user asked for it by name.
+ */
+export async function selectBackend(request: 'auto' | BackendName = 'auto'): Promise<BackendInfo> {
+  const requested = requestedBackend(request)
+  if (selected && (requested === 'auto' || selected.name === requested)) return selected
+  const candidates = requested === 'auto' ? ORDER : [requested]
+  const fallbackReasons: string[] = []
+  for (const name of candidates) {
+    try {
+      if (name === 'tensorflow') await registerTensorflow()
+      if (name === 'wasm') await registerWasm()
+      if (!tf.findBackendFactory(name)) throw new Error('backend is not registered')
+      // setBackend resolves false (it does not throw) when initialisation fails.
+      if (!(await tf.setBackend(name))) throw new Error('backend failed to initialise')
+      await tf.ready()
+      selected = { name, requested, fallbackReasons }
+      return selected
+    } catch (e) {
+      const reason = name === 'tensorflow' && /Cannot find module|can not be found/.test(errorLine(e))
+        ? 'tensorflow: @tensorflow/tfjs-node or its native libtensorflow is not installed (its download failed or was skipped at npm install)'
+        : `${name}: ${errorLine(e)}`
+      if (requested !== 'auto') throw new Error(`The ${name} backend was requested but cannot be used: ${reason}`)
+      fallbackReasons.push(reason)
+    }
+  }
+  throw new Error(`No tfjs backend could be initialised:\n  ${fallbackReasons.join('\n  ')}`)
+}
+
+export function describeBackend(info: BackendInfo): string {
+  const why = info.fallbackReasons.length ? ` (fell back: ${info.fallbackReasons.join('; ')})` : ''
+  return `backend ${info.name}${info.requested !== 'auto' ? ' (forced)' : ''}${why}`
+}

@@ -1,0 +1,88 @@
+/**
+ * The one API the renderer uses, whichever bridge carries it (Electron IPC or the local
+ * WebSocket). Every method's arguments are validated with these schemas on the service side.
+ */
+import { z } from 'zod'
+import type { Columns } from './metrics'
+import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSummary } from './run'
+
+export const RunIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'a run id is 1–128 letters, digits, dot, dash or underscore')
+
+export const ExportOptionsSchema = z
+  .object({
+    level: z.enum(['step', 'epoch']).default('step'),
+    format: z.enum(['wide', 'long']).default('wide'),
+  })
+  .strict()
+export type ExportOptions = z.infer<typeof ExportOptionsSchema>
+
+/** Argument schemas, one tuple per method. Config payloads are checked again by parseRunConfig. */
+export const API_ARGS = {
+  getInfo: z.tuple([]),
+  startRun: z.tuple([z.unknown()]),
+  stopRun: z.tuple([RunIdSchema]),
+  pauseRun: z.tuple([RunIdSchema]),
+  resumeRun: z.tuple([RunIdSchema]),
+  listRuns: z.tuple([]),
+  loadRun: z.tuple([RunIdSchema]),
+  exportCsv: z.tuple([RunIdSchema, ExportOptionsSchema.default({ level: 'step', format: 'wide' })]),
+} as const
+export type ApiMethod = keyof typeof API_ARGS
+export const API_METHODS = Object.keys(API_ARGS) as ApiMethod[]
+
+export interface AppInfo {
+  version: string
+  dataDir: string
+  /** The backend the service's trainer will pick for 'auto', probed at start. */
+  backend: BackendInfo | null
+  host: 'electron' | 'browser-bridge'
+}
+
+export interface LoadedRun {
+  manifest: RunManifest
+  steps: Columns
+  epochs: Columns
+  events: RunEvent[]
+  /** What could not be read (empty when the run is intact). */
+  damage: string[]
+}
+
+export interface Progress {
+  epoch: number
+  step: number
+  totalEpochs: number
+  totalSteps: number
+  stepsPerSec: number
+  etaSec: number | null
+}
+
+export type ServiceEvent =
+  | { type: 'metrics'; runId: string; steps: Columns; epochs: Columns }
+  | {
+      type: 'status'
+      runId: string
+      status: RunStatus
+      backend?: BackendInfo
+      progress?: Progress
+      summary?: RunSummary
+      message?: string
+    }
+
+export interface LrLabApi {
+  getInfo(): Promise<AppInfo>
+  startRun(config: unknown): Promise<{ runId: string }>
+  stopRun(runId: string): Promise<void>
+  pauseRun(runId: string): Promise<void>
+  resumeRun(runId: string): Promise<void>
+  listRuns(): Promise<RunListEntry[]>
+  loadRun(runId: string): Promise<LoadedRun>
+  exportCsv(runId: string, options?: Partial<ExportOptions>): Promise<{ filename: string; csv: string }>
+}
+
+/** A failure the caller caused (bad config, unknown run): shown to the user as is. */
+export class ApiError extends Error {
+  constructor(message: string, readonly code: 'bad-request' | 'not-found' | 'conflict' | 'internal' = 'bad-request') {
+    super(message)
+    this.name = 'ApiError'
+  }
+}

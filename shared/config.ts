@@ -1,0 +1,91 @@
+/**
+ * A run's configuration: everything needed to reproduce it. Validated with zod at every
+ * boundary (IPC, WebSocket, CLI files); errors name the field and the problem.
+ */
+import { z } from 'zod'
+import { ScheduleSchema } from './schedules'
+import { OptimizerSchema } from './optimizer-config'
+import { ClippingSchema } from './clipping-config'
+
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const
+
+const finiteNumber = z.number().finite()
+
+export const DataSchema = z.discriminatedUnion('kind', [
+  /** The article's regression: x ~ U[0, 10), y = 2x + 3 + N(0, noise²), seeded. */
+  z.object({
+    kind: z.literal('linreg'),
+    n: z.number().int().min(2).max(1_000_000).default(100),
+    noise: z.number().min(0).max(1e6).default(1),
+  }),
+  /** Rows given in the config itself (x: one feature vector per row, y: one target per row). */
+  z
+    .object({
+      kind: z.literal('inline'),
+      x: z.array(z.array(finiteNumber).min(1)).min(1).max(100_000),
+      y: z.array(finiteNumber).min(1).max(100_000),
+    })
+    .refine((d) => d.x.length === d.y.length, { message: 'x and y must have the same number of rows', path: ['y'] })
+    .refine((d) => d.x.every((r) => r.length === d.x[0]!.length), { message: 'every row of x must have the same length', path: ['x'] }),
+])
+export type DataConfig = z.infer<typeof DataSchema>
+
+export const ModelSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('linear'),
+    /** Optional starting weights: weight[in][out] and bias[out]. Seeded init otherwise. */
+    init: z.object({ weight: z.array(z.array(finiteNumber)), bias: z.array(finiteNumber) }).optional(),
+  }),
+])
+export type ModelConfig = z.infer<typeof ModelSchema>
+
+export const RunConfigSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    backend: z.enum(BACKEND_CHOICES).default('auto'),
+    data: DataSchema,
+    model: ModelSchema.default({ kind: 'linear' }),
+    loss: z.enum(['mse']).default('mse'),
+    optimizer: OptimizerSchema,
+    schedule: ScheduleSchema.default({ type: 'constant', stepUnit: 'epoch' }),
+    clipping: ClippingSchema.default({ mode: 'none' }),
+    epochs: z.number().int().min(1).max(1_000_000),
+    /** Rows per batch; 'full' (or any value ≥ the training rows) is batch gradient descent. */
+    batchSize: z.union([z.literal('full'), z.number().int().min(1)]).default('full'),
+    /** Fraction of rows held out for validation (seeded split). 0 trains on everything. */
+    validationSplit: z.number().min(0).max(0.9).default(0.2),
+    /** Stop as diverged when the loss exceeds this multiple of its best (besides non-finite). */
+    divergeFactor: z.number().gt(1).optional(),
+  })
+  .strict()
+
+export type RunConfig = z.infer<typeof RunConfigSchema>
+export type RunConfigInput = z.input<typeof RunConfigSchema>
+
+/** Turn zod issues into one line per problem: `optimizer.lr: Too small: expected number to be >0`. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(config)'}: ${i.message}`)
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid config:\n  ${problems.join('\n  ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+export function parseRunConfig(input: unknown): RunConfig {
+  const r = RunConfigSchema.safeParse(input)
+  if (!r.success) throw new ConfigError(formatIssues(r.error))
+  return r.data
+}
+
+export function describeConfig(c: RunConfig): { dataset: string; model: string; optimizer: string; schedule: string } {
+  return {
+    dataset: c.data.kind,
+    model: c.model.kind,
+    optimizer: `${c.optimizer.type} lr=${c.optimizer.lr}`,
+    schedule: c.schedule.type,
+  }
+}

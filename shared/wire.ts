@@ -1,0 +1,48 @@
+/**
+ * JSON encoding for the WebSocket bridge that keeps typed arrays exact (NaN and ±Infinity
+ * included): a Float64Array travels as base64 of its bytes. Electron IPC needs none of
+ * this; structured clone carries typed arrays as they are.
+ */
+const TAG = '__f64'
+
+function toBase64(bytes: Uint8Array): string {
+  if (typeof Buffer !== 'undefined') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+  let s = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(s)
+}
+
+function fromBase64(b64: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') {
+    const b = Buffer.from(b64, 'base64')
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+  }
+  const s = atob(b64)
+  const out = new Uint8Array(s.length)
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
+  return out
+}
+
+export function encodeWire(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => {
+    if (v instanceof Float64Array) return { [TAG]: toBase64(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) }
+    if (typeof v === 'number' && !Number.isFinite(v)) return { [TAG + 'n']: String(v) }
+    return v
+  })
+}
+
+export function decodeWire(text: string): unknown {
+  return JSON.parse(text, (_k, v) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      if (typeof v[TAG] === 'string') {
+        const bytes = fromBase64(v[TAG])
+        // Copy into an aligned buffer: the decoded bytes may start at any offset.
+        const out = new Float64Array(bytes.byteLength / 8)
+        new Uint8Array(out.buffer).set(bytes)
+        return out
+      }
+      if (typeof v[TAG + 'n'] === 'string') return Number(v[TAG + 'n'])
+    }
+    return v
+  })
+}
