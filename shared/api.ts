@@ -86,3 +86,17 @@ export class ApiError extends Error {
     this.name = 'ApiError'
   }
 }
+
+/** What the Electron preload exposes as `window.lrlab` (the browser bridge offers the same through WebSocket). */
+export interface ElectronBridge extends LrLabApi {
+  onEvent(listener: (event: ServiceEvent) => void): () => void
+  /** Opens a save dialog and writes the text; resolves to the chosen path, or null when cancelled. */
+  saveTextFile(suggestedName: string, text: string): Promise<string | null>
+}
+
+/** WebSocket frames (JSON via shared/wire.ts encodeWire/decodeWire). */
+export type WsRequest = { id: number; method: ApiMethod; args: unknown[] }
+export type WsResponse =
+  | { id: number; result: unknown }
+  | { id: number; error: { message: string; code: string } }
+  | { event: ServiceEvent }
