@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import type { Columns } from './metrics'
+import { API_METHODS, type ApiMethod } from './api-methods'
 import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSummary } from './run'
 
 export const RunIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'a run id is 1–128 letters, digits, dot, dash or underscore')
@@ -26,9 +27,8 @@ export const API_ARGS = {
   listRuns: z.tuple([]),
   loadRun: z.tuple([RunIdSchema]),
   exportCsv: z.tuple([RunIdSchema, ExportOptionsSchema.default({ level: 'step', format: 'wide' })]),
-} as const
-export type ApiMethod = keyof typeof API_ARGS
-export const API_METHODS = Object.keys(API_ARGS) as ApiMethod[]
+} as const satisfies Record<ApiMethod, z.ZodType>
+export { API_METHODS, type ApiMethod }
 
 export interface AppInfo {
   version: string

@@ -18,6 +18,13 @@ export const DataSchema = z.discriminatedUnion('kind', [
     n: z.number().int().min(2).max(1_000_000).default(100),
     noise: z.number().min(0).max(1e6).default(1),
   }),
+  /** Random Gaussian features with random class labels: a fixed-cost workload for benchmarks. */
+  z.object({
+    kind: z.literal('synthetic-classification'),
+    n: z.number().int().min(2).max(1_000_000).default(1024),
+    features: z.number().int().min(1).max(10_000).default(784),
+    classes: z.number().int().min(2).max(1000).default(10),
+  }),
   /** Rows given in the config itself (x: one feature vector per row, y: one target per row). */
   z
     .object({
@@ -36,6 +43,11 @@ export const ModelSchema = z.discriminatedUnion('kind', [
     /** Optional starting weights: weight[in][out] and bias[out]. Seeded init otherwise. */
     init: z.object({ weight: z.array(z.array(finiteNumber)), bias: z.array(finiteNumber) }).optional(),
   }),
+  z.object({
+    kind: z.literal('mlp'),
+    hidden: z.array(z.number().int().min(1).max(65_536)).min(1).max(32).default([64]),
+    activation: z.enum(['relu', 'tanh', 'sigmoid']).default('relu'),
+  }),
 ])
 export type ModelConfig = z.infer<typeof ModelSchema>
 
@@ -46,7 +58,7 @@ export const RunConfigSchema = z
     backend: z.enum(BACKEND_CHOICES).default('auto'),
     data: DataSchema,
     model: ModelSchema.default({ kind: 'linear' }),
-    loss: z.enum(['mse']).default('mse'),
+    loss: z.enum(['mse', 'crossEntropy']).default('mse'),
     optimizer: OptimizerSchema,
     schedule: ScheduleSchema.default({ type: 'constant', stepUnit: 'epoch' }),
     clipping: ClippingSchema.default({ mode: 'none' }),

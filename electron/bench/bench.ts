@@ -1,0 +1,120 @@
+/**
+ * `npm run bench`: LR Lab's figures as ratios against baselines measured in the same run,
+ * with absolute numbers for context. `--out FILE` writes every figure as JSON.
+ */
+import { Command } from 'commander'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { parseRunConfig, type RunConfigInput } from '../../shared/config'
+import { describeBackend, selectBackend } from '../trainer/backend'
+import { runTraining } from '../trainer/run-training'
+import { loadDataset } from '../trainer/data'
+import { buildModel } from '../trainer/model'
+
+export interface Figure {
+  name: string
+  value: number
+  unit: string
+  /** What the value is a ratio of (null for absolute figures). */
+  baseline: string | null
+}
+
+interface LoopCase {
+  name: string
+  config: RunConfigInput
+}
+
+const CASES: LoopCase[] = [
+  {
+    name: 'article regression (100 points, full batch, SGD)',
+    config: { data: { kind: 'linreg', n: 100 }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 600, validationSplit: 0 },
+  },
+  {
+    name: 'MLP 784-256-256-10, batch 128, SGD',
+    config: {
+      data: { kind: 'synthetic-classification', n: 128 * 16, features: 784, classes: 10 },
+      model: { kind: 'mlp', hidden: [256, 256] }, loss: 'crossEntropy',
+      optimizer: { type: 'sgd', lr: 0.01 }, epochs: 2, batchSize: 128, validationSplit: 0,
+    },
+  },
+]
+
+/** Stock tfjs: the same model, data and batches, optimizer.minimize, no metrics read until the end. */
+async function bareLoop(input: RunConfigInput): Promise<{ steps: number; seconds: number }> {
+  const config = parseRunConfig(input)
+  const d = loadDataset(config.data, config.seed)
+  const model = buildModel(config.model, d.features, d.classes ?? d.targets, config.seed)
+  const x = tf.tensor2d(d.x, [d.rows, d.features])
+  const y = d.classes ? tf.tidy(() => tf.oneHot(tf.tensor1d(d.y, 'int32'), d.classes!).toFloat()) : tf.tensor2d(d.y, [d.rows, d.targets])
+  const batch = config.batchSize === 'full' ? d.rows : config.batchSize
+  const perEpoch = Math.ceil(d.rows / batch)
+  const opt = tf.train.sgd(config.optimizer.lr)
+  const lossOf = (xb: tf.Tensor2D, yb: tf.Tensor): tf.Scalar =>
+    config.loss === 'crossEntropy' ? (tf.losses.softmaxCrossEntropy(yb, model.forward(xb)) as tf.Scalar) : (tf.losses.meanSquaredError(yb, model.forward(xb)) as tf.Scalar)
+  const t0 = performance.now()
+  let last: tf.Scalar | null = null
+  for (let e = 0; e < config.epochs; e++) {
+    for (let b = 0; b < perEpoch; b++) {
+      last?.dispose()
+      last = tf.tidy(() => {
+        const xb = perEpoch > 1 ? x.slice(b * batch, Math.min(batch, d.rows - b * batch)) : x
+        const yb = perEpoch > 1 ? y.slice(b * batch, Math.min(batch, d.rows - b * batch)) : y
+        return opt.minimize(() => lossOf(xb as tf.Tensor2D, yb), true, model.variables())!
+      })
+    }
+  }
+  await last!.data()
+  const seconds = (performance.now() - t0) / 1000
+  tf.dispose([x, y, last!])
+  opt.dispose()
+  model.dispose()
+  return { steps: config.epochs * perEpoch, seconds }
+}
+
+async function monitoredLoop(input: RunConfigInput, dataDir: string, backend: Awaited<ReturnType<typeof selectBackend>>): Promise<{ steps: number; seconds: number }> {
+  const config = parseRunConfig(input)
+  const t0 = performance.now()
+  const r = await runTraining({
+    config, backend, dataDir, tfVersion: tf.version.tfjs, send: () => {},
+    control: { stopRequested: () => false, isPaused: () => false, waitIfPaused: async () => {} },
+  })
+  return { steps: r.summary.steps, seconds: (performance.now() - t0) / 1000 }
+}
+
+async function main(): Promise<void> {
+  const opts = new Command('bench').option('--out <file>', 'write every figure as JSON').option('--quick', 'fewer repetitions').parse().opts<{ out?: string; quick?: boolean }>()
+  const backend = await selectBackend('auto')
+  console.log(`LR Lab bench · ${describeBackend(backend)} · node ${process.versions.node} · tfjs ${tf.version.tfjs}\n`)
+  const figures: Figure[] = []
+  const dataDir = mkdtempSync(join(tmpdir(), 'lrlab-bench-'))
+  const reps = opts.quick ? 1 : 3
+  try {
+    for (const c of CASES) {
+      await bareLoop(c.config) // warm-up: kernels compiled, memory pools grown
+      await monitoredLoop(c.config, dataDir, backend)
+      let bare = Infinity
+      let mon = Infinity
+      for (let i = 0; i < reps; i++) {
+        const b = await bareLoop(c.config)
+        bare = Math.min(bare, (b.seconds * 1000) / b.steps)
+        const m = await monitoredLoop(c.config, dataDir, backend)
+        mon = Math.min(mon, (m.seconds * 1000) / m.steps)
+      }
+      figures.push({ name: `${c.name}: monitored / bare throughput`, value: bare / mon, unit: 'ratio', baseline: `bare tfjs loop (optimizer.minimize) on ${backend.name}` })
+      figures.push({ name: `${c.name}: monitored ms/step`, value: mon, unit: 'ms/step', baseline: null })
+      figures.push({ name: `${c.name}: bare ms/step`, value: bare, unit: 'ms/step', baseline: null })
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  const w = Math.max(...figures.map((f) => f.name.length))
+  for (const f of figures) console.log(`${f.name.padEnd(w)}  ${f.value.toFixed(f.unit === 'ratio' ? 3 : 4).padStart(10)} ${f.unit}${f.baseline ? `  (vs ${f.baseline})` : ''}`)
+  if (opts.out) {
+    writeFileSync(opts.out, JSON.stringify({ backend, date: new Date().toISOString(), figures }, null, 2))
+    console.log(`\nwrote ${opts.out}`)
+  }
+}
+
+await main()

@@ -1,0 +1,135 @@
+/**
+ * `lrlab`: headless training and exports. Writes the same run folders as the app, so a
+ * run trained here (on a cluster, say) opens in the desktop app.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { ConfigError, parseRunConfig, type RunConfig } from '../../shared/config'
+import { version } from '../../package.json'
+import { defaultDataDir } from '../core/paths'
+import { RunStore } from '../storage'
+import { exportRunCsv } from '../storage/csv'
+import { describeBackend, selectBackend } from '../trainer/backend'
+import { runTraining } from '../trainer/run-training'
+import { createProgressBar } from './progress-bar'
+
+/** Exit codes scripts can rely on. */
+export const EXIT = { finished: 0, error: 1, badConfig: 2, diverged: 3, stopped: 4 } as const
+
+function readConfigFile(path: string): RunConfig {
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (e) {
+    throw new ConfigError([`${path}: ${e instanceof Error ? e.message : String(e)}`])
+  }
+  return parseRunConfig(raw)
+}
+
+async function trainCommand(o: { config: string; dataDir: string; json?: boolean; name?: string }): Promise<number> {
+  const config = readConfigFile(o.config)
+  const backend = await selectBackend(config.backend)
+  if (!o.json) console.error(`LR Lab ${version} · ${describeBackend(backend)}`)
+  else if (backend.fallbackReasons.length) console.error(`LR Lab: ${describeBackend(backend)}`)
+  const bar = o.json ? null : createProgressBar()
+  let lastLoss: number | undefined
+  let stop = false
+  process.once('SIGINT', () => {
+    stop = true
+  })
+  const result = await runTraining({
+    config, backend, dataDir: o.dataDir, name: o.name, tfVersion: tf.version.tfjs,
+    send(m) {
+      if (m.type === 'metrics' && m.steps.loss?.length) lastLoss = m.steps.loss[m.steps.loss.length - 1]
+      if (m.type === 'progress') bar?.update(m.progress, lastLoss)
+    },
+    control: { stopRequested: () => stop, isPaused: () => false, waitIfPaused: async () => {} },
+  })
+  bar?.done()
+  const s = result.summary
+  const summary = {
+    runId: result.runId, status: result.status, backend: backend.name, fallbackReasons: backend.fallbackReasons,
+    steps: s.steps, epochs: s.epochs, finalLoss: s.finalLoss, bestLoss: s.bestLoss,
+    finalValLoss: s.finalValLoss, bestValLoss: s.bestValLoss, valAccuracy: s.finalValMetric,
+    divergedAtStep: s.divergedAtStep, durationSec: s.durationSec,
+  }
+  if (o.json) console.log(JSON.stringify(summary))
+  else {
+    const f = (v: number | null): string => (v === null ? '—' : v.toPrecision(6))
+    console.log(`run ${result.runId}: ${result.status} after ${s.steps} steps (${s.epochs} epochs) in ${s.durationSec.toFixed(2)} s on ${backend.name}`)
+    console.log(`  loss: final ${f(s.finalLoss)}, best ${f(s.bestLoss)} · validation loss: final ${f(s.finalValLoss)}, best ${f(s.bestValLoss)}`)
+    if (s.divergedAtStep !== null) console.log(`  diverged at step ${s.divergedAtStep} (epoch ${s.divergedAtEpoch}): the learning rate is too large`)
+    console.log(`  saved in ${new RunStore(o.dataDir).runDir(result.runId)}`)
+  }
+  return result.status === 'finished' ? EXIT.finished : result.status === 'diverged' ? EXIT.diverged : EXIT.stopped
+}
+
+function exportCommand(runId: string, o: { out: string; dataDir: string; level: 'step' | 'epoch'; format: 'wide' | 'long' }): number {
+  const run = new RunStore(o.dataDir).load(runId)
+  for (const d of run.damage) console.error(`warning: ${d}`)
+  writeFileSync(o.out, exportRunCsv(run, { level: o.level, format: o.format }))
+  console.error(`wrote ${o.out}`)
+  return EXIT.finished
+}
+
+function listCommand(o: { dataDir: string; json?: boolean }): number {
+  const runs = new RunStore(o.dataDir).list()
+  if (o.json) console.log(JSON.stringify(runs))
+  else for (const r of runs) console.log(`${r.id}  ${r.status.padEnd(11)} ${r.name}  (${r.optimizer}, ${r.schedule}, ${r.steps} steps)`)
+  return EXIT.finished
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.finished
+  const dataDirOption = (): Option => new Option('--data-dir <dir>', 'where runs are stored').default(defaultDataDir())
+  const program = new Command('lrlab').description('LR Lab: train models and watch what the learning rate does').version(version).exitOverride()
+  program
+    .command('train')
+    .description('train headless from a config file, writing a run folder')
+    .requiredOption('--config <file>', 'run config (JSON)')
+    .option('--name <name>', 'name of the run')
+    .addOption(dataDirOption())
+    .option('--json', 'print the final summary as one JSON object on the last line of stdout')
+    .action(async (o) => {
+      code = await trainCommand({ ...o, dataDir: resolve(o.dataDir) })
+    })
+  program
+    .command('export')
+    .description('export a run as CSV')
+    .argument('<run>', 'run id')
+    .requiredOption('--out <file>', 'CSV file to write')
+    .addOption(new Option('--level <level>', 'one row per step or per epoch').choices(['step', 'epoch']).default('step'))
+    .addOption(new Option('--format <format>', 'wide (a column per metric) or long (tidy)').choices(['wide', 'long']).default('wide'))
+    .addOption(dataDirOption())
+    .action((runId, o) => {
+      code = exportCommand(runId, { ...o, dataDir: resolve(o.dataDir) })
+    })
+  program
+    .command('runs')
+    .description('list saved runs')
+    .addOption(dataDirOption())
+    .option('--json', 'print as JSON')
+    .action((o) => {
+      code = listCommand({ ...o, dataDir: resolve(o.dataDir) })
+    })
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message)
+      return EXIT.badConfig
+    }
+    const ce = e as { code?: string; exitCode?: number }
+    if (typeof ce.code === 'string' && ce.code.startsWith('commander.')) return ce.exitCode === 0 ? 0 : EXIT.badConfig
+    console.error(`lrlab: ${e instanceof Error ? e.message : String(e)}`)
+    return EXIT.error
+  }
+  return code
+}
+
+// Run when executed directly (out/main/cli.js via bin/lrlab.mjs), not when imported by tests.
+if (process.argv[1] && /cli\.(js|ts)$/.test(process.argv[1])) {
+  main(process.argv.slice(2)).then((c) => process.exit(c))
+}

@@ -1,0 +1,23 @@
+/** A one-line progress bar on stderr (redrawn in place on a terminal, a line every few seconds otherwise). */
+import type { Progress } from '../../shared/api'
+
+export function createProgressBar(stream: NodeJS.WriteStream = process.stderr): { update(p: Progress, loss?: number): void; done(): void } {
+  let lastPlain = 0
+  const fmtEta = (s: number | null): string => (s === null ? '--' : s < 60 ? `${s.toFixed(0)}s` : `${Math.floor(s / 60)}m${Math.round(s % 60)}s`)
+  return {
+    update(p, loss) {
+      const frac = p.totalSteps ? p.step / p.totalSteps : 0
+      const width = 24
+      const filled = Math.round(frac * width)
+      const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  epoch ${p.epoch + 1}/${p.totalEpochs}  step ${p.step}/${p.totalSteps}  ${p.stepsPerSec.toFixed(0)} steps/s  ETA ${fmtEta(p.etaSec)}${loss !== undefined ? `  loss ${loss.toPrecision(5)}` : ''}`
+      if (stream.isTTY) stream.write(`\r${line}\x1b[K`)
+      else if (Date.now() - lastPlain > 2000) {
+        lastPlain = Date.now()
+        stream.write(line + '\n')
+      }
+    },
+    done() {
+      if (stream.isTTY) stream.write('\n')
+    },
+  }
+}

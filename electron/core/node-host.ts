@@ -1,0 +1,26 @@
+/** Builds the service for plain-Node hosts (serve bridge, tests) from the built or source tree. */
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { selectBackend } from '../trainer/backend'
+import { LrLabService } from './service'
+import { nodeTrainerSpawner } from './trainer-process'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+/** out/main/trainer.js next to the built entry, or the TypeScript entry run through tsx. */
+export function trainerEntry(): { entry: string; execArgv: string[] } {
+  const built = join(here, 'trainer.js')
+  if (existsSync(built)) return { entry: built, execArgv: [] }
+  return { entry: join(here, '..', 'trainer', 'entry.ts'), execArgv: ['--import', 'tsx'] }
+}
+
+export async function createNodeService(dataDir: string, host: 'browser-bridge' | 'electron' = 'browser-bridge'): Promise<LrLabService> {
+  let backend = null
+  try {
+    backend = await selectBackend('auto')
+  } catch {
+    backend = null // reported per run by the trainer
+  }
+  return new LrLabService({ dataDir, host, backend, spawnTrainer: nodeTrainerSpawner(trainerEntry()) })
+}

@@ -1,0 +1,68 @@
+/** Datasets as dense float32 matrices, with a seeded train/validation split. */
+import type { DataConfig } from '../../shared/config'
+import { createRng, normal, permutation } from './random'
+
+export interface Dataset {
+  /** Row-major features, rows × features. */
+  x: Float32Array
+  /** Targets, rows × targets. */
+  y: Float32Array
+  rows: number
+  features: number
+  targets: number
+  /** Set for classification: y holds class indices 0..classes-1. */
+  classes?: number
+}
+
+export interface SplitDataset {
+  train: Dataset
+  validation: Dataset | null
+}
+
+export function loadDataset(cfg: DataConfig, seed: number): Dataset {
+  switch (cfg.kind) {
+    case 'linreg': {
+      // The article's data: x ~ U[0, 10), y = 2x + 3 + N(0, noise²).
+      const rng = createRng(seed ^ 0x5eed)
+      const x = new Float32Array(cfg.n)
+      const y = new Float32Array(cfg.n)
+      for (let i = 0; i < cfg.n; i++) {
+        x[i] = rng() * 10
+        y[i] = 2 * x[i]! + 3 + cfg.noise * normal(rng)
+      }
+      return { x, y, rows: cfg.n, features: 1, targets: 1 }
+    }
+    case 'synthetic-classification': {
+      const rng = createRng(seed ^ 0xc1a55)
+      const x = new Float32Array(cfg.n * cfg.features)
+      for (let i = 0; i < x.length; i++) x[i] = normal(rng)
+      const y = new Float32Array(cfg.n)
+      for (let i = 0; i < cfg.n; i++) y[i] = Math.floor(rng() * cfg.classes)
+      return { x, y, rows: cfg.n, features: cfg.features, targets: 1, classes: cfg.classes }
+    }
+    case 'inline': {
+      const rows = cfg.x.length
+      const features = cfg.x[0]!.length
+      return { x: Float32Array.from(cfg.x.flat()), y: Float32Array.from(cfg.y), rows, features, targets: 1 }
+    }
+  }
+}
+
+function takeRows(d: Dataset, idx: ArrayLike<number>): Dataset {
+  const x = new Float32Array(idx.length * d.features)
+  const y = new Float32Array(idx.length * d.targets)
+  for (let r = 0; r < idx.length; r++) {
+    const i = idx[r]!
+    x.set(d.x.subarray(i * d.features, (i + 1) * d.features), r * d.features)
+    y.set(d.y.subarray(i * d.targets, (i + 1) * d.targets), r * d.targets)
+  }
+  return { x, y, rows: idx.length, features: d.features, targets: d.targets, classes: d.classes }
+}
+
+/** Seeded split; with fraction 0 the whole set trains in its original order. */
+export function splitDataset(d: Dataset, fraction: number, seed: number): SplitDataset {
+  const nVal = Math.floor(d.rows * fraction)
+  if (nVal === 0) return { train: d, validation: null }
+  const perm = permutation(d.rows, createRng(seed ^ 0x5b1d))
+  return { train: takeRows(d, perm.subarray(nVal)), validation: takeRows(d, perm.subarray(0, nVal)) }
+}

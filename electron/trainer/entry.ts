@@ -1,0 +1,79 @@
+/**
+ * Trainer child-process entry. The same module runs under Electron's utilityProcess
+ * (process.parentPort) and under Node's child_process.fork (process.send); it imports no
+ * Electron. One process trains one run, writes its run folder, streams metrics, and exits.
+ */
+import * as tf from '@tensorflow/tfjs'
+import { parseRunConfig } from '../../shared/config'
+import type { HostToTrainer, TrainerToHost } from './protocol'
+import { selectBackend } from './backend'
+import { runTraining } from './run-training'
+
+interface ParentPort {
+  postMessage(m: unknown): void
+  on(ev: 'message', cb: (e: { data: unknown }) => void): void
+}
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort
+
+const send = (m: TrainerToHost): void => {
+  if (parentPort) parentPort.postMessage(m)
+  else process.send?.(m)
+}
+const onMessage = (cb: (m: HostToTrainer) => void): void => {
+  if (parentPort) parentPort.on('message', (e) => cb(e.data as HostToTrainer))
+  else process.on('message', (m) => cb(m as HostToTrainer))
+}
+
+let stop = false
+let paused: { resolve: () => void; promise: Promise<void> } | null = null
+let started = false
+
+onMessage((msg) => {
+  switch (msg.type) {
+    case 'start':
+      if (started) return
+      started = true
+      void start(msg)
+      break
+    case 'stop':
+      stop = true
+      paused?.resolve()
+      break
+    case 'pause':
+      if (!paused) {
+        let resolve!: () => void
+        const promise = new Promise<void>((r) => (resolve = r))
+        paused = { resolve, promise }
+      }
+      break
+    case 'resume':
+      paused?.resolve()
+      paused = null
+      break
+  }
+})
+
+async function start(msg: Extract<HostToTrainer, { type: 'start' }>): Promise<void> {
+  try {
+    const config = parseRunConfig(msg.config)
+    const backend = await selectBackend(config.backend)
+    await runTraining({
+      config, backend, dataDir: msg.dataDir, name: msg.name, tfVersion: tf.version.tfjs,
+      send,
+      control: {
+        stopRequested: () => stop,
+        isPaused: () => paused !== null,
+        waitIfPaused: async () => { while (paused) await paused.promise },
+      },
+    })
+    exitSoon(0)
+  } catch (e) {
+    send({ type: 'error', runId: null, message: e instanceof Error ? e.message : String(e) })
+    exitSoon(1)
+  }
+}
+
+/** Let the last IPC messages drain before exiting. */
+function exitSoon(code: number): void {
+  setTimeout(() => process.exit(code), 50)
+}

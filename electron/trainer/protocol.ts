@@ -1,0 +1,19 @@
+/** Messages between a host (service) and its trainer child process. */
+import type { RunConfig } from '../../shared/config'
+import type { Progress } from '../../shared/api'
+import type { Columns } from '../../shared/metrics'
+import type { BackendInfo, RunStatus, RunSummary } from '../../shared/run'
+
+export type HostToTrainer =
+  | { type: 'start'; config: RunConfig; dataDir: string; name?: string }
+  | { type: 'stop' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+
+export type TrainerToHost =
+  | { type: 'created'; runId: string; backend: BackendInfo }
+  | { type: 'metrics'; runId: string; steps: Columns; epochs: Columns }
+  | { type: 'progress'; runId: string; progress: Progress }
+  | { type: 'status'; runId: string; status: RunStatus; message?: string }
+  | { type: 'done'; runId: string; status: RunStatus; summary: RunSummary }
+  | { type: 'error'; runId: string | null; message: string }

@@ -1,0 +1,77 @@
+/**
+ * One run end to end: create the run folder, train, write metrics and events as they come,
+ * and report to whoever hosts the trainer (a parent process, or the CLI in-process).
+ */
+import type { RunConfig } from '../../shared/config'
+import type { BackendInfo } from '../../shared/run'
+import { version as lrlabVersion } from '../../package.json'
+import { RunStore } from '../storage'
+import type { TrainerToHost } from './protocol'
+import { EPOCH_COLUMNS, STEP_COLUMNS, train, type TrainResult } from './train'
+
+export interface RunTrainingOptions {
+  config: RunConfig
+  backend: BackendInfo
+  dataDir: string
+  name?: string
+  tfVersion: string
+  send(m: TrainerToHost): void
+  control: { stopRequested(): boolean; isPaused(): boolean; waitIfPaused(): Promise<void> }
+}
+
+export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & { runId: string }> {
+  const store = new RunStore(o.dataDir)
+  const writer = store.createRun({
+    config: o.config,
+    name: o.name ?? o.config.name,
+    backend: o.backend,
+    stepColumns: STEP_COLUMNS,
+    epochColumns: EPOCH_COLUMNS,
+    versions: { lrlab: lrlabVersion, tfjs: o.tfVersion, node: process.versions.node },
+  })
+  const runId = writer.id
+  o.send({ type: 'created', runId, backend: o.backend })
+  const fallback = o.backend.fallbackReasons.length ? `; fell back: ${o.backend.fallbackReasons.join('; ')}` : ''
+  writer.event({ kind: 'start', step: 0, message: `training on backend ${o.backend.name}${fallback}` })
+  try {
+    const result = await train(
+      o.config,
+      {
+        metrics(steps, epochs) {
+          writer.appendSteps(steps)
+          writer.appendEpochs(epochs)
+          o.send({ type: 'metrics', runId, steps, epochs })
+        },
+        progress(progress) {
+          o.send({ type: 'progress', runId, progress })
+        },
+        event(kind, step, message, data) {
+          writer.event({ kind, step, message, data })
+        },
+      },
+      {
+        stopRequested: () => o.control.stopRequested(),
+        async waitIfPaused() {
+          if (!o.control.isPaused()) return
+          writer.event({ kind: 'pause', step: -1, message: 'paused by the user' })
+          writer.update({ status: 'paused' })
+          o.send({ type: 'status', runId, status: 'paused' })
+          await o.control.waitIfPaused()
+          writer.event({ kind: 'resume', step: -1, message: 'resumed' })
+          writer.update({ status: 'running' })
+          o.send({ type: 'status', runId, status: 'running' })
+        },
+      },
+    )
+    writer.event({ kind: 'finish', step: result.summary.steps, message: `run ${result.status}` })
+    writer.close({ status: result.status, summary: result.summary })
+    o.send({ type: 'done', runId, status: result.status, summary: result.summary })
+    return { ...result, runId }
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e)
+    writer.event({ kind: 'error', step: -1, message })
+    writer.close({ status: 'failed', summary: { error: message } })
+    o.send({ type: 'error', runId, message })
+    throw e
+  }
+}

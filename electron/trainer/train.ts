@@ -1,0 +1,264 @@
+/**
+ * The training loop: one run from a validated config to a run folder, streaming metric
+ * batches to the host. All of a step's scalars stay on the backend and are read back
+ * together in batches, so monitoring does not stall the backend every step.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { RunConfig } from '../../shared/config'
+import type { Columns } from '../../shared/metrics'
+import { emptySummary, type RunStatus, type RunSummary } from '../../shared/run'
+import type { Progress } from '../../shared/api'
+import { createScheduler, type Hyper, type LrScheduler } from '../../shared/schedules'
+import { createOptimizer, type Optimizer } from './optimizers'
+import { clipGradients } from './clipping'
+import { loadDataset, splitDataset, type Dataset } from './data'
+import { buildModel, type Model } from './model'
+import { createRng, permutation } from './random'
+
+export const STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
+export const EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss']
+
+/** Where a run's output goes; the run folder writer and the live stream both sit behind it. */
+export interface TrainSink {
+  metrics(steps: Columns, epochs: Columns): void
+  progress(p: Progress): void
+  event(kind: 'diverged' | 'restart' | 'pause' | 'resume' | 'stop', step: number, message: string, data?: Record<string, unknown>): void
+}
+
+export interface TrainControl {
+  stopRequested(): boolean
+  /** Resolves when the run may continue (immediately unless paused). */
+  waitIfPaused(): Promise<void>
+}
+
+export interface TrainResult {
+  status: RunStatus
+  summary: RunSummary
+}
+
+/** How often buffered step scalars are read back and streamed. */
+const FLUSH_INTERVAL_MS = 80
+const FLUSH_MAX_STEPS = 512
+
+interface PendingStep {
+  step: number
+  epoch: number
+  elapsed: number
+  hyper: Hyper
+  /** [loss, normBefore, normAfter, acted] stacked on the backend. */
+  scalars: tf.Tensor1D
+}
+
+class ColumnBuffer {
+  private data: Record<string, number[]> = {}
+  constructor(private readonly names: string[]) {
+    for (const n of names) this.data[n] = []
+  }
+  push(row: Record<string, number>): void {
+    for (const n of this.names) this.data[n]!.push(row[n] ?? NaN)
+  }
+  get length(): number {
+    return this.data[this.names[0]!]!.length
+  }
+  take(): Columns {
+    const out: Columns = {}
+    for (const n of this.names) {
+      out[n] = Float64Array.from(this.data[n]!)
+      this.data[n] = []
+    }
+    return out
+  }
+}
+
+function batchesPerEpoch(rows: number, batchSize: RunConfig['batchSize']): number {
+  const b = batchSize === 'full' ? rows : Math.min(batchSize, rows)
+  return Math.ceil(rows / b)
+}
+
+/** Regression targets as they are; class indices one-hot encoded for cross-entropy. */
+function targetTensor(d: Dataset): tf.Tensor2D {
+  if (d.classes) return tf.tidy(() => tf.oneHot(tf.tensor1d(d.y, 'int32'), d.classes!).toFloat() as tf.Tensor2D)
+  return tf.tensor2d(d.y, [d.rows, d.targets])
+}
+
+export function totalSchedulerSteps(config: RunConfig, trainRows: number): number {
+  return config.schedule.stepUnit === 'batch' ? config.epochs * batchesPerEpoch(trainRows, config.batchSize) : config.epochs
+}
+
+export async function train(config: RunConfig, sink: TrainSink, control: TrainControl): Promise<TrainResult> {
+  const data = splitDataset(loadDataset(config.data, config.seed), config.validationSplit, config.seed)
+  const train = data.train
+  const model = buildModel(config.model, train.features, train.classes ?? train.targets, config.seed)
+  const optimizer = createOptimizer(config.optimizer, [{ vars: model.variables() }])
+  const perEpoch = batchesPerEpoch(train.rows, config.batchSize)
+  const batchSize = Math.ceil(train.rows / perEpoch) === train.rows ? train.rows : (config.batchSize as number)
+  const scheduler = createScheduler(config.schedule, {
+    baseLr: config.optimizer.lr,
+    baseMomentum: optimizer.baseMomentum(),
+    totalSteps: totalSchedulerSteps(config, train.rows),
+  })
+  // The dataset lives on the backend; batches are gathered there, not copied from JS each step.
+  const xAll = tf.tensor2d(train.x, [train.rows, train.features])
+  const yAll = targetTensor(train)
+  const xVal = data.validation ? tf.tensor2d(data.validation.x, [data.validation.rows, data.validation.features]) : null
+  const yVal = data.validation ? targetTensor(data.validation) : null
+  const shuffleRng = createRng(config.seed ^ 0x5f1e)
+  try {
+    return await runLoop()
+  } finally {
+    tf.dispose([xAll, yAll, xVal, yVal].filter((t): t is tf.Tensor2D => t !== null))
+    optimizer.dispose()
+    model.dispose()
+  }
+
+  async function runLoop(): Promise<TrainResult> {
+    const totalSteps = config.epochs * perEpoch
+    const stepCols = new ColumnBuffer(STEP_COLUMNS)
+    const epochCols = new ColumnBuffer(EPOCH_COLUMNS)
+    const summary = emptySummary()
+    let pending: PendingStep[] = []
+    let step = 0
+    let lastFlush = performance.now()
+    let activeMs = 0
+    let segmentStart = performance.now()
+    let divergedAt: { step: number; epoch: number; loss: number } | null = null
+    let bestLoss = Infinity
+    const elapsed = (): number => (activeMs + performance.now() - segmentStart) / 1000
+    let epochLossSum = 0
+    let epochLossCount = 0
+
+    const lossFn = (x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar =>
+      config.loss === 'crossEntropy'
+        ? (tf.losses.softmaxCrossEntropy(y, model.forward(x)) as tf.Scalar)
+        : (tf.losses.meanSquaredError(y, model.forward(x)) as tf.Scalar)
+
+    /** Read every pending step's scalars in one transfer; detect divergence. */
+    const flushSteps = async (): Promise<void> => {
+      if (pending.length === 0) return
+      const stacked = tf.stack(pending.map((p) => p.scalars))
+      const values = await stacked.data()
+      stacked.dispose()
+      for (let i = 0; i < pending.length; i++) {
+        const p = pending[i]!
+        p.scalars.dispose()
+        if (divergedAt) continue // steps taken after the divergence step are discarded
+        const loss = values[i * 4]!
+        stepCols.push({
+          step: p.step, epoch: p.epoch, elapsed: p.elapsed, lr: p.hyper.lr, loss,
+          momentum: p.hyper.momentum ?? NaN,
+          grad_norm: values[i * 4 + 1]!, grad_norm_clipped: values[i * 4 + 2]!, clipped: values[i * 4 + 3]!,
+        })
+        summary.steps = p.step + 1
+        summary.finalLoss = loss
+        if (Number.isFinite(loss)) {
+          bestLoss = Math.min(bestLoss, loss)
+          epochLossSum += loss
+          epochLossCount++
+        }
+        const exploded = config.divergeFactor !== undefined && loss > config.divergeFactor * bestLoss
+        if (!Number.isFinite(loss) || exploded) divergedAt = { step: p.step, epoch: p.epoch, loss }
+      }
+      pending = []
+    }
+
+    const emit = (): void => {
+      lastFlush = performance.now()
+      if (stepCols.length === 0 && epochCols.length === 0) return
+      sink.metrics(stepCols.take(), epochCols.take())
+      const secs = elapsed()
+      sink.progress({
+        epoch: Math.floor(step / perEpoch), step, totalEpochs: config.epochs, totalSteps,
+        stepsPerSec: secs > 0 ? step / secs : 0,
+        etaSec: step > 0 ? (secs / step) * (totalSteps - step) : null,
+      })
+    }
+
+    let status: RunStatus = 'finished'
+    outer: for (let epoch = 0; epoch < config.epochs; epoch++) {
+      epochLossSum = 0
+      epochLossCount = 0
+      const order = perEpoch > 1 ? permutation(train.rows, shuffleRng) : null
+      const orderTensor = order ? tf.tensor1d(order, 'int32') : null
+      let epochHyper: Hyper = scheduler.current()
+      for (let b = 0; b < perEpoch; b++) {
+        if (control.stopRequested()) {
+          status = 'stopped'
+          orderTensor?.dispose()
+          break outer
+        }
+        if (performance.now() - lastFlush > FLUSH_INTERVAL_MS || pending.length >= FLUSH_MAX_STEPS) {
+          await flushSteps()
+          emit()
+          if (divergedAt) break
+          await pauseIfAsked()
+        }
+        const hyper = config.schedule.stepUnit === 'batch' ? scheduler.current() : epochHyper
+        const scalars = tf.tidy(() => {
+          const idx = orderTensor ? orderTensor.slice(b * batchSize, Math.min(batchSize, train.rows - b * batchSize)) : null
+          const xb = idx ? tf.gather(xAll, idx) : xAll
+          const yb = idx ? tf.gather(yAll, idx) : yAll
+          const { value, grads } = tf.variableGrads(() => lossFn(xb, yb), model.variables())
+          const gradList = model.variables().map((v) => grads[v.name]!)
+          const clip = clipGradients(gradList, config.clipping, { vars: model.variables(), isOutput: model.variables().map(() => true) })
+          optimizer.step([clip.grads], [hyper])
+          return tf.stack([value, clip.normBefore, clip.normAfter, clip.acted]) as tf.Tensor1D
+        })
+        pending.push({ step, epoch, elapsed: elapsed(), hyper, scalars })
+        step++
+        if (config.schedule.stepUnit === 'batch') {
+          scheduler.step()
+          if (scheduler.restarted()) sink.event('restart', step, `schedule restarted at step ${step}`)
+        }
+      }
+      orderTensor?.dispose()
+      await flushSteps()
+      if (divergedAt) break
+      // Epoch end: validation loss, then the per-epoch scheduler step (plateau needs the metric).
+      let valLoss = NaN
+      if (xVal && yVal) {
+        const v = tf.tidy(() => lossFn(xVal, yVal))
+        valLoss = (await v.data())[0]!
+        v.dispose()
+      }
+      epochCols.push({
+        epoch, step, elapsed: elapsed(), lr: epochHyper.lr,
+        loss: epochLossCount ? epochLossSum / epochLossCount : NaN, val_loss: valLoss,
+      })
+      summary.epochs = epoch + 1
+      if (Number.isFinite(valLoss)) {
+        summary.finalValLoss = valLoss
+        if (summary.bestValLoss === null || valLoss < summary.bestValLoss) {
+          summary.bestValLoss = valLoss
+          summary.bestValEpoch = epoch
+        }
+      }
+      if (config.schedule.stepUnit === 'epoch') {
+        scheduler.step(Number.isFinite(valLoss) ? valLoss : (epochLossCount ? epochLossSum / epochLossCount : undefined))
+        if (scheduler.restarted()) sink.event('restart', step, `schedule restarted at epoch ${epoch + 1}`)
+        epochHyper = scheduler.current()
+      }
+    }
+    await flushSteps()
+    if (divergedAt) {
+      status = 'diverged'
+      const d = divergedAt as { step: number; epoch: number; loss: number }
+      summary.divergedAtStep = d.step
+      summary.divergedAtEpoch = d.epoch
+      sink.event('diverged', d.step, `loss became ${d.loss} at step ${d.step} (epoch ${d.epoch})`, { loss: String(d.loss) })
+    }
+    if (status === 'stopped') sink.event('stop', step, 'stopped by the user')
+    emit()
+    summary.bestLoss = Number.isFinite(bestLoss) ? bestLoss : null
+    summary.durationSec = elapsed()
+    return { status, summary }
+
+    async function pauseIfAsked(): Promise<void> {
+      const before = performance.now()
+      activeMs += before - segmentStart
+      await control.waitIfPaused()
+      segmentStart = performance.now()
+    }
+  }
+}
+
+export type { Dataset, Model, Optimizer, LrScheduler }

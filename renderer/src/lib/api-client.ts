@@ -1,0 +1,161 @@
+/**
+ * The renderer's only door to the service. Picks the Electron bridge when the preload
+ * exposed `window.lrlab`, else the local WebSocket bridge; components never know which.
+ */
+import type { ApiMethod, ElectronBridge, ExportOptions, LrLabApi, ServiceEvent, WsResponse } from '../../../shared/api'
+import { decodeWire, encodeWire } from '../../../shared/wire'
+
+export type EventListener = (event: ServiceEvent) => void
+export type ConnectionState = 'connecting' | 'open' | 'closed'
+
+export interface ClientApi extends LrLabApi {
+  onEvent(listener: EventListener): () => void
+  /** Fetches the CSV and hands it to the user (save dialog in Electron, a download in the browser). */
+  downloadCsv(runId: string, options?: Partial<ExportOptions>): Promise<string | null>
+  /** WebSocket link state (always 'open' over Electron IPC). */
+  onConnection(listener: (state: ConnectionState) => void): () => void
+}
+
+declare global {
+  interface Window {
+    lrlab?: ElectronBridge
+  }
+}
+
+let client: Promise<ClientApi> | null = null
+
+export function getApi(): Promise<ClientApi> {
+  client ??= Promise.resolve(window.lrlab ? electronClient(window.lrlab) : webSocketClient())
+  return client
+}
+
+function electronClient(bridge: ElectronBridge): ClientApi {
+  return {
+    getInfo: () => bridge.getInfo(),
+    startRun: (c) => bridge.startRun(c),
+    stopRun: (id) => bridge.stopRun(id),
+    pauseRun: (id) => bridge.pauseRun(id),
+    resumeRun: (id) => bridge.resumeRun(id),
+    listRuns: () => bridge.listRuns(),
+    loadRun: (id) => bridge.loadRun(id),
+    exportCsv: (id, o) => bridge.exportCsv(id, o),
+    onEvent: (l) => bridge.onEvent(l),
+    onConnection: (l) => {
+      l('open')
+      return () => {}
+    },
+    async downloadCsv(runId, options) {
+      const { filename, csv } = await bridge.exportCsv(runId, options)
+      return bridge.saveTextFile(filename, csv)
+    },
+  }
+}
+
+interface Pending {
+  resolve: (v: unknown) => void
+  reject: (e: Error) => void
+}
+
+/** An error the service reported, with its code (bad-request, not-found, conflict, internal). */
+export class ServiceError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message)
+    this.name = 'ServiceError'
+  }
+}
+
+function webSocketClient(): ClientApi {
+  const token = new URLSearchParams(location.search).get('token') ?? ''
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`
+  const listeners = new Set<EventListener>()
+  const connListeners = new Set<(s: ConnectionState) => void>()
+  const pending = new Map<number, Pending>()
+  // Requests made while the socket is down wait here and go out on (re)connect.
+  const queue: string[] = []
+  let nextId = 1
+  let socket: WebSocket | null = null
+  let state: ConnectionState = 'connecting'
+  let retryMs = 250
+
+  const setState = (s: ConnectionState) => {
+    state = s
+    for (const l of connListeners) l(s)
+  }
+
+  const connect = () => {
+    setState('connecting')
+    const ws = new WebSocket(url)
+    socket = ws
+    ws.onopen = () => {
+      retryMs = 250
+      setState('open')
+      for (const frame of queue.splice(0)) ws.send(frame)
+    }
+    ws.onmessage = (m) => {
+      const msg = decodeWire(String(m.data)) as WsResponse
+      if ('event' in msg) {
+        for (const l of listeners) l(msg.event)
+        return
+      }
+      const p = pending.get(msg.id)
+      if (!p) return
+      pending.delete(msg.id)
+      if ('error' in msg) p.reject(new ServiceError(msg.error.message, msg.error.code))
+      else p.resolve(msg.result)
+    }
+    ws.onclose = () => {
+      socket = null
+      // In-flight calls cannot be answered by a new connection: fail them now.
+      for (const [id, p] of pending) {
+        pending.delete(id)
+        p.reject(new ServiceError('connection to the LR Lab service was lost', 'internal'))
+      }
+      setState('closed')
+      setTimeout(connect, retryMs)
+      retryMs = Math.min(retryMs * 2, 5000)
+    }
+  }
+  connect()
+
+  const call = <T>(method: ApiMethod, ...args: unknown[]): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextId++
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      const frame = encodeWire({ id, method, args })
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(frame)
+      else queue.push(frame)
+    })
+
+  const api: ClientApi = {
+    getInfo: () => call('getInfo'),
+    startRun: (c) => call('startRun', c),
+    stopRun: (id) => call('stopRun', id),
+    pauseRun: (id) => call('pauseRun', id),
+    resumeRun: (id) => call('resumeRun', id),
+    listRuns: () => call('listRuns'),
+    loadRun: (id) => call('loadRun', id),
+    exportCsv: (id, o) => call('exportCsv', id, o ?? {}),
+    onEvent(l) {
+      listeners.add(l)
+      return () => listeners.delete(l)
+    },
+    onConnection(l) {
+      connListeners.add(l)
+      l(state)
+      return () => connListeners.delete(l)
+    },
+    async downloadCsv(runId, options) {
+      const { filename, csv } = await api.exportCsv(runId, options)
+      const href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }))
+      const a = document.createElement('a')
+      a.href = href
+      a.download = filename
+      document.body.append(a)
+      a.click()
+      a.remove()
+      setTimeout(() => URL.revokeObjectURL(href), 1000)
+      return filename
+    },
+  }
+  return api
+}

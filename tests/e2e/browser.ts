@@ -1,0 +1,60 @@
+/** Helpers for end-to-end tests: the real `serve` bridge and Debian's Chromium. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { chromium, type Browser } from 'playwright-core'
+
+export const ROOT = resolve(__dirname, '..', '..')
+export const ARTIFACTS = join(ROOT, 'artifacts')
+mkdirSync(ARTIFACTS, { recursive: true })
+
+export function chromiumPath(): string {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[]
+  const found = candidates.find((p) => existsSync(p))
+  if (!found) throw new Error(`Chromium not found (tried ${candidates.join(', ')}); install Debian's chromium package or set CHROMIUM_PATH`)
+  return found
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+}
+
+export interface ServeProcess {
+  url: string
+  proc: ChildProcess
+  stop(): Promise<void>
+}
+
+/** Start the built `serve` entry on a free port; resolves with the address it prints. */
+export function startServe(dataDir: string, extraEnv: Record<string, string> = {}): Promise<ServeProcess> {
+  const entry = join(ROOT, 'out', 'main', 'serve.js')
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm run test:e2e does)`)
+  const proc = spawn(process.execPath, [entry, '--port', '0', '--data-dir', dataDir], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  proc.stderr!.on('data', (d) => (stderr += d))
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no address in 60 s; stderr:\n${stderr}`)), 60_000)
+    proc.on('exit', (code) => reject(new Error(`serve exited with ${code}; stderr:\n${stderr}`)))
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (/^http:\/\/127\.0\.0\.1:\d+\/\?token=/.test(line)) {
+        clearTimeout(timer)
+        resolvePromise({
+          url: line.trim(),
+          proc,
+          stop: () =>
+            new Promise<void>((r) => {
+              if (proc.exitCode !== null) return r()
+              proc.removeAllListeners('exit')
+              proc.once('exit', () => r())
+              proc.kill('SIGTERM')
+            }),
+        })
+      }
+    })
+  })
+}
