@@ -182,7 +182,7 @@ export const OPTIMIZER_DOCS: Record<OptimizerType, { title: string; summary: str
     title: 'NAdam',
     summary: 'Adam with Nesterov momentum and a momentum warm-up schedule μ_k (momentumDecay ψ).',
     formula:
-      'μ_k = β1·(1 − ½·0.96^(kψ));  Π_k = Π μ_j;  m, v as Adam;  d = √(v/(1 − β2^k)) + ε;  p ← p − lr·(1 − μ_k)/(1 − Π_k)·g/d − lr·μ_{k+1}/(1 − Π_k·μ_{k+1})·m/d',
+      'μ_k = β1·(1 − ½·0.96^(kψ));  Π_k = Π μ_j;  m, v as Adam;  d = √(v/(1 − β2^k)) + ε;  p ← p − lr·(1 − μ_k)/(1 − Π_k)·g/d − lr·μ_{k+1}/(1 − Π_k·μ_k·μ_{k+1})·m/d  (PyTorch 1.13 counts μ_k twice here; later releases use Π_k·μ_{k+1})',
   },
 }
 

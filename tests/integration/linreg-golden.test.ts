@@ -33,6 +33,26 @@ export function linregConfig(run: LinregRun): Record<string, unknown> {
   }
 }
 
+/**
+ * How many leading epochs float32 can reproduce at all. After a blow-up, the loss at epoch e
+ * is a difference of numbers as large as the peak, so rounding alone perturbs the residual
+ * by about eps32·sqrt(peak/loss_e) relative; once that exceeds 1e-4, PyTorch's own values
+ * are set by its kernels' summation order (a float32 simulation with twelve orders gives
+ * final losses from 1.5e3 to 8.5e6 for sgd_time_decay, PyTorch 4.1e5). Those epochs are
+ * checked for behaviour (finite, recovered far below the peak), not digit by digit.
+ */
+function conditionedEpochs(loss: number[]): number {
+  const eps32 = 2 ** -24
+  let peak = 0
+  for (let e = 0; e < loss.length; e++) {
+    const l = loss[e]!
+    if (!Number.isFinite(l)) return e
+    peak = Math.max(peak, l)
+    if (eps32 * Math.sqrt(peak / l) > 1e-4) return e
+  }
+  return loss.length
+}
+
 const firstNonFinite = (a: ArrayLike<number>): number => {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return i
   return -1
@@ -63,11 +83,21 @@ describe('linear regression against PyTorch (golden/linreg.json)', () => {
         expect(end.status, `${run.id}: status`).toBe('finished')
         expect(loss.length).toBe(run.loss_per_epoch.length)
       }
-      for (let e = 0; e < loss.length; e++) {
+      const conditioned = conditionedEpochs(run.loss_per_epoch)
+      for (let e = 0; e < Math.min(loss.length, conditioned); e++) {
         const want = run.loss_per_epoch[e]!
-        if (!Number.isFinite(want)) break
         expect(close(loss[e]!, want, 1e-3), `${run.id}: loss at epoch ${e}: ${loss[e]} vs PyTorch ${want}`).toBe(true)
+      }
+      for (let e = 0; e < loss.length && Number.isFinite(run.loss_per_epoch[e]!); e++)
         expect(close(lr[e]!, run.lr_per_epoch[e]!, 1e-6), `${run.id}: lr at epoch ${e}`).toBe(true)
+      if (conditioned < run.loss_per_epoch.length && expectedDiv < 0) {
+        // Past the conditioned part: the same behaviour as PyTorch (it stays finite and recovers far below its peak).
+        const peak = Math.max(...run.loss_per_epoch)
+        const finalRef = run.loss_per_epoch[run.loss_per_epoch.length - 1]!
+        const finalOurs = loss[loss.length - 1]!
+        expect(Number.isFinite(finalOurs), `${run.id}: final loss finite`).toBe(true)
+        expect(finalOurs < peak * 1e-6 && finalRef < peak * 1e-6, `${run.id}: recovers below its peak ${peak} (ours ${finalOurs}, PyTorch ${finalRef})`).toBe(true)
+        expect(conditioned, `${run.id}: conditioned epochs`).toBeGreaterThan(10)
       }
     })
   }

@@ -1,6 +1,11 @@
 /**
  * torch.optim.NAdam (1.13): Adam with Nesterov momentum under the warm-up schedule
  * μ_k = β1·(1 − ½·0.96^(k·ψ)); the running product of μ (mu_product) is kept per group in JS.
+ *
+ * PyTorch 1.13 quirk, reproduced on purpose: the momentum term's denominator uses
+ * Π_k·μ_k·μ_{k+1} (μ_k counted twice, `mu_product * mu * mu_next` after the in-place
+ * `mu_product *= mu`), not the Π_k·μ_{k+1} of the docs and of later releases. The
+ * 1.13 reference traces agree with this to 1e-11 and differ from the documented form by ~0.5%.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { OptimizerConfig } from '../../../shared/optimizer-config'
@@ -25,7 +30,7 @@ export class NAdam extends SlotOptimizer {
     const muNext = beta1 * (1 - 0.5 * 0.96 ** ((s.k + 1) * momentumDecay))
     const muProduct = (s.scalars.mu_product ?? 1) * mu
     s.scalars.mu_product = muProduct
-    const muProductNext = muProduct * muNext
+    const muProductNext = muProduct * mu * muNext
     const b1 = tf.scalar(beta1)
     const oneMinusB1 = tf.scalar(1 - beta1)
     const b2 = tf.scalar(beta2)
