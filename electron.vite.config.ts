@@ -31,7 +31,7 @@ export default defineConfig({
   },
   renderer: {
     root: 'renderer',
-    plugins: [svelte()],
+    plugins: [svelte({ configFile: resolve('svelte.config.js') })],
     build: {
       outDir: 'out/renderer',
       rollupOptions: { input: resolve('renderer/index.html') },

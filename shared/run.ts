@@ -44,6 +44,11 @@ export interface RunManifest {
   notes: string
   /** Process id of the writer while status is running/paused, to detect a dead writer. */
   writerPid?: number
+  /** Host name of the writer while running/paused: a pid only means something on its own machine. */
+  writerHost?: string
+  /** Column names of steps.arrow / epochs.arrow, fixed when the run is created. */
+  stepColumns?: string[]
+  epochColumns?: string[]
 }
 
 export interface RunEvent {

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { BackendInfo, BackendName } from '../../shared/run'
 
-const require = createRequire(import.meta.url)
+const requireModule = createRequire(import.meta.url)
 const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu']
 
 function errorLine(e: unknown): string {
@@ -18,13 +18,13 @@ function errorLine(e: unknown): string {
 
 async function registerTensorflow(): Promise<void> {
   // tfjs-node registers the 'tensorflow' backend on import; it throws when its native binding is absent.
-  require('@tensorflow/tfjs-node')
+  requireModule('@tensorflow/tfjs-node')
 }
 
 async function registerWasm(): Promise<void> {
-  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')
+  const wasm = requireModule('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')
   // Point at the package's own .wasm files: bundling moves this module away from them.
-  const dist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/'
+  const dist = join(dirname(requireModule.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/'
   wasm.setWasmPaths(dist)
 }
 

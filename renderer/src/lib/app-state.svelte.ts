@@ -4,6 +4,7 @@
  */
 import type { AppInfo, ServiceEvent } from '../../../shared/api'
 import type { RunListEntry } from '../../../shared/run'
+import { RunConfigSchema } from '../../../shared/config'
 import { getApi, type ClientApi, type ConnectionState } from './api-client'
 import { RunData, TERMINAL_STATUSES } from './run-data.svelte'
 import type { XAxisMode, XRange } from './chart-types'
@@ -106,6 +107,11 @@ export class AppState {
     try {
       this.library = await this.api.listRuns()
       this.libraryLoaded = true
+      // Runs first seen through events only know their id: take their names from the list.
+      for (const entry of this.library) {
+        const r = this.runs[entry.id]
+        if (r && r.name === r.id) r.name = entry.name
+      }
     } catch (e) {
       this.error = `Could not list saved runs: ${messageOf(e)}`
     }
@@ -140,6 +146,8 @@ export class AppState {
     try {
       const { runId } = await this.api.startRun(config)
       const r = this.ensureRun(runId)
+      const parsed = RunConfigSchema.safeParse(config)
+      if (parsed.success) r.config ??= parsed.data
       this.focusId = runId
       this.zoom = null
       if (r.name === runId && typeof config === 'object' && config && 'name' in config) r.name = String(config.name)

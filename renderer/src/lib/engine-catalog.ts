@@ -40,6 +40,18 @@ export const CLIPPING_CHOICES: Choice[] = choices(unionVariants(clipping.Clippin
 export const BACKENDS: readonly string[] = BACKEND_CHOICES
 
 export const previewSchedule = schedules.previewSchedule
+
+type RunProblems = (cfg: unknown, ctx: { baseLr: number; baseMomentum?: number; totalSteps: number }) => string[]
+/** Problems of a schema-valid schedule that only the run's length and lr reveal (e.g. one-cycle shorter than the run). */
+export function scheduleRunProblems(cfg: unknown, ctx: { baseLr: number; baseMomentum?: number; totalSteps: number }): string[] {
+  const f = scheduleMod['validateScheduleForRun']
+  if (typeof f !== 'function') return []
+  try {
+    return (f as RunProblems)(cfg, ctx)
+  } catch {
+    return []
+  }
+}
 export type ScheduleConfig = schedules.ScheduleConfig
 export type SchedulePreview = schedules.SchedulePreview
 

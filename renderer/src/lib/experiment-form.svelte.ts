@@ -4,7 +4,8 @@
  * schema the service uses. Persisted in localStorage so a reload keeps the setup.
  */
 import { RunConfigSchema, type RunConfig } from '../../../shared/config'
-import { CLIPPING_CHOICES, OPTIMIZER_CHOICES, SCHEDULE_CHOICES, type Choice } from './engine-catalog'
+import { CLIPPING_CHOICES, OPTIMIZER_CHOICES, SCHEDULE_CHOICES, scheduleRunProblems, type Choice } from './engine-catalog'
+import { scheduleContext } from './schedule-context'
 import type { FieldSpec } from './schema-fields'
 
 export type FieldValue = string | boolean
@@ -14,33 +15,30 @@ const SUGGESTED: Record<string, string> = {
   lr: '0.01',
   gamma: '0.95',
   stepSize: '30',
-  milestones: '[30, 60, 90]',
-  tMax: '100',
-  T_max: '100',
+  milestones: '[30, 60]',
   t0: '10',
-  T_0: '10',
   maxLr: '0.1',
-  baseLr: '0.001',
-  endLr: '10',
-  startLr: '1e-7',
-  totalIters: '5',
+  decaySteps: '10',
+  decayRate: '0.5',
+  warmupSteps: '5',
+  'sequential.milestones': '[30]',
+  'warmup.schedule': '{"type": "cosine"}',
+  schedules: '[{"type": "linear", "startFactor": 0.1, "totalIters": 30}, {"type": "cosine"}]',
   maxNorm: '1',
   clipValue: '1',
-  factor: '0.5',
-  patience: '10',
-  power: '1',
 }
 
-function initialValue(f: FieldSpec): FieldValue {
+function initialValue(variant: string, f: FieldSpec): FieldValue {
   if (f.kind === 'boolean') return f.defaultValue === true
   if (f.defaultValue !== undefined) return typeof f.defaultValue === 'string' ? f.defaultValue : JSON.stringify(f.defaultValue)
-  if (SUGGESTED[f.key] !== undefined) return SUGGESTED[f.key]!
+  const suggested = SUGGESTED[`${variant}.${f.key}`] ?? SUGGESTED[f.key]
+  if (suggested !== undefined) return suggested
   if (f.kind === 'enum') return f.options[0] ?? ''
   return ''
 }
 
 function initialValues(c: Choice): Record<string, FieldValue> {
-  return Object.fromEntries(c.fields.map((f) => [f.key, initialValue(f)]))
+  return Object.fromEntries(c.fields.map((f) => [f.key, initialValue(c.value, f)]))
 }
 
 /** Text to the value zod should see: numbers parse, blanks drop out, the rest stays text so zod names the problem. */
@@ -128,11 +126,15 @@ export class ExperimentForm {
     return input
   }
 
-  /** Live validation: the parsed config, or problems keyed by field path ('optimizer.lr'). */
+  /** Live validation: the parsed config (null when the schema rejects it) and problems keyed by field path ('optimizer.lr'); Start needs no problems. */
   validate(): { config: RunConfig | null; errors: Map<string, string[]> } {
     const r = RunConfigSchema.safeParse(this.toInput())
     const errors = new Map<string, string[]>()
-    if (r.success) return { config: r.data, errors }
+    if (r.success) {
+      const problems = scheduleRunProblems(r.data.schedule, scheduleContext(r.data))
+      if (problems.length) errors.set('schedule', problems)
+      return { config: r.data, errors }
+    }
     for (const issue of r.error.issues) {
       const path = issue.path.map(String).join('.') || '(config)'
       errors.set(path, [...(errors.get(path) ?? []), issue.message])

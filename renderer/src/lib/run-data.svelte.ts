@@ -1,5 +1,6 @@
 import type { LoadedRun, Progress, ServiceEvent } from '../../../shared/api'
 import type { Columns } from '../../../shared/metrics'
+import type { RunConfig } from '../../../shared/config'
 import type { BackendInfo, RunEvent, RunManifest, RunStatus, RunSummary } from '../../../shared/run'
 import { GrowableColumns } from './growable-columns'
 
@@ -19,6 +20,8 @@ export class RunData {
   summary = $state<RunSummary | null>(null)
   message = $state<string | null>(null)
   manifest = $state.raw<RunManifest | null>(null)
+  /** The config, from the manifest or (for a run started here) as submitted and validated. */
+  config = $state.raw<RunConfig | null>(null)
   events = $state.raw<RunEvent[]>([])
   damage = $state.raw<string[]>([])
   revision = $state(0)
@@ -45,6 +48,7 @@ export class RunData {
 
   applyManifest(m: RunManifest): void {
     this.manifest = m
+    this.config = m.config
     this.name = m.name
     this.status = m.status
     this.backend = m.backend

@@ -2,6 +2,7 @@
 import type { ChartSeries, XAxisMode } from './chart-types'
 import type { RunData } from './run-data.svelte'
 import { fractionalEpochs, lowerBound } from './series-math'
+import { baseMomentumOf, previewSchedule } from './engine-catalog'
 
 export interface RunColumnsView {
   run: RunData
@@ -66,7 +67,7 @@ export function buildSeries(views: RunColumnsView[], lines: MetricLine[]): Chart
       if (!x || !y || !table.hasFinite(line.column)) continue
       out.push({
         key: `${v.run.id}:${line.level}:${line.column}`,
-        label: many ? `${v.run.name} ${line.label}` : line.label,
+        label: many ? (lines.length > 1 ? `${v.run.name} ${line.label}` : v.run.name) : line.label,
         color: shadeColor(v.color, line.shade ?? 0),
         x,
         y,
@@ -79,16 +80,43 @@ export function buildSeries(views: RunColumnsView[], lines: MetricLine[]): Chart
   return out
 }
 
-/** x positions of a run's schedule restarts, from its 'restart' events. */
+/** Scheduler steps where the run's schedule restarts, from its config (cached per run). */
+const plannedRestarts = new WeakMap<RunData, { unit: 'batch' | 'epoch'; steps: number[] }>()
+
+function scheduleRestarts(run: RunData): { unit: 'batch' | 'epoch'; steps: number[] } | null {
+  const cached = plannedRestarts.get(run)
+  if (cached) return cached
+  const c = run.config
+  if (!c) return null
+  const perEpoch = run.progress && run.progress.totalEpochs > 0 ? run.progress.totalSteps / run.progress.totalEpochs : null
+  const total = c.schedule.stepUnit === 'epoch' ? c.epochs : perEpoch ? Math.round(c.epochs * perEpoch) : null
+  if (total === null || total > 2_000_000) return null
+  try {
+    const p = previewSchedule(c.schedule, { baseLr: c.optimizer.lr, baseMomentum: baseMomentumOf(c.optimizer as Record<string, unknown>), totalSteps: total })
+    const planned = { unit: c.schedule.stepUnit, steps: p.restarts }
+    plannedRestarts.set(run, planned)
+    return planned
+  } catch {
+    return null
+  }
+}
+
+/** x positions of a run's schedule restarts: its 'restart' events, else the restarts its schedule plans. */
 export function restartMarkers(run: RunData, stepX: Float64Array): number[] {
   const steps = run.steps.get('step')
   if (!steps) return []
-  const out: number[] = []
-  for (const s of run.restartSteps()) {
-    const i = lowerBound(steps, s)
-    if (i < stepX.length) out.push(stepX[i]!)
+  const at = (column: Float64Array, v: number) => {
+    const i = lowerBound(column, v)
+    return i < stepX.length ? stepX[i]! : null
   }
-  return out
+  const fromEvents = run.restartSteps()
+  if (fromEvents.length) return fromEvents.map((s) => at(steps, s)).filter((v): v is number => v !== null)
+  const planned = scheduleRestarts(run)
+  if (!planned) return []
+  const epochs = run.steps.get('epoch')
+  const column = planned.unit === 'epoch' ? epochs : steps
+  if (!column) return []
+  return planned.steps.map((s) => at(column, s)).filter((v): v is number => v !== null)
 }
 
 export function formatSeconds(v: number): string {

@@ -1,0 +1,56 @@
+/**
+ * Small durable-file helpers: atomic replace (temp file, fsync, rename, fsync dir) and
+ * append-then-fsync. Crash safety of the run folder rests on these.
+ */
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { dirname, basename, join } from 'node:path'
+
+/** fsync a directory so a rename/create inside it survives power loss. Not possible on Windows: skipped. */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(dir, 'r')
+    fsyncSync(fd)
+  } catch {
+    // Windows cannot open directories; NTFS journals the rename itself.
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+/** Replace `file` with `data` so a reader (or a crash) sees either the old or the new content, never a mix. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const dir = dirname(file)
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`)
+  const fd = openSync(tmp, 'w')
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
+    let off = 0
+    while (off < buf.byteLength) off += writeSync(fd, buf, off, buf.byteLength - off)
+    fsyncSync(fd)
+  } catch (e) {
+    closeSync(fd)
+    rmSync(tmp, { force: true })
+    throw e
+  }
+  closeSync(fd)
+  renameSync(tmp, file)
+  fsyncDir(dir)
+}
+
+/** Write all of `buf` at the end of an append-mode fd. */
+export function writeAll(fd: number, buf: Uint8Array): void {
+  let off = 0
+  while (off < buf.byteLength) off += writeSync(fd, buf, off, buf.byteLength - off)
+}
+
+/** True when a process with this pid exists on this machine (EPERM: exists but not ours). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

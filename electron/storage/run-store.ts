@@ -1,0 +1,383 @@
+/**
+ * The run library: one portable folder per run under `<dataDir>/runs/<runId>/`
+ * (manifest.json, steps.arrow, epochs.arrow, events.jsonl, optionally model/).
+ * Listing reads manifests only; loading reads everything and reports what is damaged
+ * instead of throwing. Deleted runs move to `<dataDir>/trash/` until the trash is emptied.
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, appendFileSync, openSync, fsyncSync, closeSync, fstatSync, readSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { basename, join, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
+import type { LoadedRun } from '../../shared/api'
+import { RunIdSchema } from '../../shared/api'
+import { describeConfig, type RunConfig } from '../../shared/config'
+import { emptySummary, type BackendInfo, type RunListEntry, type RunManifest } from '../../shared/run'
+import { emptyColumns, readArrowColumns } from './arrow-file'
+import { encodeEvent, readEvents } from './events'
+import { fsyncDir, pidAlive } from './fs-util'
+import { FORMAT_VERSION, NewerFormatError, readManifest, writeManifest, type ManifestRead } from './manifest'
+import { EPOCHS_FILE, EVENTS_FILE, MANIFEST_FILE, openWriterDirs, RunWriter, STEPS_FILE } from './run-writer'
+import { watchRuns, type WatchEvent, type WatchOptions } from './watch'
+
+export interface CreateRunInit {
+  config: RunConfig
+  name?: string
+  backend: BackendInfo
+  stepColumns: readonly string[]
+  epochColumns: readonly string[]
+  versions: RunManifest['versions']
+}
+
+const NameSchema = z.string().trim().min(1, 'name must not be empty').max(200, 'name must be at most 200 characters')
+const TagsSchema = z
+  .array(z.string().trim().min(1, 'a tag must not be empty').max(64, 'a tag must be at most 64 characters'), { error: 'tags must be a list of strings' })
+  .max(100, 'at most 100 tags')
+const NotesSchema = z.string({ error: 'notes must be text' }).max(100_000, 'notes must be at most 100,000 characters')
+const ColumnNamesSchema = z
+  .array(z.string().min(1, 'a column name must not be empty'))
+  .min(1, 'at least one column is required')
+  .refine((a) => new Set(a).size === a.length, 'column names must be unique')
+
+function check<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const r = schema.safeParse(value)
+  if (!r.success) throw new Error(`${field}: ${r.error.issues.map((i) => i.message).join('; ')}`)
+  return r.data
+}
+
+/** A sortable, unique-enough id: UTC time to the second and 4 random hex digits. */
+export function newRunId(now = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0')
+  const t = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`
+  return `${t}-${randomBytes(2).toString('hex')}`
+}
+
+function isRunId(name: string): boolean {
+  return !name.startsWith('.') && RunIdSchema.safeParse(name).success
+}
+
+export class RunStore {
+  readonly runsDir: string
+  readonly trashDir: string
+
+  constructor(readonly dataDir: string) {
+    this.runsDir = join(dataDir, 'runs')
+    this.trashDir = join(dataDir, 'trash')
+    mkdirSync(this.runsDir, { recursive: true })
+    mkdirSync(this.trashDir, { recursive: true })
+  }
+
+  runDir(id: string): string {
+    check(RunIdSchema, id, 'run id')
+    return join(this.runsDir, id)
+  }
+
+  createRun(init: CreateRunInit): RunWriter {
+    const stepColumns = check(ColumnNamesSchema, init.stepColumns, 'stepColumns')
+    const epochColumns = check(ColumnNamesSchema, init.epochColumns, 'epochColumns')
+    let id = ''
+    let dir = ''
+    for (let attempt = 0; ; attempt++) {
+      id = newRunId()
+      dir = join(this.runsDir, id)
+      try {
+        mkdirSync(dir) // not recursive: fails if the id is taken, so two writers never share a folder
+        break
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 50) throw e
+      }
+    }
+    fsyncDir(this.runsDir)
+    const now = new Date().toISOString()
+    const d = describeConfig(init.config)
+    const manifest: RunManifest = {
+      formatVersion: FORMAT_VERSION,
+      id,
+      name: init.name ?? init.config.name ?? `${d.optimizer}, ${d.schedule}`,
+      createdAt: now,
+      updatedAt: now,
+      status: 'running',
+      config: init.config,
+      backend: init.backend,
+      versions: init.versions,
+      summary: emptySummary(),
+      tags: [],
+      notes: '',
+      stepColumns,
+      epochColumns,
+    }
+    return new RunWriter({ dir, manifest, stepColumns, epochColumns })
+  }
+
+  /** Every run, newest first. Junk is skipped; damaged runs are listed with `damage`. */
+  list(): RunListEntry[] {
+    return this.listDir(this.runsDir)
+  }
+
+  /** Runs in the trash (deleted, not yet emptied), newest first. */
+  listTrash(): RunListEntry[] {
+    return this.listDir(this.trashDir)
+  }
+
+  private listDir(root: string): RunListEntry[] {
+    const out: RunListEntry[] = []
+    for (const id of this.runFolders(root)) {
+      try {
+        const read = readManifest(join(root, id, MANIFEST_FILE), id, false)
+        out.push(listEntry(read))
+      } catch {
+        // A folder that vanished between readdir and read (deleted meanwhile) is simply not listed.
+      }
+    }
+    out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    return out
+  }
+
+  /** Folder names in `root` that hold a run (a manifest or metrics), skipping everything else. */
+  private runFolders(root: string): string[] {
+    let entries
+    try {
+      entries = readdirSync(root, { withFileTypes: true })
+    } catch {
+      return []
+    }
+    const ids: string[] = []
+    for (const e of entries) {
+      if (!e.isDirectory() || !isRunId(e.name)) continue
+      const dir = join(root, e.name)
+      if (existsSync(join(dir, MANIFEST_FILE)) || existsSync(join(dir, STEPS_FILE)) || existsSync(join(dir, EPOCHS_FILE))) ids.push(e.name)
+    }
+    return ids
+  }
+
+  private existingDir(id: string): string {
+    const dir = this.runDir(id)
+    if (!isDir(dir)) throw new Error(`no run with id "${id}"`)
+    return dir
+  }
+
+  loadManifest(id: string): RunManifest {
+    const read = readManifest(join(this.existingDir(id), MANIFEST_FILE), id, true)
+    if (read.newer) throw read.newer
+    return read.manifest
+  }
+
+  /**
+   * Everything of a run. Throws only for an unknown id or a run written by a newer LR Lab;
+   * damaged files give what is intact plus one `damage` line per problem.
+   */
+  load(id: string): LoadedRun {
+    const dir = this.existingDir(id)
+    const read = readManifest(join(dir, MANIFEST_FILE), id, true)
+    if (read.newer) throw read.newer
+    const m = read.manifest
+    const live = (m.status === 'running' || m.status === 'paused') && !read.missing
+    const damage = [...read.damage]
+    const steps = readArrowColumns(join(dir, STEPS_FILE), STEPS_FILE, m.stepColumns)
+    const epochs = readArrowColumns(join(dir, EPOCHS_FILE), EPOCHS_FILE, m.epochColumns)
+    // A live writer may be half way through appending: an incomplete tail is not damage then.
+    for (const r of [steps, epochs]) if (!(live && r.tornTail)) damage.push(...r.damage)
+    const ev = readEvents(join(dir, EVENTS_FILE), live)
+    damage.push(...ev.damage)
+    if (read.missing) {
+      m.summary = { ...m.summary, steps: steps.rows, epochs: epochs.rows }
+    }
+    return {
+      manifest: m,
+      steps: steps.names.length ? steps.columns : emptyColumns(m.stepColumns ?? []),
+      epochs: epochs.names.length ? epochs.columns : emptyColumns(m.epochColumns ?? []),
+      events: ev.events,
+      damage,
+    }
+  }
+
+  /** Mark runs whose writer died (status running/paused, writer process gone) as interrupted. */
+  recoverInterrupted(): string[] {
+    const recovered: string[] = []
+    const here = hostname()
+    for (const id of this.runFolders(this.runsDir)) {
+      const dir = join(this.runsDir, id)
+      if (openWriterDirs.has(dir)) continue
+      const file = join(dir, MANIFEST_FILE)
+      const read = readManifest(file, id, false)
+      const m = read.manifest
+      if (read.missing || read.newer || !read.configValid) continue
+      if (m.status !== 'running' && m.status !== 'paused') continue
+      if (m.writerHost !== undefined && m.writerHost !== here) continue // another machine's process: can't tell
+      if (m.writerPid !== undefined && m.writerPid !== process.pid && pidAlive(m.writerPid)) continue
+      // Count what survived, so the library shows it without loading the metrics.
+      const steps = readArrowColumns(join(dir, STEPS_FILE), STEPS_FILE, m.stepColumns).rows
+      const epochs = readArrowColumns(join(dir, EPOCHS_FILE), EPOCHS_FILE, m.epochColumns).rows
+      const updated: RunManifest = {
+        ...m,
+        status: 'interrupted',
+        updatedAt: new Date().toISOString(),
+        summary: { ...m.summary, steps: Math.max(m.summary.steps, steps), epochs: Math.max(m.summary.epochs, epochs) },
+      }
+      delete updated.writerPid
+      delete updated.writerHost
+      appendDurable(
+        join(dir, EVENTS_FILE),
+        encodeEvent({ time: updated.updatedAt, step: steps, kind: 'interrupted', message: `the writer (pid ${m.writerPid ?? '?'}) stopped without closing the run` }),
+      )
+      writeManifest(file, updated)
+      recovered.push(id)
+    }
+    return recovered
+  }
+
+  rename(id: string, name: string): void {
+    const clean = check(NameSchema, name, 'name')
+    this.patchManifest(id, (m) => ({ ...m, name: clean }))
+  }
+
+  setTags(id: string, tags: string[]): void {
+    const clean = [...new Set(check(TagsSchema, tags, 'tags'))]
+    this.patchManifest(id, (m) => ({ ...m, tags: clean }))
+  }
+
+  setNotes(id: string, notes: string): void {
+    const clean = check(NotesSchema, notes, 'notes')
+    this.patchManifest(id, (m) => ({ ...m, notes: clean }))
+  }
+
+  private patchManifest(id: string, patch: (m: RunManifest) => RunManifest): void {
+    const dir = this.existingDir(id)
+    const file = join(dir, MANIFEST_FILE)
+    const read = readManifest(file, id, true)
+    if (read.newer) throw read.newer
+    if (read.missing || !read.configValid) {
+      throw new Error(`run ${id}: its manifest is damaged (${read.damage.join('; ')}); it cannot be edited`)
+    }
+    writeManifest(file, { ...patch(read.manifest), updatedAt: new Date().toISOString() })
+  }
+
+  /** Move a run to the trash (undoable until emptyTrash). */
+  delete(id: string): void {
+    const dir = this.existingDir(id)
+    if (openWriterDirs.has(dir)) throw new Error(`run ${id} is still being written; stop it before deleting it`)
+    const target = join(this.trashDir, id)
+    rmSync(target, { recursive: true, force: true }) // an older deletion of the same id
+    renameSync(dir, target)
+    fsyncDir(this.runsDir)
+    fsyncDir(this.trashDir)
+  }
+
+  undoDelete(id: string): void {
+    check(RunIdSchema, id, 'run id')
+    const from = join(this.trashDir, id)
+    if (!isDir(from)) throw new Error(`run ${id} is not in the trash`)
+    const to = join(this.runsDir, id)
+    if (existsSync(to)) throw new Error(`a run with id ${id} already exists`)
+    renameSync(from, to)
+    fsyncDir(this.trashDir)
+    fsyncDir(this.runsDir)
+  }
+
+  emptyTrash(): void {
+    for (const name of readdirSync(this.trashDir)) rmSync(join(this.trashDir, name), { recursive: true, force: true })
+  }
+
+  /**
+   * Copy a run folder from elsewhere into the library (after checking it is a run this
+   * version reads). Returns its id: the folder's own, or a new one when that is taken.
+   */
+  importRun(folder: string): string {
+    const src = resolve(folder)
+    if (!isDir(src)) throw new Error(`${folder} is not a folder`)
+    const srcId = basename(src)
+    const read = readManifest(join(src, MANIFEST_FILE), isRunId(srcId) ? srcId : 'imported', true)
+    if (read.newer) throw new NewerFormatError(srcId, read.newer.formatVersion)
+    if (read.missing || !read.configValid) {
+      throw new Error(`${folder} is not an LR Lab run folder: ${read.damage.join('; ')}`)
+    }
+    if (!existsSync(join(src, STEPS_FILE)) && !existsSync(join(src, EPOCHS_FILE))) {
+      throw new Error(`${folder} is not an LR Lab run folder: it has no ${STEPS_FILE} or ${EPOCHS_FILE}`)
+    }
+    // Copy under a hidden name first, so a half-copied run never shows up in the library.
+    const staging = join(this.runsDir, `.import-${randomBytes(4).toString('hex')}`)
+    try {
+      cpSync(src, staging, { recursive: true, errorOnExist: true })
+      let id = isRunId(srcId) ? srcId : newRunId()
+      while (existsSync(join(this.runsDir, id))) id = newRunId()
+      const m: RunManifest = { ...read.manifest, id }
+      if (m.status === 'running' || m.status === 'paused') {
+        // A copy is not being written by anyone.
+        m.status = 'interrupted'
+      }
+      delete m.writerPid
+      delete m.writerHost
+      writeManifest(join(staging, MANIFEST_FILE), m)
+      renameSync(staging, join(this.runsDir, id))
+      fsyncDir(this.runsDir)
+      return id
+    } finally {
+      rmSync(staging, { recursive: true, force: true })
+    }
+  }
+
+  /**
+   * Watch a folder of run folders (this library's runsDir, or e.g. a shared drive where the
+   * CLI writes runs from a cluster): reports new run folders, changes to existing ones
+   * (appended metrics, manifest updates) and removals. Returns a function that stops watching.
+   */
+  watch(folder: string, onChange: (ev: WatchEvent) => void, options?: WatchOptions): () => void {
+    return watchRuns(folder, onChange, options)
+  }
+}
+
+function listEntry(read: ManifestRead): RunListEntry {
+  const m = read.manifest
+  const d = read.configValid ? safeDescribe(m.config) : { dataset: '?', model: '?', optimizer: '?', schedule: '?' }
+  return {
+    id: m.id,
+    name: m.name,
+    createdAt: m.createdAt,
+    status: m.status,
+    dataset: d.dataset,
+    model: d.model,
+    optimizer: d.optimizer,
+    schedule: d.schedule,
+    bestValLoss: m.summary.bestValLoss,
+    finalValLoss: m.summary.finalValLoss,
+    steps: m.summary.steps,
+    durationSec: m.summary.durationSec,
+    backend: m.backend.name,
+    tags: m.tags,
+    damage: read.damage,
+  }
+}
+
+function safeDescribe(c: RunConfig): ReturnType<typeof describeConfig> {
+  try {
+    return describeConfig(c)
+  } catch {
+    return { dataset: '?', model: '?', optimizer: '?', schedule: '?' }
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** Append a line and fsync; a torn last line (crash mid-write) is ended first so the new line stays readable. */
+function appendDurable(file: string, line: string): void {
+  const fd = openSync(file, 'a+')
+  try {
+    const size = fstatSync(fd).size
+    let prefix = ''
+    if (size > 0) {
+      const last = Buffer.alloc(1)
+      readSync(fd, last, 0, 1, size - 1)
+      if (last[0] !== 0x0a) prefix = '\n'
+    }
+    appendFileSync(fd, prefix + line)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
