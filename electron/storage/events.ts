@@ -1,5 +1,10 @@
-/** events.jsonl: one RunEvent per line, appended; junk lines and a torn last line are skipped and reported. */
+/**
+ * events.jsonl: one RunEvent per line, appended. Each line ends with a `crc32` field, the
+ * CRC-32 of the line's JSON without that field, so a damaged line is caught even when it
+ * still parses; junk lines and a torn last line are skipped and reported.
+ */
 import { readFileSync } from 'node:fs'
+import { crc32 } from 'node:zlib'
 import { z } from 'zod'
 import type { RunEvent } from '../../shared/run'
 
@@ -12,8 +17,21 @@ const RunEventSchema = z.object({
   data: z.record(z.string(), z.unknown()).optional(),
 })
 
+const CRC_FIELD = ',"crc32":'
+
 export function encodeEvent(e: RunEvent): string {
-  return JSON.stringify(e) + '\n'
+  const json = JSON.stringify(e)
+  return `${json.slice(0, -1)}${CRC_FIELD}${crc32(json)}}\n`
+}
+
+/** The event JSON of a line whose checksum matches, else null. */
+function verifiedJson(line: string): string | null {
+  const at = line.lastIndexOf(CRC_FIELD)
+  if (at < 0 || !line.endsWith('}')) return null
+  const crcText = line.slice(at + CRC_FIELD.length, -1)
+  if (!/^\d{1,10}$/.test(crcText)) return null
+  const json = line.slice(0, at) + '}'
+  return crc32(json) === Number(crcText) ? json : null
 }
 
 export function readEvents(file: string, liveWriter: boolean): { events: RunEvent[]; damage: string[] } {
@@ -33,9 +51,11 @@ export function readEvents(file: string, liveWriter: boolean): { events: RunEven
   const bad: number[] = []
   lines.forEach((line, i) => {
     if (line.trim() === '') return
+    const json = verifiedJson(line)
     let parsed: unknown
     try {
-      parsed = JSON.parse(line)
+      if (json === null) throw new Error('checksum')
+      parsed = JSON.parse(json)
     } catch {
       bad.push(i + 1)
       return

@@ -52,6 +52,9 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & 
       {
         stopRequested: () => o.control.stopRequested(),
         async waitIfPaused() {
+          // The loop's awaits on backend reads resolve as microtasks; yield a macrotask here so
+          // stop/pause messages from the host are delivered while training runs.
+          await new Promise<void>((r) => setImmediate(r))
           if (!o.control.isPaused()) return
           writer.event({ kind: 'pause', step: -1, message: 'paused by the user' })
           writer.update({ status: 'paused' })
