@@ -6,7 +6,8 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { ConfigError, parseRunConfig, type RunConfig } from '../../shared/config'
+import { ConfigError, type RunConfig } from '../../shared/config'
+import { parseRunnableConfig } from '../../shared/run-plan'
 import { version } from '../../package.json'
 import { defaultDataDir } from '../core/paths'
 import { RunStore } from '../storage'
@@ -25,7 +26,7 @@ function readConfigFile(path: string): RunConfig {
   } catch (e) {
     throw new ConfigError([`${path}: ${e instanceof Error ? e.message : String(e)}`])
   }
-  return parseRunConfig(raw)
+  return parseRunnableConfig(raw)
 }
 
 async function trainCommand(o: { config: string; dataDir: string; json?: boolean; name?: string }): Promise<number> {

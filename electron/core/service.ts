@@ -4,7 +4,8 @@
  */
 import { EventEmitter } from 'node:events'
 import { API_ARGS, ApiError, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type ServiceEvent } from '../../shared/api'
-import { ConfigError, parseRunConfig } from '../../shared/config'
+import { ConfigError } from '../../shared/config'
+import { parseRunnableConfig } from '../../shared/run-plan'
 import { formatIssues } from '../../shared/config'
 import type { BackendInfo, RunListEntry, RunStatus } from '../../shared/run'
 import { version } from '../../package.json'
@@ -65,7 +66,7 @@ export class LrLabService implements LrLabApi {
   async startRun(configInput: unknown): Promise<{ runId: string }> {
     let config
     try {
-      config = parseRunConfig(configInput)
+      config = parseRunnableConfig(configInput)
     } catch (e) {
       if (e instanceof ConfigError) throw new ApiError(e.message)
       throw e

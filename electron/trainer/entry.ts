@@ -4,7 +4,7 @@
  * Electron. One process trains one run, writes its run folder, streams metrics, and exits.
  */
 import * as tf from '@tensorflow/tfjs'
-import { parseRunConfig } from '../../shared/config'
+import { parseRunnableConfig } from '../../shared/run-plan'
 import type { HostToTrainer, TrainerToHost } from './protocol'
 import { selectBackend } from './backend'
 import { runTraining } from './run-training'
@@ -55,7 +55,7 @@ onMessage((msg) => {
 
 async function start(msg: Extract<HostToTrainer, { type: 'start' }>): Promise<void> {
   try {
-    const config = parseRunConfig(msg.config)
+    const config = parseRunnableConfig(msg.config)
     const backend = await selectBackend(config.backend)
     await runTraining({
       config, backend, dataDir: msg.dataDir, name: msg.name, tfVersion: tf.version.tfjs,

@@ -53,3 +53,13 @@ describe('run config validation', () => {
     expect(p.some((l) => l.startsWith('optimizer.lr:'))).toBe(true)
   })
 })
+
+describe('checks against the run length', () => {
+  it('refuses a one-cycle shorter than the run and a warmup longer than it, naming the field', async () => {
+    const { parseRunnableConfig } = await import('../../shared/run-plan')
+    const base = { data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.1 }, epochs: 20 }
+    expect(() => parseRunnableConfig({ ...base, schedule: { type: 'one-cycle', maxLr: 0.5, totalSteps: 10 } })).toThrow(/schedule\.totalSteps/)
+    expect(() => parseRunnableConfig({ ...base, schedule: { type: 'warmup', warmupSteps: 30 } })).toThrow(/schedule\.warmupSteps/)
+    expect(parseRunnableConfig({ ...base, schedule: { type: 'warmup', warmupSteps: 5 } }).epochs).toBe(20)
+  })
+})
