@@ -1,3 +1,8 @@
 /** The API's method names, free of dependencies so the sandboxed preload can import them. */
-export const API_METHODS = ['getInfo', 'startRun', 'stopRun', 'pauseRun', 'resumeRun', 'listRuns', 'loadRun', 'exportCsv'] as const
+export const API_METHODS = [
+  'getInfo', 'startRun', 'stopRun', 'pauseRun', 'resumeRun',
+  'listRuns', 'loadRun', 'exportCsv', 'exportComparisonCsv',
+  'renameRun', 'setRunTags', 'setRunNotes', 'deleteRun', 'undoDeleteRun',
+  'importRun', 'watchFolder', 'unwatchFolder', 'listWatchedFolders',
+] as const
 export type ApiMethod = (typeof API_METHODS)[number]

@@ -9,6 +9,8 @@ import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSu
 
 export const RunIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'a run id is 1–128 letters, digits, dot, dash or underscore')
 
+export const FolderPathSchema = z.string().trim().min(1, 'a folder path is required').max(4096)
+
 export const ExportOptionsSchema = z
   .object({
     level: z.enum(['step', 'epoch']).default('step'),
@@ -27,6 +29,16 @@ export const API_ARGS = {
   listRuns: z.tuple([]),
   loadRun: z.tuple([RunIdSchema]),
   exportCsv: z.tuple([RunIdSchema, ExportOptionsSchema.default({ level: 'step', format: 'wide' })]),
+  exportComparisonCsv: z.tuple([z.array(RunIdSchema).min(1).max(1000)]),
+  renameRun: z.tuple([RunIdSchema, z.string().trim().min(1, 'a name cannot be empty').max(200)]),
+  setRunTags: z.tuple([RunIdSchema, z.array(z.string().trim().min(1).max(64)).max(50)]),
+  setRunNotes: z.tuple([RunIdSchema, z.string().max(100_000)]),
+  deleteRun: z.tuple([RunIdSchema]),
+  undoDeleteRun: z.tuple([RunIdSchema]),
+  importRun: z.tuple([FolderPathSchema]),
+  watchFolder: z.tuple([FolderPathSchema]),
+  unwatchFolder: z.tuple([FolderPathSchema]),
+  listWatchedFolders: z.tuple([]),
 } as const satisfies Record<ApiMethod, z.ZodType>
 export { API_METHODS, type ApiMethod }
 
@@ -57,6 +69,7 @@ export interface Progress {
 }
 
 export type ServiceEvent =
+  | { type: 'library'; change: 'added' | 'updated' | 'removed'; runId: string }
   | { type: 'metrics'; runId: string; steps: Columns; epochs: Columns }
   | {
       type: 'status'
@@ -77,6 +90,20 @@ export interface LrLabApi {
   listRuns(): Promise<RunListEntry[]>
   loadRun(runId: string): Promise<LoadedRun>
   exportCsv(runId: string, options?: Partial<ExportOptions>): Promise<{ filename: string; csv: string }>
+  /** One row per run: config and summary metrics. */
+  exportComparisonCsv(runIds: string[]): Promise<{ filename: string; csv: string }>
+  renameRun(runId: string, name: string): Promise<void>
+  setRunTags(runId: string, tags: string[]): Promise<void>
+  setRunNotes(runId: string, notes: string): Promise<void>
+  /** Moves the run to the app's trash; undoDeleteRun brings it back. */
+  deleteRun(runId: string): Promise<void>
+  undoDeleteRun(runId: string): Promise<void>
+  /** Copies a run folder from elsewhere into the library; returns its id there. */
+  importRun(folder: string): Promise<{ runId: string }>
+  /** Lists the runs of another folder (a data dir or its runs/ folder) beside the library's, live. */
+  watchFolder(folder: string): Promise<void>
+  unwatchFolder(folder: string): Promise<void>
+  listWatchedFolders(): Promise<string[]>
 }
 
 /** A failure the caller caused (bad config, unknown run): shown to the user as is. */
@@ -92,6 +119,8 @@ export interface ElectronBridge extends LrLabApi {
   onEvent(listener: (event: ServiceEvent) => void): () => void
   /** Opens a save dialog and writes the text; resolves to the chosen path, or null when cancelled. */
   saveTextFile(suggestedName: string, text: string): Promise<string | null>
+  /** Opens a folder picker; resolves to the chosen folder, or null when cancelled. */
+  pickFolder(title: string): Promise<string | null>
 }
 
 /** WebSocket frames (JSON via shared/wire.ts encodeWire/decodeWire). */

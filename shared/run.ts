@@ -77,6 +77,8 @@ export interface RunListEntry {
   tags: string[]
   /** Problems found while reading the run (empty when intact). */
   damage: string[]
+  /** Set for runs listed from a watched folder (not the library's own): that folder. */
+  watchedFolder?: string
 }
 
 export function emptySummary(): RunSummary {

@@ -5,16 +5,20 @@
  */
 const TAG = '__f64'
 
+// Node's Buffer is fast where it exists; the browser falls back to btoa/atob.
+type NodeBufferLike = { from(data: unknown, encodingOrOffset?: unknown, length?: number): Uint8Array & { toString(enc: string): string } }
+const NodeBuffer = (globalThis as { Buffer?: NodeBufferLike }).Buffer
+
 function toBase64(bytes: Uint8Array): string {
-  if (typeof Buffer !== 'undefined') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
   let s = ''
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
   return btoa(s)
 }
 
 function fromBase64(b64: string): Uint8Array {
-  if (typeof Buffer !== 'undefined') {
-    const b = Buffer.from(b64, 'base64')
+  if (NodeBuffer) {
+    const b = NodeBuffer.from(b64, 'base64')
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
   }
   const s = atob(b64)

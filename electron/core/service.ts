@@ -10,7 +10,9 @@ import { formatIssues } from '../../shared/config'
 import type { BackendInfo, RunListEntry, RunStatus } from '../../shared/run'
 import { version } from '../../package.json'
 import { RunStore } from '../storage'
-import { exportRunCsv } from '../storage/csv'
+import { exportComparisonCsv, exportRunCsv } from '../storage/csv'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import type { SpawnTrainer, TrainerProcess } from './trainer-process'
 
 export interface ServiceOptions {
@@ -32,12 +34,19 @@ export class LrLabService implements LrLabApi {
   readonly store: RunStore
   private readonly events = new EventEmitter()
   private readonly active = new Map<string, ActiveRun>()
+  /** Watched folders: a read-only store each, and the function that stops watching it. */
+  private readonly watched = new Map<string, { store: RunStore; stop: () => void }>()
+  private stopLibraryWatch: (() => void) | null = null
 
   constructor(private readonly o: ServiceOptions) {
     this.store = new RunStore(o.dataDir)
     // Runs left 'running' by a process that died (app or trainer killed) become 'interrupted'.
     this.store.recoverInterrupted()
     this.events.setMaxListeners(100)
+    // Runs written by another process (the CLI, say) into this library show up live.
+    this.stopLibraryWatch = this.store.watch(this.store.runsDir, (ev) => {
+      if (!this.active.has(ev.id)) this.emit({ type: 'library', change: ev.kind, runId: ev.id })
+    })
   }
 
   onEvent(listener: (e: ServiceEvent) => void): () => void {
@@ -145,11 +154,92 @@ export class LrLabService implements LrLabApi {
   }
 
   async listRuns(): Promise<RunListEntry[]> {
-    return this.store.list()
+    const own = this.store.list()
+    const ids = new Set(own.map((r) => r.id))
+    const others = [...this.watched].flatMap(([folder, w]) =>
+      w.store.list().filter((r) => !ids.has(r.id)).map((r) => ({ ...r, watchedFolder: folder })),
+    )
+    return [...own, ...others].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
   }
 
   async loadRun(runId: string): Promise<LoadedRun> {
     return this.loadOrThrow(runId)
+  }
+
+  async exportComparisonCsv(runIds: string[]): Promise<{ filename: string; csv: string }> {
+    const runs = runIds.map((id) => this.loadOrThrow(id))
+    return { filename: `comparison-${runIds.length}-runs.csv`, csv: exportComparisonCsv(runs) }
+  }
+
+  /** The library's own store holding this run; runs of watched folders are read-only. */
+  private ownRun(runId: string): RunStore {
+    if (this.active.has(runId)) throw new ApiError(`run ${runId} is still running; stop it first`, 'conflict')
+    if (existsSync(this.store.runDir(runId))) return this.store
+    if ([...this.watched.values()].some((w) => existsSync(w.store.runDir(runId))))
+      throw new ApiError(`run ${runId} belongs to a watched folder; import it to change it`, 'conflict')
+    throw new ApiError(`no run ${runId}`, 'not-found')
+  }
+
+  private wrap<T>(fn: () => T): T {
+    try {
+      return fn()
+    } catch (e) {
+      if (e instanceof ApiError) throw e
+      throw new ApiError(e instanceof Error ? e.message : String(e))
+    }
+  }
+
+  async renameRun(runId: string, name: string): Promise<void> {
+    this.wrap(() => this.ownRun(runId).rename(runId, name))
+    this.emit({ type: 'library', change: 'updated', runId })
+  }
+
+  async setRunTags(runId: string, tags: string[]): Promise<void> {
+    this.wrap(() => this.ownRun(runId).setTags(runId, [...new Set(tags)]))
+    this.emit({ type: 'library', change: 'updated', runId })
+  }
+
+  async setRunNotes(runId: string, notes: string): Promise<void> {
+    this.wrap(() => this.ownRun(runId).setNotes(runId, notes))
+    this.emit({ type: 'library', change: 'updated', runId })
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    this.wrap(() => this.ownRun(runId).delete(runId))
+    this.emit({ type: 'library', change: 'removed', runId })
+  }
+
+  async undoDeleteRun(runId: string): Promise<void> {
+    this.wrap(() => this.store.undoDelete(runId))
+    this.emit({ type: 'library', change: 'added', runId })
+  }
+
+  async importRun(folder: string): Promise<{ runId: string }> {
+    const runId = this.wrap(() => this.store.importRun(resolve(folder)))
+    this.emit({ type: 'library', change: 'added', runId })
+    return { runId }
+  }
+
+  async watchFolder(folder: string): Promise<void> {
+    const abs = resolve(folder)
+    if (this.watched.has(abs)) return
+    if (!existsSync(abs)) throw new ApiError(`${folder} does not exist`)
+    // Accept a data dir (with runs/ inside, as --data-dir writes) or a runs folder itself.
+    const dataDir = existsSync(join(abs, 'runs')) ? abs : join(abs, '..')
+    const store = new RunStore(dataDir)
+    if (resolve(store.runsDir) === resolve(this.store.runsDir)) throw new ApiError(`${folder} is this library's own folder`)
+    const stop = store.watch(store.runsDir, (ev) => this.emit({ type: 'library', change: ev.kind, runId: ev.id }))
+    this.watched.set(abs, { store, stop })
+  }
+
+  async unwatchFolder(folder: string): Promise<void> {
+    const abs = resolve(folder)
+    this.watched.get(abs)?.stop()
+    this.watched.delete(abs)
+  }
+
+  async listWatchedFolders(): Promise<string[]> {
+    return [...this.watched.keys()]
   }
 
   async exportCsv(runId: string, options?: Partial<ExportOptions>): Promise<{ filename: string; csv: string }> {
@@ -160,8 +250,11 @@ export class LrLabService implements LrLabApi {
   }
 
   private loadOrThrow(runId: string): LoadedRun {
+    const store = existsSync(this.store.runDir(runId))
+      ? this.store
+      : ([...this.watched.values()].find((w) => existsSync(w.store.runDir(runId)))?.store ?? this.store)
     try {
-      return this.store.load(runId)
+      return store.load(runId)
     } catch (e) {
       throw new ApiError(e instanceof Error ? e.message : String(e), 'not-found')
     }
@@ -169,6 +262,9 @@ export class LrLabService implements LrLabApi {
 
   /** Stop every trainer (app shutdown): each writes its final state before exiting. */
   async shutdown(): Promise<void> {
+    this.stopLibraryWatch?.()
+    for (const w of this.watched.values()) w.stop()
+    this.watched.clear()
     for (const a of this.active.values()) a.proc.send({ type: 'stop' })
     const deadline = Date.now() + 3000
     while (this.active.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))

@@ -79,6 +79,12 @@ app.whenReady().then(() => {
     await writeFile(r.filePath, text, 'utf8')
     return r.filePath
   })
+  ipcMain.handle('lrlab:pickFolder', async (e, title: unknown) => {
+    if (!trustedSender(e)) throw new Error('refused: untrusted sender')
+    const win = BrowserWindow.fromWebContents(e.sender)
+    const r = await dialog.showOpenDialog(win!, { title: typeof title === 'string' ? title.slice(0, 200) : 'Choose a folder', properties: ['openDirectory'] })
+    return r.canceled ? null : (r.filePaths[0] ?? null)
+  })
   const win = createWindow()
   service.onEvent((event) => {
     if (!win.isDestroyed()) win.webContents.send('lrlab:event', event)

@@ -8,7 +8,7 @@ import type { ElectronBridge, ServiceEvent } from '../../shared/api'
 
 const api = Object.fromEntries(
   API_METHODS.map((method) => [method, (...args: unknown[]) => ipcRenderer.invoke(`lrlab:${method}`, ...args)]),
-) as unknown as Omit<ElectronBridge, 'onEvent' | 'saveTextFile'>
+) as unknown as Omit<ElectronBridge, 'onEvent' | 'saveTextFile' | 'pickFolder'>
 
 const bridge: ElectronBridge = {
   ...api,
@@ -18,6 +18,7 @@ const bridge: ElectronBridge = {
     return () => void ipcRenderer.off('lrlab:event', handler)
   },
   saveTextFile: (suggestedName, text) => ipcRenderer.invoke('lrlab:saveTextFile', suggestedName, text),
+  pickFolder: (title) => ipcRenderer.invoke('lrlab:pickFolder', title),
 }
 
 contextBridge.exposeInMainWorld('lrlab', bridge)

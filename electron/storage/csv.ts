@@ -83,13 +83,31 @@ function writeWide(w: ChunkWriter, cols: Columns): void {
   const ncols = arrays.length
   const n = rowCount(cols, names)
   const rowMax = ncols * (MAX_NUMBER_BYTES + 1) + 1
+  // Series such as lr or momentum repeat their value for long stretches: reuse the last text.
+  const last = new Float64Array(ncols).fill(NaN)
+  const lastText = new Uint8Array(ncols * MAX_NUMBER_BYTES)
+  const lastLen = new Int32Array(ncols)
   for (let r = 0; r < n; r++) {
     w.ensure(rowMax)
     const buf = w.buf
     let p = w.pos
     for (let c = 0; c < ncols; c++) {
       if (c > 0) buf[p++] = COMMA
-      p = writeNumber(buf, p, arrays[c]![r]!)
+      const v = arrays[c]![r]!
+      if (v === last[c]) {
+        const from = c * MAX_NUMBER_BYTES
+        const len = lastLen[c]!
+        for (let i = 0; i < len; i++) buf[p + i] = lastText[from + i]!
+        p += len
+      } else {
+        const start = p
+        p = writeNumber(buf, p, v)
+        if (p - start <= MAX_NUMBER_BYTES) {
+          last[c] = v
+          lastLen[c] = p - start
+          lastText.set(buf.subarray(start, p), c * MAX_NUMBER_BYTES)
+        }
+      }
     }
     buf[p++] = NEWLINE
     w.pos = p
