@@ -1,0 +1,68 @@
+/** The `lrlab` CLI as a script would use it: a real process, real files, exit codes and --json. */
+import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import Papa from 'papaparse'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '../helpers/service'
+
+const ROOT = resolve(__dirname, '..', '..')
+
+function lrlab(args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'electron', 'cli', 'cli.ts'), ...args], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000,
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+function configFile(dir: string, config: unknown): string {
+  const path = join(dir, 'config.json')
+  writeFileSync(path, JSON.stringify(config))
+  return path
+}
+
+const lastJson = (stdout: string): any => JSON.parse(stdout.trim().split('\n').at(-1)!)
+
+describe('lrlab CLI', () => {
+  it('trains, prints a JSON summary naming the backend and why it fell back, and exports CSV', () => {
+    const dir = tempDir()
+    const cfg = configFile(dir, { data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 30 })
+    const r = lrlab(['train', '--config', cfg, '--data-dir', dir, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const s = lastJson(r.stdout)
+    expect(s.status).toBe('finished')
+    expect(s.steps).toBe(30)
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(s.backend)
+    if (s.backend !== 'tensorflow') expect(s.fallbackReasons.join(' ')).toMatch(/tensorflow/)
+
+    const out = join(dir, 'steps.csv')
+    const e = lrlab(['export', s.runId, '--out', out, '--data-dir', dir])
+    expect(e.code, e.stderr).toBe(0)
+    const rows = Papa.parse<Record<string, string>>(readFileSync(out, 'utf8').trim(), { header: true }).data
+    expect(rows.length).toBe(30)
+    expect(Number(rows[0]!.lr)).toBe(0.01)
+  })
+
+  it('honours a forced backend and refuses an unavailable one clearly', () => {
+    const dir = tempDir()
+    const cfg = configFile(dir, { data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 3 })
+    const cpu = lrlab(['train', '--config', cfg, '--data-dir', dir, '--json'], { LRLAB_BACKEND: 'cpu' })
+    expect(cpu.code, cpu.stderr).toBe(0)
+    expect(lastJson(cpu.stdout).backend).toBe('cpu')
+    const bogus = lrlab(['train', '--config', cfg, '--data-dir', dir, '--json'], { LRLAB_BACKEND: 'quantum' })
+    expect(bogus.code).not.toBe(0)
+    expect(bogus.stderr).toMatch(/LRLAB_BACKEND must be one of/)
+  })
+
+  it('exits 3 on divergence and 2 on a bad config naming the field', () => {
+    const dir = tempDir()
+    const diverge = configFile(dir, { data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.05 }, epochs: 200, validationSplit: 0 })
+    const d = lrlab(['train', '--config', diverge, '--data-dir', dir, '--json'])
+    expect(d.code, d.stderr).toBe(3)
+    expect(lastJson(d.stdout).divergedAtStep).toBeGreaterThan(10)
+    const bad = configFile(dir, { data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.05 }, epochs: 'many' })
+    const b = lrlab(['train', '--config', bad, '--data-dir', dir])
+    expect(b.code).toBe(2)
+    expect(b.stderr).toMatch(/epochs: /)
+  })
+})
