@@ -3,6 +3,7 @@
  * exposed `window.lrlab`, else the local WebSocket bridge; components never know which.
  */
 import type { ApiMethod, ElectronBridge, ExportOptions, LrLabApi, ServiceEvent, WsResponse } from '../../../shared/api'
+import { API_METHODS } from '../../../shared/api-methods'
 import { decodeWire, encodeWire } from '../../../shared/wire'
 
 export type EventListener = (event: ServiceEvent) => void
@@ -29,16 +30,14 @@ export function getApi(): Promise<ClientApi> {
   return client
 }
 
+/** Every API method forwarded through `invoke`, so a method added to the API needs no change here. */
+function forwardAll(invoke: (method: ApiMethod, args: unknown[]) => Promise<unknown>): LrLabApi {
+  return Object.fromEntries(API_METHODS.map((m) => [m, (...args: unknown[]) => invoke(m, args)])) as unknown as LrLabApi
+}
+
 function electronClient(bridge: ElectronBridge): ClientApi {
   return {
-    getInfo: () => bridge.getInfo(),
-    startRun: (c) => bridge.startRun(c),
-    stopRun: (id) => bridge.stopRun(id),
-    pauseRun: (id) => bridge.pauseRun(id),
-    resumeRun: (id) => bridge.resumeRun(id),
-    listRuns: () => bridge.listRuns(),
-    loadRun: (id) => bridge.loadRun(id),
-    exportCsv: (id, o) => bridge.exportCsv(id, o),
+    ...forwardAll((m, args) => (bridge[m] as (...a: unknown[]) => Promise<unknown>)(...args)),
     onEvent: (l) => bridge.onEvent(l),
     onConnection: (l) => {
       l('open')
@@ -127,13 +126,7 @@ function webSocketClient(): ClientApi {
     })
 
   const api: ClientApi = {
-    getInfo: () => call('getInfo'),
-    startRun: (c) => call('startRun', c),
-    stopRun: (id) => call('stopRun', id),
-    pauseRun: (id) => call('pauseRun', id),
-    resumeRun: (id) => call('resumeRun', id),
-    listRuns: () => call('listRuns'),
-    loadRun: (id) => call('loadRun', id),
+    ...forwardAll((m, args) => call(m, ...args)),
     exportCsv: (id, o) => call('exportCsv', id, o ?? {}),
     onEvent(l) {
       listeners.add(l)

@@ -127,6 +127,10 @@ export class AppState {
   }
 
   private onEvent(e: ServiceEvent): void {
+    if (e.type === 'library') {
+      void this.refreshLibrary()
+      return
+    }
     const r = this.ensureRun(e.runId)
     if (e.type === 'metrics') {
       r.appendMetrics(e.steps, e.epochs)
