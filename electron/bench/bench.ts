@@ -13,13 +13,8 @@ import { runTraining } from '../trainer/run-training'
 import { loadDataset } from '../trainer/data'
 import { buildModel } from '../trainer/model'
 
-export interface Figure {
-  name: string
-  value: number
-  unit: string
-  /** What the value is a ratio of (null for absolute figures). */
-  baseline: string | null
-}
+import type { Figure } from './figure'
+import { storageFigures } from './storage-bench'
 
 interface LoopCase {
   name: string
@@ -120,6 +115,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dataDir, { recursive: true, force: true })
   }
+  figures.push(...(await storageFigures({ quick: opts.quick })))
   const w = Math.max(...figures.map((f) => f.name.length))
   for (const f of figures) console.log(`${f.name.padEnd(w)}  ${f.value.toFixed(f.unit === 'ratio' ? 3 : 4).padStart(10)} ${f.unit}${f.baseline ? `  (vs ${f.baseline})` : ''}`)
   if (opts.out) {
