@@ -2,7 +2,7 @@
  * Small durable-file helpers: atomic replace (temp file, fsync, rename, fsync dir) and
  * append-then-fsync. Crash safety of the run folder rests on these.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { readFileSync, closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 
 /** fsync a directory so a rename/create inside it survives power loss. Not possible on Windows: skipped. */
@@ -49,8 +49,16 @@ export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)
-    return true
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  // A killed process whose parent died too can linger as a zombie that no one reaps
+  // (containers whose init does not reap): it still answers kill(pid, 0) but writes nothing.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    return state !== 'Z' && state !== 'X'
+  } catch {
+    return true // no /proc (macOS, Windows): kill(pid, 0) is the best answer there
   }
 }
