@@ -56,6 +56,7 @@ describe('runs written by the CLI in another process', () => {
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     const exited = new Promise<number | null>((r) => child.on('exit', r))
+    try {
 
     const inShared = (e: { change: string; runId: string }): boolean => e.change === 'added' && existsSync(new RunStore(shared).runDir(e.runId))
     await expect.poll(() => events.some(inShared), { timeout: 60_000 }).toBe(true)
@@ -78,5 +79,8 @@ describe('runs written by the CLI in another process', () => {
     off()
     await service.unwatchFolder(shared)
     expect((await service.listRuns()).some((r) => r.id === runId)).toBe(false)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL') // never leave a million-epoch run behind
+    }
   })
 })
