@@ -7,6 +7,9 @@ import { ScheduleSchema } from './schedules'
 import { OptimizerSchema } from './optimizer-config'
 import { ClippingSchema } from './clipping-config'
 
+/** Rows of the bundled 8×8 digits dataset (UCI optdigits test set). */
+export const DIGITS_ROWS = 1797
+
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const
 
 const finiteNumber = z.number().finite()
@@ -25,6 +28,8 @@ export const DataSchema = z.discriminatedUnion('kind', [
     features: z.number().int().min(1).max(10_000).default(784),
     classes: z.number().int().min(2).max(1000).default(10),
   }),
+  /** The 8×8 handwritten digits (1,797 images, 10 classes), pixels scaled to [0, 1]. */
+  z.object({ kind: z.literal('digits') }),
   /** Rows given in the config itself (x: one feature vector per row, y: one target per row). */
   z
     .object({

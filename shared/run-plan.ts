@@ -2,13 +2,14 @@
  * How many steps a config runs, computed from the config alone (no data loaded), so the
  * service, the CLI and the builder can check that a schedule fits the run before it starts.
  */
-import { ConfigError, parseRunConfig, type RunConfig } from './config'
+import { ConfigError, DIGITS_ROWS, parseRunConfig, type RunConfig } from './config'
 import { momentumOf } from './optimizer-config'
 import { validateScheduleForRun, type ScheduleContext } from './schedules'
 
 /** Rows in the dataset, where the config says (null where only loading the data tells, e.g. a CSV file). */
 export function datasetRows(data: RunConfig['data']): number | null {
   if (data.kind === 'inline') return data.x.length
+  if (data.kind === 'digits') return DIGITS_ROWS
   const n = (data as { n?: unknown }).n
   return typeof n === 'number' ? n : null
 }

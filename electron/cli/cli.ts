@@ -8,6 +8,7 @@ import { resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { ConfigError, type RunConfig } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
+import { findPreset, PRESETS } from '../../shared/presets'
 import { version } from '../../package.json'
 import { defaultDataDir } from '../core/paths'
 import { RunStore } from '../storage'
@@ -29,8 +30,17 @@ function readConfigFile(path: string): RunConfig {
   return parseRunnableConfig(raw)
 }
 
-async function trainCommand(o: { config: string; dataDir: string; json?: boolean; name?: string }): Promise<number> {
-  const config = readConfigFile(o.config)
+/** The config from --config FILE or --preset NAME (exactly one). */
+function configFrom(o: { config?: string; preset?: string }): RunConfig {
+  if (!!o.config === !!o.preset) throw new ConfigError(['give exactly one of --config FILE or --preset NAME (see "lrlab presets")'])
+  if (o.config) return readConfigFile(o.config)
+  const preset = findPreset(o.preset!)
+  if (!preset) throw new ConfigError([`--preset: no preset named "${o.preset}"; "lrlab presets" lists them`])
+  return parseRunnableConfig(preset.config)
+}
+
+async function trainCommand(o: { config?: string; preset?: string; dataDir: string; json?: boolean; name?: string }): Promise<number> {
+  const config = configFrom(o)
   const backend = await selectBackend(config.backend)
   if (!o.json) console.error(`LR Lab ${version} · ${describeBackend(backend)}`)
   else if (backend.fallbackReasons.length) console.error(`LR Lab: ${describeBackend(backend)}`)
@@ -53,7 +63,8 @@ async function trainCommand(o: { config: string; dataDir: string; json?: boolean
   const summary = {
     runId: result.runId, status: result.status, backend: backend.name, fallbackReasons: backend.fallbackReasons,
     steps: s.steps, epochs: s.epochs, finalLoss: s.finalLoss, bestLoss: s.bestLoss,
-    finalValLoss: s.finalValLoss, bestValLoss: s.bestValLoss, valAccuracy: s.finalValMetric,
+    finalValLoss: s.finalValLoss, bestValLoss: s.bestValLoss,
+    valAccuracy: s.valMetricName === 'accuracy' ? s.finalValMetric : null, valR2: s.valMetricName === 'r2' ? s.finalValMetric : null,
     divergedAtStep: s.divergedAtStep, durationSec: s.durationSec,
   }
   if (o.json) console.log(JSON.stringify(summary))
@@ -61,6 +72,7 @@ async function trainCommand(o: { config: string; dataDir: string; json?: boolean
     const f = (v: number | null): string => (v === null ? '—' : v.toPrecision(6))
     console.log(`run ${result.runId}: ${result.status} after ${s.steps} steps (${s.epochs} epochs) in ${s.durationSec.toFixed(2)} s on ${backend.name}`)
     console.log(`  loss: final ${f(s.finalLoss)}, best ${f(s.bestLoss)} · validation loss: final ${f(s.finalValLoss)}, best ${f(s.bestValLoss)}`)
+    if (s.finalValMetric !== null) console.log(`  validation ${s.valMetricName === 'accuracy' ? 'accuracy' : 'R²'}: ${f(s.finalValMetric)}`)
     if (s.divergedAtStep !== null) console.log(`  diverged at step ${s.divergedAtStep} (epoch ${s.divergedAtEpoch}): the learning rate is too large`)
     console.log(`  saved in ${new RunStore(o.dataDir).runDir(result.runId)}`)
   }
@@ -89,7 +101,8 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('train')
     .description('train headless from a config file, writing a run folder')
-    .requiredOption('--config <file>', 'run config (JSON)')
+    .option('--config <file>', 'run config (JSON)')
+    .option('--preset <name>', 'a named recipe instead of a config file (see "lrlab presets")')
     .option('--name <name>', 'name of the run')
     .addOption(dataDirOption())
     .option('--json', 'print the final summary as one JSON object on the last line of stdout')
@@ -106,6 +119,14 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(dataDirOption())
     .action((runId, o) => {
       code = exportCommand(runId, { ...o, dataDir: resolve(o.dataDir) })
+    })
+  program
+    .command('presets')
+    .description('list the named recipes with a one-line description')
+    .option('--json', 'print as JSON')
+    .action((o) => {
+      if (o.json) console.log(JSON.stringify(PRESETS.map(({ name, version, title, description }) => ({ name, version, title, description }))))
+      else for (const p of PRESETS) console.log(`${p.name.padEnd(22)} ${p.title}\n${' '.repeat(23)}${p.description}`)
     })
   program
     .command('runs')

@@ -1,4 +1,8 @@
 /** Datasets as dense float32 matrices, with a seeded train/validation split. */
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Papa from 'papaparse'
 import type { DataConfig } from '../../shared/config'
 import { createRng, normal, permutation } from './random'
 
@@ -40,6 +44,8 @@ export function loadDataset(cfg: DataConfig, seed: number): Dataset {
       for (let i = 0; i < cfg.n; i++) y[i] = Math.floor(rng() * cfg.classes)
       return { x, y, rows: cfg.n, features: cfg.features, targets: 1, classes: cfg.classes }
     }
+    case 'digits':
+      return loadDigits()
     case 'inline': {
       const rows = cfg.x.length
       const features = cfg.x[0]!.length
@@ -65,4 +71,36 @@ export function splitDataset(d: Dataset, fraction: number, seed: number): SplitD
   if (nVal === 0) return { train: d, validation: null }
   const perm = permutation(d.rows, createRng(seed ^ 0x5b1d))
   return { train: takeRows(d, perm.subarray(nVal)), validation: takeRows(d, perm.subarray(0, nVal)) }
+}
+
+/** The project's root: the nearest folder above this module with LR Lab's package.json (works bundled too). */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const pkg = join(dir, 'package.json')
+    if (existsSync(pkg) && /"name":\s*"lr-lab"/.test(readFileSync(pkg, 'utf8'))) return dir
+    const up = dirname(dir)
+    if (up === dir) throw new Error('cannot find LR Lab\'s folder to load the bundled digits dataset')
+    dir = up
+  }
+}
+
+let digitsCache: Dataset | null = null
+
+/** UCI optdigits (test set): 64 pixel columns p00…p77 with values 0–16, label column `digit`. */
+function loadDigits(): Dataset {
+  if (digitsCache) return digitsCache
+  const text = readFileSync(join(projectRoot(), 'electron', 'trainer', 'datasets', 'digits.csv'), 'utf8')
+  const parsed = Papa.parse<string[]>(text.trim(), { skipEmptyLines: true })
+  const [header, ...rows] = parsed.data
+  const label = header!.indexOf('digit')
+  const pixels = header!.map((_, i) => i).filter((i) => i !== label)
+  const x = new Float32Array(rows.length * pixels.length)
+  const y = new Float32Array(rows.length)
+  rows.forEach((r, i) => {
+    pixels.forEach((c, j) => (x[i * pixels.length + j] = Number(r[c]) / 16))
+    y[i] = Number(r[label])
+  })
+  digitsCache = { x, y, rows: rows.length, features: pixels.length, targets: 1, classes: 10 }
+  return digitsCache
 }

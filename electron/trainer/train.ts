@@ -16,7 +16,7 @@ import { buildModel, type Model } from './model'
 import { createRng, permutation } from './random'
 
 export const STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
-export const EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss']
+export const EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss', 'val_metric']
 
 /** Where a run's output goes; the run folder writer and the live stream both sit behind it. */
 export interface TrainSink {
@@ -90,6 +90,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
   const train = data.train
   const model = buildModel(config.model, train.features, train.classes ?? train.targets, config.seed)
   const optimizer = createOptimizer(config.optimizer, [{ vars: model.variables() }])
+  const classes = train.classes
   const perEpoch = batchesPerEpoch(train.rows, config.batchSize)
   const batchSize = Math.ceil(train.rows / perEpoch) === train.rows ? train.rows : (config.batchSize as number)
   const scheduler = createScheduler(config.schedule, {
@@ -116,6 +117,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
     const stepCols = new ColumnBuffer(STEP_COLUMNS)
     const epochCols = new ColumnBuffer(EPOCH_COLUMNS)
     const summary = emptySummary()
+    if (xVal) summary.valMetricName = classes ? 'accuracy' : 'r2'
     let pending: PendingStep[] = []
     let step = 0
     let lastFlush = performance.now()
@@ -215,15 +217,27 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
       if (divergedAt) break
       // Epoch end: validation loss, then the per-epoch scheduler step (plateau needs the metric).
       let valLoss = NaN
+      let valMetric = NaN
       if (xVal && yVal) {
-        const v = tf.tidy(() => lossFn(xVal, yVal))
-        valLoss = (await v.data())[0]!
+        // Loss and task metric (accuracy, or R² for regression) in one read.
+        const v = tf.tidy(() => {
+          const out = model.forward(xVal)
+          const loss = config.loss === 'crossEntropy' ? tf.losses.softmaxCrossEntropy(yVal, out) : tf.losses.meanSquaredError(yVal, out)
+          const metric = classes
+            ? tf.mean(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(yVal, 1)), 'float32'))
+            : tf.sub(1, tf.div(tf.sum(tf.squaredDifference(yVal, out)), tf.sum(tf.squaredDifference(yVal, tf.mean(yVal)))))
+          return tf.stack([loss as tf.Scalar, metric as tf.Scalar])
+        })
+        const values = await v.data()
+        valLoss = values[0]!
+        valMetric = values[1]!
         v.dispose()
       }
       epochCols.push({
         epoch, step, elapsed: elapsed(), lr: epochHyper.lr,
-        loss: epochLossCount ? epochLossSum / epochLossCount : NaN, val_loss: valLoss,
+        loss: epochLossCount ? epochLossSum / epochLossCount : NaN, val_loss: valLoss, val_metric: valMetric,
       })
+      if (Number.isFinite(valMetric)) summary.finalValMetric = valMetric
       summary.epochs = epoch + 1
       if (Number.isFinite(valLoss)) {
         summary.finalValLoss = valLoss
