@@ -4,5 +4,6 @@ export const API_METHODS = [
   'listRuns', 'loadRun', 'exportCsv', 'exportComparisonCsv',
   'renameRun', 'setRunTags', 'setRunNotes', 'deleteRun', 'undoDeleteRun',
   'importRun', 'watchFolder', 'unwatchFolder', 'listWatchedFolders',
+  'findLr', 'listPresets',
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]

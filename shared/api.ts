@@ -5,6 +5,8 @@
 import { z } from 'zod'
 import type { Columns } from './metrics'
 import { API_METHODS, type ApiMethod } from './api-methods'
+import type { Proposals, RangeTestOptions, Suggestion } from './lr-finder'
+import type { Preset } from './presets'
 import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSummary } from './run'
 
 export const RunIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'a run id is 1–128 letters, digits, dot, dash or underscore')
@@ -39,6 +41,8 @@ export const API_ARGS = {
   watchFolder: z.tuple([FolderPathSchema]),
   unwatchFolder: z.tuple([FolderPathSchema]),
   listWatchedFolders: z.tuple([]),
+  findLr: z.tuple([z.unknown(), z.unknown().optional()]),
+  listPresets: z.tuple([]),
 } as const satisfies Record<ApiMethod, z.ZodType>
 export { API_METHODS, type ApiMethod }
 
@@ -69,6 +73,7 @@ export interface Progress {
 }
 
 export type ServiceEvent =
+  | { type: 'find-lr-progress'; requestId: number; done: number; total: number }
   | { type: 'library'; change: 'added' | 'updated' | 'removed'; runId: string }
   | { type: 'metrics'; runId: string; steps: Columns; epochs: Columns }
   | {
@@ -104,6 +109,22 @@ export interface LrLabApi {
   watchFolder(folder: string): Promise<void>
   unwatchFolder(folder: string): Promise<void>
   listWatchedFolders(): Promise<string[]>
+  /** The LR range test for a config (its data, model, optimizer, clipping), in a trainer process. */
+  findLr(config: unknown, options?: unknown): Promise<RangeTestResultData>
+  listPresets(): Promise<Preset[]>
+}
+
+/** What findLr returns (typed arrays travel exactly over both bridges). */
+export interface RangeTestResultData {
+  lrs: Float64Array
+  losses: Float64Array
+  smoothed: Float64Array
+  suggestions: Suggestion[]
+  proposals: Proposals | null
+  trimmed: [number, number]
+  stoppedEarly: boolean
+  stopReason: string | null
+  options: RangeTestOptions
 }
 
 /** A failure the caller caused (bad config, unknown run): shown to the user as is. */

@@ -3,6 +3,7 @@
  * same starting weights) and real-data recipes. The CLI (`--preset`) and the UI offer this list.
  */
 import type { RunConfigInput } from './config'
+import type { RangeTestInput } from './lr-finder'
 
 export interface Preset {
   name: string
@@ -11,6 +12,8 @@ export interface Preset {
   title: string
   description: string
   config: RunConfigInput
+  /** For range-test presets: the sweep `lrlab find-lr --preset` runs. */
+  rangeTest?: RangeTestInput
 }
 
 /** The article's setup: 100 points, y = 2x + 3 + noise, Linear(1, 1) from weight 0.5 and bias −0.2, full batch. */
@@ -67,6 +70,12 @@ export const PRESETS: Preset[] = [
     name: 'article-too-small', version: 1, title: 'Too small: crawling (SGD 0.0001)',
     description: 'A hundred times smaller than the baseline: every step is safe and nearly useless; after 100 epochs the loss has barely moved.',
     config: article('article: too small', { optimizer: { type: 'sgd', lr: 0.0001 } }),
+  },
+  {
+    name: 'article-range-test', version: 1, title: 'LR range test (from 1e-4 upward)',
+    description: 'Sweeps the learning rate exponentially from 1e-4 to 1 over 100 full-batch steps and proposes where to train: below the point where the loss turns up.',
+    config: article('article: range test', { optimizer: { type: 'sgd', lr: 0.01 } }),
+    rangeTest: { startLr: 1e-4, endLr: 1, numIter: 100, mode: 'exp', smoothing: 'debiased', beta: 0.98, divergeFactor: 4 },
   },
   {
     name: 'digits-mlp', version: 1, title: 'Digits: MLP, Adam with one-cycle and clipping',

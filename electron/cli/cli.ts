@@ -9,6 +9,9 @@ import * as tf from '@tensorflow/tfjs'
 import { ConfigError, type RunConfig } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { findPreset, PRESETS } from '../../shared/presets'
+import { RangeTestSchema } from '../../shared/lr-finder'
+import { formatIssues } from '../../shared/config'
+import { runRangeTest } from '../trainer/lr-finder'
 import { version } from '../../package.json'
 import { defaultDataDir } from '../core/paths'
 import { RunStore } from '../storage'
@@ -79,6 +82,39 @@ async function trainCommand(o: { config?: string; preset?: string; dataDir: stri
   return result.status === 'finished' ? EXIT.finished : result.status === 'diverged' ? EXIT.diverged : EXIT.stopped
 }
 
+async function findLrCommand(o: { config?: string; preset?: string; json?: boolean; start?: number; end?: number; iters?: number; mode?: 'exp' | 'linear' }): Promise<number> {
+  const config = configFrom(o)
+  const preset = o.preset ? findPreset(o.preset) : undefined
+  const parsed = RangeTestSchema.safeParse({
+    ...preset?.rangeTest,
+    ...(o.start !== undefined && { startLr: o.start }),
+    ...(o.end !== undefined && { endLr: o.end }),
+    ...(o.iters !== undefined && { numIter: o.iters }),
+    ...(o.mode !== undefined && { mode: o.mode }),
+  })
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error))
+  const backend = await selectBackend(config.backend)
+  if (!o.json) console.error(`LR Lab ${version} · range test · ${describeBackend(backend)}`)
+  const bar = o.json ? null : createProgressBar()
+  const t0 = performance.now()
+  const r = await runRangeTest(config, parsed.data, (done, total) =>
+    bar?.update({ epoch: 0, step: done, totalEpochs: 1, totalSteps: total, stepsPerSec: done / ((performance.now() - t0) / 1000), etaSec: null }),
+  )
+  bar?.done()
+  const summary = {
+    backend: backend.name, iterations: r.lrs.length, stoppedEarly: r.stoppedEarly, stopReason: r.stopReason,
+    suggestions: r.suggestions.map(({ rule, lr, description }) => ({ rule, lr, description })), proposals: r.proposals,
+  }
+  if (o.json) console.log(JSON.stringify(summary))
+  else {
+    console.log(`swept ${r.lrs.length} of ${parsed.data.numIter} steps from ${parsed.data.startLr} to ${r.lrs[r.lrs.length - 1]!.toPrecision(3)}${r.stopReason ? ` (stopped: ${r.stopReason})` : ''}`)
+    for (const s of r.suggestions) console.log(`  ${s.rule.padEnd(9)} ${s.lr.toPrecision(3).padStart(10)}  ${s.description}`)
+    if (r.proposals)
+      console.log(`  cyclic: baseLr ${r.proposals.cyclicBaseLr.toPrecision(3)}, maxLr ${r.proposals.cyclicMaxLr.toPrecision(3)} · one-cycle: maxLr ${r.proposals.oneCycleMaxLr.toPrecision(3)}`)
+  }
+  return EXIT.finished
+}
+
 function exportCommand(runId: string, o: { out: string; dataDir: string; level: 'step' | 'epoch'; format: 'wide' | 'long' }): number {
   const run = new RunStore(o.dataDir).load(runId)
   for (const d of run.damage) console.error(`warning: ${d}`)
@@ -108,6 +144,19 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the final summary as one JSON object on the last line of stdout')
     .action(async (o) => {
       code = await trainCommand({ ...o, dataDir: resolve(o.dataDir) })
+    })
+  program
+    .command('find-lr')
+    .description('run the LR range test and suggest learning rates')
+    .option('--config <file>', 'run config (JSON): data, model, optimizer, clipping')
+    .option('--preset <name>', 'a named recipe instead of a config file')
+    .option('--start <lr>', 'first learning rate', Number)
+    .option('--end <lr>', 'last learning rate', Number)
+    .option('--iters <n>', 'number of steps', Number)
+    .addOption(new Option('--mode <mode>', 'sweep shape').choices(['exp', 'linear']))
+    .option('--json', 'print every suggestion as one JSON object on the last line of stdout')
+    .action(async (o) => {
+      code = await findLrCommand(o)
     })
   program
     .command('export')

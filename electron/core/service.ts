@@ -3,9 +3,11 @@
  * WebSocket). Electron-free; training runs in child processes so callers never wait on it.
  */
 import { EventEmitter } from 'node:events'
-import { API_ARGS, ApiError, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type ServiceEvent } from '../../shared/api'
+import { API_ARGS, ApiError, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
 import { ConfigError } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
+import { RangeTestSchema } from '../../shared/lr-finder'
+import { PRESETS, type Preset } from '../../shared/presets'
 import { formatIssues } from '../../shared/config'
 import type { BackendInfo, RunListEntry, RunStatus } from '../../shared/run'
 import { version } from '../../package.json'
@@ -151,6 +153,43 @@ export class LrLabService implements LrLabApi {
 
   async resumeRun(runId: string): Promise<void> {
     this.activeRun(runId).proc.send({ type: 'resume' })
+  }
+
+  private findLrRequests = 0
+
+  async findLr(configInput: unknown, optionsInput?: unknown): Promise<RangeTestResultData> {
+    let config
+    try {
+      config = parseRunnableConfig(configInput)
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ApiError(e.message)
+      throw e
+    }
+    const parsed = RangeTestSchema.safeParse(optionsInput ?? {})
+    if (!parsed.success) throw new ApiError(`Invalid range test:\n  ${formatIssues(parsed.error).join('\n  ')}`)
+    const requestId = ++this.findLrRequests
+    const proc = this.o.spawnTrainer()
+    return new Promise((resolve, reject) => {
+      let done = false
+      proc.onMessage((m) => {
+        if (m.type === 'find-lr-progress') this.emit({ type: 'find-lr-progress', requestId, done: m.done, total: m.total })
+        else if (m.type === 'find-lr-done') {
+          done = true
+          resolve(m.result)
+        } else if (m.type === 'error') {
+          done = true
+          reject(new ApiError(`the range test failed: ${m.message}`, 'internal'))
+        }
+      })
+      proc.onExit((code) => {
+        if (!done) reject(new ApiError(`the range test's process exited (code ${code}) before it finished`, 'internal'))
+      })
+      proc.send({ type: 'find-lr', config, options: parsed.data })
+    })
+  }
+
+  async listPresets(): Promise<Preset[]> {
+    return PRESETS
   }
 
   async listRuns(): Promise<RunListEntry[]> {

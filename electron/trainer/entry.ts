@@ -8,6 +8,7 @@ import { parseRunnableConfig } from '../../shared/run-plan'
 import type { HostToTrainer, TrainerToHost } from './protocol'
 import { selectBackend } from './backend'
 import { runTraining } from './run-training'
+import { runRangeTest } from './lr-finder'
 
 interface ParentPort {
   postMessage(m: unknown): void
@@ -34,6 +35,11 @@ onMessage((msg) => {
       if (started) return
       started = true
       void start(msg)
+      break
+    case 'find-lr':
+      if (started) return
+      started = true
+      void findLr(msg)
       break
     case 'stop':
       stop = true
@@ -66,6 +72,19 @@ async function start(msg: Extract<HostToTrainer, { type: 'start' }>): Promise<vo
         waitIfPaused: async () => { while (paused) await paused.promise },
       },
     })
+    exitSoon(0)
+  } catch (e) {
+    send({ type: 'error', runId: null, message: e instanceof Error ? e.message : String(e) })
+    exitSoon(1)
+  }
+}
+
+async function findLr(msg: Extract<HostToTrainer, { type: 'find-lr' }>): Promise<void> {
+  try {
+    const config = parseRunnableConfig(msg.config)
+    await selectBackend(config.backend)
+    const result = await runRangeTest(config, msg.options, (done, total) => send({ type: 'find-lr-progress', done, total }))
+    send({ type: 'find-lr-done', result })
     exitSoon(0)
   } catch (e) {
     send({ type: 'error', runId: null, message: e instanceof Error ? e.message : String(e) })

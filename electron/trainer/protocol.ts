@@ -1,11 +1,14 @@
 /** Messages between a host (service) and its trainer child process. */
 import type { RunConfig } from '../../shared/config'
 import type { Progress } from '../../shared/api'
+import type { RangeTestOptions } from '../../shared/lr-finder'
+import type { RangeTestResult } from './lr-finder'
 import type { Columns } from '../../shared/metrics'
 import type { BackendInfo, RunStatus, RunSummary } from '../../shared/run'
 
 export type HostToTrainer =
   | { type: 'start'; config: RunConfig; dataDir: string; name?: string }
+  | { type: 'find-lr'; config: RunConfig; options: RangeTestOptions }
   | { type: 'stop' }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -17,3 +20,5 @@ export type TrainerToHost =
   | { type: 'status'; runId: string; status: RunStatus; message?: string }
   | { type: 'done'; runId: string; status: RunStatus; summary: RunSummary }
   | { type: 'error'; runId: string | null; message: string }
+  | { type: 'find-lr-progress'; done: number; total: number }
+  | { type: 'find-lr-done'; result: RangeTestResult }

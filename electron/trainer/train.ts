@@ -76,7 +76,7 @@ function batchesPerEpoch(rows: number, batchSize: RunConfig['batchSize']): numbe
 }
 
 /** Regression targets as they are; class indices one-hot encoded for cross-entropy. */
-function targetTensor(d: Dataset): tf.Tensor2D {
+export function targetTensor(d: Dataset): tf.Tensor2D {
   if (d.classes) return tf.tidy(() => tf.oneHot(tf.tensor1d(d.y, 'int32'), d.classes!).toFloat() as tf.Tensor2D)
   return tf.tensor2d(d.y, [d.rows, d.targets])
 }

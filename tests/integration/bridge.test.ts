@@ -116,4 +116,19 @@ describe('browser bridge', () => {
       ws.close()
     }
   })
+
+  it('runs the LR range test in a trainer process and returns exact arrays', async () => {
+    const ws = await connect()
+    try {
+      const r = await request(ws, encodeWire({ id: 20, method: 'findLr', args: [{ data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 1, validationSplit: 0 }, { startLr: 1e-4, endLr: 1, numIter: 60 }] }), 20)
+      expect(r.error).toBeUndefined()
+      expect(r.result.lrs).toBeInstanceOf(Float64Array)
+      expect(r.result.lrs[0]).toBe(1e-4)
+      expect(r.result.suggestions.length).toBe(4)
+      const bad = await request(ws, encodeWire({ id: 21, method: 'findLr', args: [{ data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 1 }, { startLr: 1, endLr: 0.1 }] }), 21)
+      expect(bad.error.message).toMatch(/endLr/)
+    } finally {
+      ws.close()
+    }
+  })
 })

@@ -53,3 +53,22 @@ describe('presets', () => {
     expect(JSON.parse(r.stdout).map((p: { name: string }) => p.name)).toEqual(PRESETS.map((p) => p.name))
   })
 })
+
+describe('LR range test', () => {
+  it('`lrlab find-lr --preset article-range-test --json` proposes LRs below where the article regression diverges', async () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'electron', 'cli', 'cli.ts'), 'find-lr', '--preset', 'article-range-test', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
+    expect(r.status, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
+    expect(out.suggestions.map((s: { rule: string }) => s.rule).sort()).toEqual(['minimum', 'steep', 'steepest', 'valley'])
+    // The smallest constant LR at which this regression diverges (the article's "too large" demo).
+    const diverges = findPreset('article-too-large')!.config.optimizer.lr
+    for (const s of out.suggestions) expect(s.lr, s.rule).toBeLessThan(diverges)
+    for (const [k, v] of Object.entries(out.proposals)) expect(v as number, k).toBeLessThan(diverges)
+    // …and a run at the suggested LR does not diverge.
+    await selectBackend('auto')
+    const valley = out.suggestions.find((s: { rule: string }) => s.rule === 'valley').lr
+    const cfg = parseRunnableConfig({ ...findPreset('article-sgd')!.config, optimizer: { type: 'sgd', lr: out.proposals.cyclicMaxLr } })
+    expect((await train(cfg, sink, control)).status).toBe('finished')
+    expect(valley).toBeGreaterThan(0)
+  })
+})

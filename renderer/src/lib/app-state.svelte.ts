@@ -131,6 +131,7 @@ export class AppState {
       void this.refreshLibrary()
       return
     }
+    if (e.type === 'find-lr-progress') return
     const r = this.ensureRun(e.runId)
     if (e.type === 'metrics') {
       r.appendMetrics(e.steps, e.epochs)

@@ -1,0 +1,116 @@
+/**
+ * The LR range test: train on successive batches while the learning rate sweeps from
+ * startLr to endLr, record the loss, stop at divergence, then put the model and the
+ * optimizer back exactly as they were. Suggestions come from shared/lr-finder.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { RunConfig } from '../../shared/config'
+import { createSmoother, suggestLrs, sweepLr, type Proposals, type RangeTestOptions, type Suggestion } from '../../shared/lr-finder'
+import { clipGradients } from './clipping'
+import { loadDataset, splitDataset } from './data'
+import { buildModel, type Model } from './model'
+import { createOptimizer, disposeOptimizerState, type Optimizer } from './optimizers'
+import { createRng, permutation } from './random'
+import { targetTensor } from './train'
+
+export interface RangeTestResult {
+  lrs: Float64Array
+  losses: Float64Array
+  smoothed: Float64Array
+  suggestions: Suggestion[]
+  proposals: Proposals | null
+  /** Indices [start, end) of the points the suggestions were computed on. */
+  trimmed: [number, number]
+  stoppedEarly: boolean
+  /** Why it stopped before numIter, if it did. */
+  stopReason: string | null
+  options: RangeTestOptions
+}
+
+/** Sweep on an existing model and optimizer; both are restored before it returns. */
+export async function rangeTestOn(
+  model: Model, optimizer: Optimizer, batches: () => { x: tf.Tensor2D; y: tf.Tensor2D },
+  lossFn: (out: tf.Tensor2D, y: tf.Tensor2D) => tf.Scalar, config: RunConfig, o: RangeTestOptions,
+  onProgress?: (done: number, total: number) => void,
+): Promise<RangeTestResult> {
+  const vars = model.variables()
+  const savedWeights = vars.map((v) => tf.keep(v.clone()))
+  const savedOptimizer = optimizer.saveState()
+  const smooth = createSmoother(o)
+  const lrs: number[] = []
+  const losses: number[] = []
+  const smoothed: number[] = []
+  let best = Infinity
+  let stopReason: string | null = null
+  try {
+    for (let i = 0; i < o.numIter; i++) {
+      const lr = sweepLr(o, i)
+      const lossT = tf.tidy(() => {
+        const { x, y } = batches()
+        const { value, grads } = tf.variableGrads(() => lossFn(model.forward(x), y), vars)
+        const clip = clipGradients(vars.map((v) => grads[v.name]!), config.clipping, { vars, isOutput: vars.map((_, k) => k >= vars.length - 2) })
+        optimizer.step([clip.grads], [{ lr }])
+        return value
+      })
+      // One scalar a step: the stop rule needs it before the next step.
+      const loss = (await lossT.data())[0]!
+      lossT.dispose()
+      const s = Number.isFinite(loss) ? smooth(loss) : NaN
+      lrs.push(lr)
+      losses.push(loss)
+      smoothed.push(s)
+      onProgress?.(i + 1, o.numIter)
+      if (!Number.isFinite(s)) {
+        stopReason = `the loss became ${loss} at lr ${lr.toPrecision(3)}`
+        break
+      }
+      best = Math.min(best, s)
+      if (o.stopOnDivergence && s > o.divergeFactor * best) {
+        stopReason = `the smoothed loss passed ${o.divergeFactor}× its best at lr ${lr.toPrecision(3)}`
+        break
+      }
+    }
+  } finally {
+    vars.forEach((v, k) => v.assign(savedWeights[k]!))
+    tf.dispose(savedWeights)
+    optimizer.loadState(savedOptimizer)
+    disposeOptimizerState(savedOptimizer)
+  }
+  const { suggestions, proposals, trimmed } = suggestLrs(lrs, smoothed, o.numIter)
+  return {
+    lrs: Float64Array.from(lrs), losses: Float64Array.from(losses), smoothed: Float64Array.from(smoothed),
+    suggestions, proposals, trimmed, stoppedEarly: stopReason !== null, stopReason, options: o,
+  }
+}
+
+/** The range test for a run config: its data, model, optimizer and clipping, a fresh model. */
+export async function runRangeTest(config: RunConfig, o: RangeTestOptions, onProgress?: (done: number, total: number) => void): Promise<RangeTestResult> {
+  const { train } = splitDataset(loadDataset(config.data, config.seed), config.validationSplit, config.seed)
+  const model = buildModel(config.model, train.features, train.classes ?? train.targets, config.seed)
+  const optimizer = createOptimizer(config.optimizer, [{ vars: model.variables() }])
+  const xAll = tf.tensor2d(train.x, [train.rows, train.features])
+  const yAll = targetTensor(train)
+  const batch = config.batchSize === 'full' ? train.rows : Math.min(config.batchSize, train.rows)
+  const rng = createRng(config.seed ^ 0x1f1d)
+  let order = permutation(train.rows, rng)
+  let pos = 0
+  const batches = (): { x: tf.Tensor2D; y: tf.Tensor2D } => {
+    if (batch >= train.rows) return { x: xAll, y: yAll }
+    if (pos + batch > train.rows) {
+      order = permutation(train.rows, rng)
+      pos = 0
+    }
+    const idx = tf.tensor1d(order.subarray(pos, pos + batch), 'int32')
+    pos += batch
+    return { x: tf.gather(xAll, idx), y: tf.gather(yAll, idx) }
+  }
+  const lossFn = (out: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar =>
+    (config.loss === 'crossEntropy' ? tf.losses.softmaxCrossEntropy(y, out) : tf.losses.meanSquaredError(y, out)) as tf.Scalar
+  try {
+    return await rangeTestOn(model, optimizer, batches, lossFn, config, o, onProgress)
+  } finally {
+    tf.dispose([xAll, yAll])
+    optimizer.dispose()
+    model.dispose()
+  }
+}
