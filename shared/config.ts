@@ -28,6 +28,15 @@ export const DataSchema = z.discriminatedUnion('kind', [
     features: z.number().int().min(1).max(10_000).default(784),
     classes: z.number().int().min(2).max(1000).default(10),
   }),
+  /** Regression toys: y = sin(x) or a cubic, plus Gaussian noise; x uniform in [−3, 3). */
+  z.object({ kind: z.literal('sine'), n: z.number().int().min(2).max(1_000_000).default(200), noise: z.number().min(0).max(100).default(0.1) }),
+  z.object({ kind: z.literal('polynomial'), n: z.number().int().min(2).max(1_000_000).default(200), noise: z.number().min(0).max(100).default(0.5) }),
+  /** Two-dimensional classification toys (sklearn's shapes), labels 0..classes−1. */
+  z.object({ kind: z.literal('moons'), n: z.number().int().min(4).max(1_000_000).default(400), noise: z.number().min(0).max(10).default(0.1) }),
+  z.object({ kind: z.literal('circles'), n: z.number().int().min(4).max(1_000_000).default(400), noise: z.number().min(0).max(10).default(0.05), factor: z.number().gt(0).lt(1).default(0.5) }),
+  z.object({ kind: z.literal('spirals'), n: z.number().int().min(4).max(1_000_000).default(600), noise: z.number().min(0).max(10).default(0.2), classes: z.number().int().min(2).max(10).default(3) }),
+  z.object({ kind: z.literal('xor'), n: z.number().int().min(4).max(1_000_000).default(400), noise: z.number().min(0).max(10).default(0.1) }),
+  z.object({ kind: z.literal('blobs'), n: z.number().int().min(4).max(1_000_000).default(400), noise: z.number().min(0).max(10).default(1), classes: z.number().int().min(2).max(20).default(3) }),
   /** The 8×8 handwritten digits (1,797 images, 10 classes), pixels scaled to [0, 1]. */
   z.object({ kind: z.literal('digits') }),
   /** Rows given in the config itself (x: one feature vector per row, y: one target per row). */
@@ -63,7 +72,7 @@ export const RunConfigSchema = z
     backend: z.enum(BACKEND_CHOICES).default('auto'),
     data: DataSchema,
     model: ModelSchema.default({ kind: 'linear' }),
-    loss: z.enum(['mse', 'crossEntropy']).default('mse'),
+    loss: z.enum(['mse', 'mae', 'huber', 'binaryCrossEntropy', 'crossEntropy']).default('mse'),
     optimizer: OptimizerSchema,
     schedule: ScheduleSchema.default({ type: 'constant', stepUnit: 'epoch' }),
     clipping: ClippingSchema.default({ mode: 'none' }),

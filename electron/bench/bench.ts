@@ -12,6 +12,7 @@ import { describeBackend, selectBackend } from '../trainer/backend'
 import { runTraining } from '../trainer/run-training'
 import { loadDataset } from '../trainer/data'
 import { buildModel } from '../trainer/model'
+import { lossOf, outputsFor, targetTensor } from '../trainer/losses'
 
 import type { Figure } from './figure'
 import { storageFigures } from './storage-bench'
@@ -51,14 +52,13 @@ const CASES: LoopCase[] = WORKLOADS.flatMap((w) => VARIANTS.map((v) => ({ name: 
 async function bareLoop(input: RunConfigInput): Promise<{ steps: number; seconds: number }> {
   const config = parseRunConfig(input)
   const d = loadDataset(config.data, config.seed)
-  const model = buildModel(config.model, d.features, d.classes ?? d.targets, config.seed)
+  const model = buildModel(config.model, d.features, outputsFor(config.loss, d), config.seed)
   const x = tf.tensor2d(d.x, [d.rows, d.features])
-  const y = d.classes ? tf.tidy(() => tf.oneHot(tf.tensor1d(d.y, 'int32'), d.classes!).toFloat()) : tf.tensor2d(d.y, [d.rows, d.targets])
+  const y = targetTensor(config.loss, d)
   const batch = config.batchSize === 'full' ? d.rows : config.batchSize
   const perEpoch = Math.ceil(d.rows / batch)
   const opt = config.optimizer.type === 'adam' ? tf.train.adam(config.optimizer.lr) : tf.train.sgd(config.optimizer.lr)
-  const lossOf = (xb: tf.Tensor2D, yb: tf.Tensor): tf.Scalar =>
-    config.loss === 'crossEntropy' ? (tf.losses.softmaxCrossEntropy(yb, model.forward(xb)) as tf.Scalar) : (tf.losses.meanSquaredError(yb, model.forward(xb)) as tf.Scalar)
+  const batchLoss = (xb: tf.Tensor2D, yb: tf.Tensor2D): tf.Scalar => lossOf(config.loss, yb, model.forward(xb))
   const t0 = performance.now()
   let last: tf.Scalar | null = null
   for (let e = 0; e < config.epochs; e++) {
@@ -67,7 +67,7 @@ async function bareLoop(input: RunConfigInput): Promise<{ steps: number; seconds
       last = tf.tidy(() => {
         const xb = perEpoch > 1 ? x.slice(b * batch, Math.min(batch, d.rows - b * batch)) : x
         const yb = perEpoch > 1 ? y.slice(b * batch, Math.min(batch, d.rows - b * batch)) : y
-        return opt.minimize(() => lossOf(xb as tf.Tensor2D, yb), true, model.variables())!
+        return opt.minimize(() => batchLoss(xb as tf.Tensor2D, yb as tf.Tensor2D), true, model.variables())!
       })
     }
   }

@@ -46,6 +46,24 @@ export function loadDataset(cfg: DataConfig, seed: number): Dataset {
     }
     case 'digits':
       return loadDigits()
+    case 'sine':
+    case 'polynomial': {
+      const rng = createRng(seed ^ 0x5e1e)
+      const x = new Float32Array(cfg.n)
+      const y = new Float32Array(cfg.n)
+      for (let i = 0; i < cfg.n; i++) {
+        const v = rng() * 6 - 3
+        x[i] = v
+        y[i] = (cfg.kind === 'sine' ? Math.sin(v) : 0.5 * v ** 3 - v ** 2 - 2 * v + 1) + cfg.noise * normal(rng)
+      }
+      return { x, y, rows: cfg.n, features: 1, targets: 1 }
+    }
+    case 'moons':
+    case 'circles':
+    case 'spirals':
+    case 'xor':
+    case 'blobs':
+      return shapes(cfg, seed)
     case 'inline': {
       const rows = cfg.x.length
       const features = cfg.x[0]!.length
@@ -103,4 +121,52 @@ function loadDigits(): Dataset {
   })
   digitsCache = { x, y, rows: rows.length, features: pixels.length, targets: 1, classes: 10 }
   return digitsCache
+}
+
+/** Two-feature classification shapes, as sklearn draws them; classes interleaved and seeded. */
+function shapes(cfg: Extract<DataConfig, { kind: 'moons' | 'circles' | 'spirals' | 'xor' | 'blobs' }>, seed: number): Dataset {
+  const rng = createRng(seed ^ 0x5a9e5)
+  const classes = cfg.kind === 'spirals' || cfg.kind === 'blobs' ? cfg.classes : 2
+  const x = new Float32Array(cfg.n * 2)
+  const y = new Float32Array(cfg.n)
+  const centres = Array.from({ length: classes }, () => [rng() * 20 - 10, rng() * 20 - 10] as const)
+  for (let i = 0; i < cfg.n; i++) {
+    const c = i % classes
+    let a = 0
+    let b = 0
+    const t = rng()
+    switch (cfg.kind) {
+      case 'moons':
+        a = c === 0 ? Math.cos(Math.PI * t) : 1 - Math.cos(Math.PI * t)
+        b = c === 0 ? Math.sin(Math.PI * t) : 0.5 - Math.sin(Math.PI * t)
+        break
+      case 'circles': {
+        const r = c === 0 ? 1 : cfg.factor
+        a = r * Math.cos(2 * Math.PI * t)
+        b = r * Math.sin(2 * Math.PI * t)
+        break
+      }
+      case 'spirals': {
+        const r = t * 5
+        const angle = t * 4 + (2 * Math.PI * c) / classes
+        a = r * Math.cos(angle)
+        b = r * Math.sin(angle)
+        break
+      }
+      case 'xor':
+        a = rng() * 2 - 1
+        b = rng() * 2 - 1
+        // Label by quadrant; resample the sign of b so both classes are equally common.
+        b = Math.abs(b) * ((a > 0) === (c === 0) ? 1 : -1)
+        break
+      case 'blobs':
+        a = centres[c]![0]
+        b = centres[c]![1]
+        break
+    }
+    x[i * 2] = a + cfg.noise * normal(rng)
+    x[i * 2 + 1] = b + cfg.noise * normal(rng)
+    y[i] = c
+  }
+  return { x, y, rows: cfg.n, features: 2, targets: 1, classes }
 }

@@ -11,7 +11,7 @@ import { loadDataset, splitDataset } from './data'
 import { buildModel, type Model } from './model'
 import { createOptimizer, disposeOptimizerState, type Optimizer } from './optimizers'
 import { createRng, permutation } from './random'
-import { targetTensor } from './train'
+import { lossOf, outputsFor, targetTensor } from './losses'
 
 export interface RangeTestResult {
   lrs: Float64Array
@@ -86,10 +86,10 @@ export async function rangeTestOn(
 /** The range test for a run config: its data, model, optimizer and clipping, a fresh model. */
 export async function runRangeTest(config: RunConfig, o: RangeTestOptions, onProgress?: (done: number, total: number) => void): Promise<RangeTestResult> {
   const { train } = splitDataset(loadDataset(config.data, config.seed), config.validationSplit, config.seed)
-  const model = buildModel(config.model, train.features, train.classes ?? train.targets, config.seed)
+  const model = buildModel(config.model, train.features, outputsFor(config.loss, train), config.seed)
   const optimizer = createOptimizer(config.optimizer, [{ vars: model.variables() }])
   const xAll = tf.tensor2d(train.x, [train.rows, train.features])
-  const yAll = targetTensor(train)
+  const yAll = targetTensor(config.loss, train)
   const batch = config.batchSize === 'full' ? train.rows : Math.min(config.batchSize, train.rows)
   const rng = createRng(config.seed ^ 0x1f1d)
   let order = permutation(train.rows, rng)
@@ -104,8 +104,7 @@ export async function runRangeTest(config: RunConfig, o: RangeTestOptions, onPro
     pos += batch
     return { x: tf.gather(xAll, idx), y: tf.gather(yAll, idx) }
   }
-  const lossFn = (out: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar =>
-    (config.loss === 'crossEntropy' ? tf.losses.softmaxCrossEntropy(y, out) : tf.losses.meanSquaredError(y, out)) as tf.Scalar
+  const lossFn = (out: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => lossOf(config.loss, y, out)
   try {
     return await rangeTestOn(model, optimizer, batches, lossFn, config, o, onProgress)
   } finally {

@@ -14,6 +14,8 @@ import { clipGradients } from './clipping'
 import { loadDataset, splitDataset, type Dataset } from './data'
 import { buildModel, type Model } from './model'
 import { createRng, permutation } from './random'
+import { checkLossFits, lossOf, metricOf, outputsFor, targetTensor } from './losses'
+import { ConfigError } from '../../shared/config'
 
 export const STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
 export const EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss', 'val_metric']
@@ -75,12 +77,6 @@ function batchesPerEpoch(rows: number, batchSize: RunConfig['batchSize']): numbe
   return Math.ceil(rows / b)
 }
 
-/** Regression targets as they are; class indices one-hot encoded for cross-entropy. */
-export function targetTensor(d: Dataset): tf.Tensor2D {
-  if (d.classes) return tf.tidy(() => tf.oneHot(tf.tensor1d(d.y, 'int32'), d.classes!).toFloat() as tf.Tensor2D)
-  return tf.tensor2d(d.y, [d.rows, d.targets])
-}
-
 export function totalSchedulerSteps(config: RunConfig, trainRows: number): number {
   return config.schedule.stepUnit === 'batch' ? config.epochs * batchesPerEpoch(trainRows, config.batchSize) : config.epochs
 }
@@ -88,7 +84,9 @@ export function totalSchedulerSteps(config: RunConfig, trainRows: number): numbe
 export async function train(config: RunConfig, sink: TrainSink, control: TrainControl): Promise<TrainResult> {
   const data = splitDataset(loadDataset(config.data, config.seed), config.validationSplit, config.seed)
   const train = data.train
-  const model = buildModel(config.model, train.features, train.classes ?? train.targets, config.seed)
+  const lossProblem = checkLossFits(config.loss, train)
+  if (lossProblem) throw new ConfigError([lossProblem])
+  const model = buildModel(config.model, train.features, outputsFor(config.loss, train), config.seed)
   const optimizer = createOptimizer(config.optimizer, [{ vars: model.variables() }])
   const classes = train.classes
   const perEpoch = batchesPerEpoch(train.rows, config.batchSize)
@@ -100,9 +98,9 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
   })
   // The dataset lives on the backend; batches are gathered there, not copied from JS each step.
   const xAll = tf.tensor2d(train.x, [train.rows, train.features])
-  const yAll = targetTensor(train)
+  const yAll = targetTensor(config.loss, train)
   const xVal = data.validation ? tf.tensor2d(data.validation.x, [data.validation.rows, data.validation.features]) : null
-  const yVal = data.validation ? targetTensor(data.validation) : null
+  const yVal = data.validation ? targetTensor(config.loss, data.validation) : null
   const shuffleRng = createRng(config.seed ^ 0x5f1e)
   try {
     return await runLoop()
@@ -129,10 +127,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
     let epochLossSum = 0
     let epochLossCount = 0
 
-    const lossFn = (x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar =>
-      config.loss === 'crossEntropy'
-        ? (tf.losses.softmaxCrossEntropy(y, model.forward(x)) as tf.Scalar)
-        : (tf.losses.meanSquaredError(y, model.forward(x)) as tf.Scalar)
+    const lossFn = (x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => lossOf(config.loss, y, model.forward(x))
 
     /** Read every pending step's scalars in one transfer; detect divergence. */
     const flushSteps = async (): Promise<void> => {
@@ -222,11 +217,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
         // Loss and task metric (accuracy, or R² for regression) in one read.
         const v = tf.tidy(() => {
           const out = model.forward(xVal)
-          const loss = config.loss === 'crossEntropy' ? tf.losses.softmaxCrossEntropy(yVal, out) : tf.losses.meanSquaredError(yVal, out)
-          const metric = classes
-            ? tf.mean(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(yVal, 1)), 'float32'))
-            : tf.sub(1, tf.div(tf.sum(tf.squaredDifference(yVal, out)), tf.sum(tf.squaredDifference(yVal, tf.mean(yVal)))))
-          return tf.stack([loss as tf.Scalar, metric as tf.Scalar])
+          return tf.stack([lossOf(config.loss, yVal, out), metricOf(config.loss, classes !== undefined, yVal, out)])
         })
         const values = await v.data()
         valLoss = values[0]!

@@ -61,7 +61,7 @@ describe('LR range test', () => {
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
     expect(out.suggestions.map((s: { rule: string }) => s.rule).sort()).toEqual(['minimum', 'steep', 'steepest', 'valley'])
     // The smallest constant LR at which this regression diverges (the article's "too large" demo).
-    const diverges = findPreset('article-too-large')!.config.optimizer.lr
+    const diverges = findPreset("article-too-large")!.config.optimizer.lr!
     for (const s of out.suggestions) expect(s.lr, s.rule).toBeLessThan(diverges)
     for (const [k, v] of Object.entries(out.proposals)) expect(v as number, k).toBeLessThan(diverges)
     // …and a run at the suggested LR does not diverge.

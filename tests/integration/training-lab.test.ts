@@ -1,0 +1,55 @@
+/** Models, losses and determinism, trained for real on the backend in use. */
+import { describe, expect, it, beforeAll } from 'vitest'
+import { ConfigError, parseRunConfig, type RunConfigInput } from '../../shared/config'
+import { selectBackend } from '../../electron/trainer/backend'
+import { train } from '../../electron/trainer/train'
+import type { Columns } from '../../shared/metrics'
+
+beforeAll(async () => {
+  await selectBackend('auto')
+})
+
+async function trainCollect(input: RunConfigInput) {
+  const steps: Columns[] = []
+  const epochs: Columns[] = []
+  const result = await train(parseRunConfig(input), { metrics: (s, e) => (steps.push(s), epochs.push(e)), progress: () => {}, event: () => {} }, { stopRequested: () => false, waitIfPaused: async () => {} })
+  const loss = steps.flatMap((s) => Array.from(s.loss!))
+  const valMetric = epochs.flatMap((e) => Array.from(e.val_metric!))
+  return { result, loss, valMetric }
+}
+
+describe('training lab', () => {
+  it('binary cross-entropy learns the two moons', async () => {
+    const r = await trainCollect({ data: { kind: 'moons', n: 400 }, model: { kind: 'mlp', hidden: [16], activation: 'tanh' }, loss: 'binaryCrossEntropy', optimizer: { type: 'adam', lr: 0.05 }, epochs: 60, batchSize: 64, seed: 1 })
+    expect(r.result.status).toBe('finished')
+    expect(r.result.summary.valMetricName).toBe('accuracy')
+    expect(r.result.summary.finalValMetric!).toBeGreaterThan(0.85)
+  })
+
+  it('softmax cross-entropy learns three Gaussian blobs', async () => {
+    const r = await trainCollect({ data: { kind: 'blobs', n: 300, classes: 3 }, model: { kind: 'linear' }, loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9 }, epochs: 30, batchSize: 32 })
+    expect(r.result.summary.finalValMetric!).toBeGreaterThan(0.9)
+  })
+
+  it.each(['mse', 'mae', 'huber'] as const)('%s regression on a noisy sine improves R²', async (loss) => {
+    const r = await trainCollect({ data: { kind: 'sine', n: 300 }, model: { kind: 'mlp', hidden: [32], activation: 'tanh' }, loss, optimizer: { type: 'adam', lr: 0.02 }, epochs: 80, batchSize: 32 })
+    expect(r.result.summary.valMetricName).toBe('r2')
+    expect(r.valMetric.at(-1)!).toBeGreaterThan(r.valMetric[0]!)
+    expect(r.result.summary.finalValMetric!).toBeGreaterThan(0.8)
+  })
+
+  it('refuses a classification loss on regression data, naming the field', async () => {
+    await expect(trainCollect({ data: { kind: 'sine' }, loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 })).rejects.toThrow(ConfigError)
+    await expect(trainCollect({ data: { kind: 'sine' }, loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 })).rejects.toThrow(/loss: crossEntropy/)
+  })
+
+  it('the same seed and config on the same backend give identical metrics', async () => {
+    const cfg: RunConfigInput = { data: { kind: 'spirals', n: 300 }, model: { kind: 'mlp', hidden: [16, 16] }, loss: 'crossEntropy', optimizer: { type: 'adam', lr: 0.01 }, epochs: 5, batchSize: 16, seed: 42, clipping: { mode: 'norm', maxNorm: 1 } }
+    const a = await trainCollect(cfg)
+    const b = await trainCollect(cfg)
+    expect(a.loss).toEqual(b.loss)
+    expect(a.valMetric).toEqual(b.valMetric)
+    const c = await trainCollect({ ...cfg, seed: 43 })
+    expect(c.loss).not.toEqual(a.loss)
+  })
+})
