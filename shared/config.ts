@@ -65,6 +65,29 @@ export const ModelSchema = z.discriminatedUnion('kind', [
 ])
 export type ModelConfig = z.infer<typeof ModelSchema>
 
+/**
+ * Per-layer learning rates: factors on the scheduled LR, explicit values, or fastai's spread
+ * (geometric from the first layer's LR up to the head's). Frozen layers are not trained.
+ */
+export const ParamGroupsSchema = z
+  .object({
+    mode: z.enum(['multipliers', 'values', 'spread']).default('multipliers'),
+    /** Layer name → factor (multipliers) or learning rate (values). Layers not named keep factor 1. */
+    layers: z.record(z.string().min(1), z.number().positive({ error: 'must be > 0' }).finite()).default({}),
+    /** spread: the first layer's learning rate; the head keeps the optimizer's. */
+    firstLr: z.number().positive({ error: 'firstLr must be > 0' }).finite().optional(),
+    freeze: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+  .refine((g) => g.mode !== 'spread' || g.firstLr !== undefined, { message: 'spread needs firstLr (the first layer\'s learning rate)', path: ['firstLr'] })
+export type ParamGroupsConfig = z.infer<typeof ParamGroupsSchema>
+
+/** Layer names of a model config, input to output: what paramGroups refers to. */
+export function layerNames(model: ModelConfig): string[] {
+  if (model.kind === 'linear') return ['linear']
+  return [...model.hidden.map((_, i) => `dense${i + 1}`), 'head']
+}
+
 export const RunConfigSchema = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
@@ -76,6 +99,7 @@ export const RunConfigSchema = z
     optimizer: OptimizerSchema,
     schedule: ScheduleSchema.default({ type: 'constant', stepUnit: 'epoch' }),
     clipping: ClippingSchema.default({ mode: 'none' }),
+    paramGroups: ParamGroupsSchema.optional(),
     epochs: z.number().int().min(1).max(1_000_000),
     /** Rows per batch; 'full' (or any value ≥ the training rows) is batch gradient descent. */
     batchSize: z.union([z.literal('full'), z.number().int().min(1)]).default('full'),
@@ -85,6 +109,13 @@ export const RunConfigSchema = z
     divergeFactor: z.number().gt(1).optional(),
   })
   .strict()
+  .superRefine((c, ctx) => {
+    if (!c.paramGroups) return
+    const names = layerNames(c.model)
+    for (const n of [...Object.keys(c.paramGroups.layers), ...c.paramGroups.freeze])
+      if (!names.includes(n)) ctx.addIssue({ code: 'custom', path: ['paramGroups'], message: `no layer named "${n}" (this model's layers: ${names.join(', ')})` })
+    if (names.every((n) => c.paramGroups!.freeze.includes(n))) ctx.addIssue({ code: 'custom', path: ['paramGroups', 'freeze'], message: 'every layer is frozen: nothing would train' })
+  })
 
 export type RunConfig = z.infer<typeof RunConfigSchema>
 export type RunConfigInput = z.input<typeof RunConfigSchema>

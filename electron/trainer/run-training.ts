@@ -7,7 +7,7 @@ import type { BackendInfo } from '../../shared/run'
 import { version as lrlabVersion } from '../../package.json'
 import { RunStore } from '../storage'
 import type { TrainerToHost } from './protocol'
-import { EPOCH_COLUMNS, STEP_COLUMNS, train, type TrainResult } from './train'
+import { epochColumns, STEP_COLUMNS, train, type TrainResult } from './train'
 
 export interface RunTrainingOptions {
   config: RunConfig
@@ -26,7 +26,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & 
     name: o.name ?? o.config.name,
     backend: o.backend,
     stepColumns: STEP_COLUMNS,
-    epochColumns: EPOCH_COLUMNS,
+    epochColumns: epochColumns(o.config),
     versions: { lrlab: lrlabVersion, tfjs: o.tfVersion, node: process.versions.node },
   })
   const runId = writer.id

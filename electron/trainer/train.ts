@@ -15,6 +15,7 @@ import { loadDataset, splitDataset, type Dataset } from './data'
 import { buildModel, type Model } from './model'
 import { createRng, permutation } from './random'
 import { checkLossFits, lossOf, metricOf, outputsFor, targetTensor } from './losses'
+import { epochColumnsFor, planGroups } from './param-groups'
 import { ConfigError } from '../../shared/config'
 
 export const STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
@@ -77,6 +78,11 @@ function batchesPerEpoch(rows: number, batchSize: RunConfig['batchSize']): numbe
   return Math.ceil(rows / b)
 }
 
+/** The epoch columns a run of this config records (fixed when its run folder is created). */
+export function epochColumns(config: RunConfig): string[] {
+  return epochColumnsFor(config, EPOCH_COLUMNS)
+}
+
 export function totalSchedulerSteps(config: RunConfig, trainRows: number): number {
   return config.schedule.stepUnit === 'batch' ? config.epochs * batchesPerEpoch(trainRows, config.batchSize) : config.epochs
 }
@@ -87,7 +93,10 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
   const lossProblem = checkLossFits(config.loss, train)
   if (lossProblem) throw new ConfigError([lossProblem])
   const model = buildModel(config.model, train.features, outputsFor(config.loss, train), config.seed)
-  const optimizer = createOptimizer(config.optimizer, [{ vars: model.variables() }])
+  const groups = planGroups(config, model.layers)
+  const trainVars = groups.layers.flatMap((l) => l.vars)
+  const optimizer = createOptimizer(config.optimizer, groups.layers.map((l) => ({ vars: l.vars })))
+  const epochColumns = epochColumnsFor(config, EPOCH_COLUMNS)
   const classes = train.classes
   const perEpoch = batchesPerEpoch(train.rows, config.batchSize)
   const batchSize = Math.ceil(train.rows / perEpoch) === train.rows ? train.rows : (config.batchSize as number)
@@ -102,10 +111,33 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
   const xVal = data.validation ? tf.tensor2d(data.validation.x, [data.validation.rows, data.validation.features]) : null
   const yVal = data.validation ? targetTensor(config.loss, data.validation) : null
   const shuffleRng = createRng(config.seed ^ 0x5f1e)
+  const outputVars = new Set(model.layers.at(-1)!.vars)
+  const isOutputVar = (v: tf.Variable): boolean => outputVars.has(v)
+  let pendingDiagnostics: tf.Tensor1D | null = null
+
+  /** Per layer [‖w‖, ‖g‖, ‖Δw‖/‖w‖] after the step, from the weights before it and the applied gradients. */
+  const layerDiagnostics = (before: tf.Tensor[], applied: tf.Tensor[]): tf.Tensor1D => {
+    const norm = (ts: tf.Tensor[]): tf.Scalar => tf.sqrt(tf.addN(ts.map((t) => tf.sum(tf.square(t))))) as tf.Scalar
+    const out: tf.Scalar[] = []
+    for (const l of model.layers) {
+      const g = groups.layers.indexOf(l)
+      const idx = l.vars.map((v) => trainVars.indexOf(v))
+      const w = norm(l.vars)
+      if (g < 0) {
+        out.push(w, tf.scalar(0), tf.scalar(0)) // frozen: no gradient, no update
+        continue
+      }
+      const grad = norm(idx.map((i) => applied[i]!))
+      const delta = norm(l.vars.map((v, j) => tf.sub(v, before[idx[j]!]!)))
+      out.push(w, grad, tf.div(delta, tf.add(norm(idx.map((i) => before[i]!)), 1e-12)) as tf.Scalar)
+    }
+    return tf.stack(out) as tf.Tensor1D
+  }
   try {
     return await runLoop()
   } finally {
     tf.dispose([xAll, yAll, xVal, yVal].filter((t): t is tf.Tensor2D => t !== null))
+    ;(pendingDiagnostics as tf.Tensor1D | null)?.dispose()
     optimizer.dispose()
     model.dispose()
   }
@@ -113,7 +145,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
   async function runLoop(): Promise<TrainResult> {
     const totalSteps = config.epochs * perEpoch
     const stepCols = new ColumnBuffer(STEP_COLUMNS)
-    const epochCols = new ColumnBuffer(EPOCH_COLUMNS)
+    const epochCols = new ColumnBuffer(epochColumns)
     const summary = emptySummary()
     if (xVal) summary.valMetricName = classes ? 'accuracy' : 'r2'
     let pending: PendingStep[] = []
@@ -190,15 +222,24 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
           await pauseIfAsked()
         }
         const hyper = config.schedule.stepUnit === 'batch' ? scheduler.current() : epochHyper
+        const lastOfEpoch = b === perEpoch - 1
         const scalars = tf.tidy(() => {
           const idx = orderTensor ? orderTensor.slice(b * batchSize, Math.min(batchSize, train.rows - b * batchSize)) : null
           const xb = idx ? tf.gather(xAll, idx) : xAll
           const yb = idx ? tf.gather(yAll, idx) : yAll
-          const { value, grads } = tf.variableGrads(() => lossFn(xb, yb), model.variables())
-          const gradList = model.variables().map((v) => grads[v.name]!)
-          const clip = clipGradients(gradList, config.clipping, { vars: model.variables(), isOutput: model.variables().map(() => true) })
-          optimizer.step([clip.grads], [hyper])
-          return tf.stack([value, clip.normBefore, clip.normAfter, clip.acted]) as tf.Tensor1D
+          const { value, grads } = tf.variableGrads(() => lossFn(xb, yb), trainVars)
+          const gradList = trainVars.map((v) => grads[v.name]!)
+          const clip = clipGradients(gradList, config.clipping, { vars: trainVars, isOutput: trainVars.map((v) => isOutputVar(v)) })
+          // The epoch's last step also measures each layer's health: norms and update/weight ratio.
+          const before = lastOfEpoch ? trainVars.map((v) => v.clone()) : null
+          let k = 0
+          optimizer.step(
+            groups.layers.map((l) => l.vars.map(() => clip.grads[k++]!)),
+            groups.factors.map((f) => ({ lr: hyper.lr * f, momentum: hyper.momentum })),
+          )
+          const stepScalars = tf.stack([value, clip.normBefore, clip.normAfter, clip.acted]) as tf.Tensor1D
+          if (before) pendingDiagnostics = tf.keep(layerDiagnostics(before, clip.grads))
+          return stepScalars
         })
         pending.push({ step, epoch, elapsed: elapsed(), hyper, scalars })
         step++
@@ -213,6 +254,22 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
       // Epoch end: validation loss, then the per-epoch scheduler step (plateau needs the metric).
       let valLoss = NaN
       let valMetric = NaN
+      const diag: Record<string, number> = {}
+      if (pendingDiagnostics) {
+        const d = await pendingDiagnostics.data()
+        pendingDiagnostics.dispose()
+        pendingDiagnostics = null
+        model.layers.forEach((l, i) => {
+          diag[`w_norm/${l.name}`] = d[i * 3]!
+          diag[`g_norm/${l.name}`] = d[i * 3 + 1]!
+          diag[`update_ratio/${l.name}`] = d[i * 3 + 2]!
+        })
+      }
+      if (config.paramGroups)
+        model.layers.forEach((l) => {
+          const g = groups.layers.indexOf(l)
+          diag[`lr/${l.name}`] = g < 0 ? 0 : epochHyper.lr * groups.factors[g]!
+        })
       if (xVal && yVal) {
         // Loss and task metric (accuracy, or R² for regression) in one read.
         const v = tf.tidy(() => {
@@ -226,7 +283,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
       }
       epochCols.push({
         epoch, step, elapsed: elapsed(), lr: epochHyper.lr,
-        loss: epochLossCount ? epochLossSum / epochLossCount : NaN, val_loss: valLoss, val_metric: valMetric,
+        loss: epochLossCount ? epochLossSum / epochLossCount : NaN, val_loss: valLoss, val_metric: valMetric, ...diag,
       })
       if (Number.isFinite(valMetric)) summary.finalValMetric = valMetric
       summary.epochs = epoch + 1
