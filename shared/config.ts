@@ -37,6 +37,16 @@ export const DataSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('spirals'), n: z.number().int().min(4).max(1_000_000).default(600), noise: z.number().min(0).max(10).default(0.2), classes: z.number().int().min(2).max(10).default(3) }),
   z.object({ kind: z.literal('xor'), n: z.number().int().min(4).max(1_000_000).default(400), noise: z.number().min(0).max(10).default(0.1) }),
   z.object({ kind: z.literal('blobs'), n: z.number().int().min(4).max(1_000_000).default(400), noise: z.number().min(0).max(10).default(1), classes: z.number().int().min(2).max(20).default(3) }),
+  /** A user's CSV file: a header row, numeric columns; `target` names the column to predict. */
+  z.object({
+    kind: z.literal('csv'),
+    path: z.string().min(1, { error: 'path: the CSV file to read' }),
+    target: z.string().min(1, { error: 'target: the column to predict' }),
+    /** auto: an integer target with few distinct values is classification, anything else regression. */
+    task: z.enum(['auto', 'regression', 'classification']).default('auto'),
+    /** Rows with missing or non-numeric values are an error unless this is set; then they are dropped and listed. */
+    dropInvalidRows: z.boolean().default(false),
+  }),
   /** The 8×8 handwritten digits (1,797 images, 10 classes), pixels scaled to [0, 1]. */
   z.object({ kind: z.literal('digits') }),
   /** Rows given in the config itself (x: one feature vector per row, y: one target per row). */

@@ -56,7 +56,7 @@ export interface RunManifest {
 export interface RunEvent {
   time: string // ISO 8601
   step: number
-  kind: 'start' | 'pause' | 'resume' | 'stop' | 'diverged' | 'restart' | 'clipping' | 'error' | 'finish' | 'interrupted'
+  kind: 'start' | 'pause' | 'resume' | 'stop' | 'diverged' | 'restart' | 'clipping' | 'error' | 'finish' | 'interrupted' | 'data' | 'warning'
   message: string
   data?: Record<string, unknown>
 }

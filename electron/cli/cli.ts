@@ -58,6 +58,7 @@ async function trainCommand(o: { config?: string; preset?: string; dataDir: stri
     send(m) {
       if (m.type === 'metrics' && m.steps.loss?.length) lastLoss = m.steps.loss[m.steps.loss.length - 1]
       if (m.type === 'progress') bar?.update(m.progress, lastLoss)
+      if (m.type === 'notice') console.error(`${m.level === 'warning' ? 'warning: ' : ''}${m.message}`)
     },
     control: { stopRequested: () => stop, isPaused: () => false, waitIfPaused: async () => {} },
   })

@@ -108,6 +108,11 @@ export class LrLabService implements LrLabApi {
             this.emit({ type: 'status', runId: m.runId, status: m.status, message: m.message, backend: a?.backend, progress: a?.progress })
             break
           }
+          case 'notice': {
+            const a = this.active.get(m.runId)
+            this.emit({ type: 'status', runId: m.runId, status: a?.status ?? 'running', message: m.message, backend: a?.backend, progress: a?.progress })
+            break
+          }
           case 'done':
             this.active.delete(m.runId)
             this.emit({ type: 'status', runId: m.runId, status: m.status, summary: m.summary })

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Papa from 'papaparse'
 import type { DataConfig } from '../../shared/config'
+import { loadCsvDataset } from './csv-dataset'
 import { createRng, normal, permutation } from './random'
 
 export interface Dataset {
@@ -16,6 +17,10 @@ export interface Dataset {
   targets: number
   /** Set for classification: y holds class indices 0..classes-1. */
   classes?: number
+  /** What was loaded, for the run's event log (e.g. the detected task of a CSV file). */
+  description?: string
+  /** Things the user must know (e.g. dropped rows, with their line numbers). */
+  warnings?: string[]
 }
 
 export interface SplitDataset {
@@ -46,6 +51,8 @@ export function loadDataset(cfg: DataConfig, seed: number): Dataset {
     }
     case 'digits':
       return loadDigits()
+    case 'csv':
+      return loadCsvDataset(cfg)
     case 'sine':
     case 'polynomial': {
       const rng = createRng(seed ^ 0x5e1e)
@@ -80,7 +87,7 @@ function takeRows(d: Dataset, idx: ArrayLike<number>): Dataset {
     x.set(d.x.subarray(i * d.features, (i + 1) * d.features), r * d.features)
     y.set(d.y.subarray(i * d.targets, (i + 1) * d.targets), r * d.targets)
   }
-  return { x, y, rows: idx.length, features: d.features, targets: d.targets, classes: d.classes }
+  return { x, y, rows: idx.length, features: d.features, targets: d.targets, ...(d.classes !== undefined && { classes: d.classes }) }
 }
 
 /** Seeded split; with fraction 0 the whole set trains in its original order. */

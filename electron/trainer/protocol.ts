@@ -21,4 +21,6 @@ export type TrainerToHost =
   | { type: 'done'; runId: string; status: RunStatus; summary: RunSummary }
   | { type: 'error'; runId: string | null; message: string }
   | { type: 'find-lr-progress'; done: number; total: number }
+  /** Something the user should see now: what data was loaded, rows dropped, and so on. */
+  | { type: 'notice'; runId: string; level: 'info' | 'warning'; message: string }
   | { type: 'find-lr-done'; result: RangeTestResult }

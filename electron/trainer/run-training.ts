@@ -7,6 +7,7 @@ import type { BackendInfo } from '../../shared/run'
 import { version as lrlabVersion } from '../../package.json'
 import { RunStore } from '../storage'
 import type { TrainerToHost } from './protocol'
+import { loadDataset } from './data'
 import { epochColumns, STEP_COLUMNS, train, type TrainResult } from './train'
 
 export interface RunTrainingOptions {
@@ -20,6 +21,8 @@ export interface RunTrainingOptions {
 }
 
 export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & { runId: string }> {
+  // A user's file is checked before a run folder exists, so a bad file leaves no failed run behind.
+  if (o.config.data.kind === 'csv') loadDataset(o.config.data, o.config.seed)
   const store = new RunStore(o.dataDir)
   const writer = store.createRun({
     config: o.config,
@@ -47,6 +50,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & 
         },
         event(kind, step, message, data) {
           writer.event({ kind, step, message, data })
+          if (kind === 'data' || kind === 'warning') o.send({ type: 'notice', runId, level: kind === 'data' ? 'info' : 'warning', message })
         },
       },
       {

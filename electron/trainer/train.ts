@@ -25,7 +25,7 @@ export const EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_los
 export interface TrainSink {
   metrics(steps: Columns, epochs: Columns): void
   progress(p: Progress): void
-  event(kind: 'diverged' | 'restart' | 'pause' | 'resume' | 'stop', step: number, message: string, data?: Record<string, unknown>): void
+  event(kind: 'diverged' | 'restart' | 'pause' | 'resume' | 'stop' | 'data' | 'warning', step: number, message: string, data?: Record<string, unknown>): void
 }
 
 export interface TrainControl {
@@ -88,7 +88,10 @@ export function totalSchedulerSteps(config: RunConfig, trainRows: number): numbe
 }
 
 export async function train(config: RunConfig, sink: TrainSink, control: TrainControl): Promise<TrainResult> {
-  const data = splitDataset(loadDataset(config.data, config.seed), config.validationSplit, config.seed)
+  const loaded = loadDataset(config.data, config.seed)
+  if (loaded.description) sink.event('data', 0, loaded.description)
+  for (const w of loaded.warnings ?? []) sink.event('warning', 0, w)
+  const data = splitDataset(loaded, config.validationSplit, config.seed)
   const train = data.train
   const lossProblem = checkLossFits(config.loss, train)
   if (lossProblem) throw new ConfigError([lossProblem])
