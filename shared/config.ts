@@ -71,6 +71,19 @@ export const ModelSchema = z.discriminatedUnion('kind', [
     kind: z.literal('mlp'),
     hidden: z.array(z.number().int().min(1).max(65_536)).min(1).max(32).default([64]),
     activation: z.enum(['relu', 'tanh', 'sigmoid']).default('relu'),
+    /**
+     * Start from saved weights (fine-tuning): a run's saved model, the newest finished run of a
+     * preset (trained first if there is none), or a tfjs model.json with matching dense layers.
+     */
+    initFrom: z
+      .union([
+        z.object({ run: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, { error: 'run: a run id' }) }).strict(),
+        z.object({ preset: z.string().min(1) }).strict(),
+        z.object({ modelJson: z.string().min(1) }).strict(),
+      ])
+      .optional(),
+    /** With initFrom: a freshly initialised output layer (a new head) instead of the saved one. */
+    newHead: z.boolean().default(true),
   }),
 ])
 export type ModelConfig = z.infer<typeof ModelSchema>
@@ -110,6 +123,8 @@ export const RunConfigSchema = z
     schedule: ScheduleSchema.default({ type: 'constant', stepUnit: 'epoch' }),
     clipping: ClippingSchema.default({ mode: 'none' }),
     paramGroups: ParamGroupsSchema.optional(),
+    /** The preset this config came from (name@version), recorded for the library and fine-tuning. */
+    preset: z.string().max(100).optional(),
     epochs: z.number().int().min(1).max(1_000_000),
     /** Rows per batch; 'full' (or any value ≥ the training rows) is batch gradient descent. */
     batchSize: z.union([z.literal('full'), z.number().int().min(1)]).default('full'),

@@ -96,6 +96,23 @@ export const PRESETS: Preset[] = [
   },
 ]
 
+PRESETS.push({
+  name: 'digits-finetune', version: 1, title: 'Digits: fine-tune a saved backbone (1e-4) with a new head (1e-3)',
+  description: 'Loads the newest finished digits-mlp run (training one first if there is none), gives it a new head, and fine-tunes with a 10× lower learning rate for the pretrained layer than for the head.',
+  config: {
+    name: 'digits: fine-tune',
+    data: { kind: 'digits' },
+    model: { kind: 'mlp', hidden: [64], activation: 'relu', initFrom: { preset: 'digits-mlp' }, newHead: true },
+    loss: 'crossEntropy',
+    optimizer: { type: 'adam', lr: 1e-3 },
+    paramGroups: { mode: 'values', layers: { dense1: 1e-4 } },
+    epochs: 5,
+    batchSize: 32,
+    validationSplit: 0.2,
+    seed: 1,
+  },
+})
+
 export function findPreset(name: string): Preset | undefined {
   return PRESETS.find((p) => p.name === name)
 }

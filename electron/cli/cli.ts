@@ -39,7 +39,7 @@ function configFrom(o: { config?: string; preset?: string }): RunConfig {
   if (o.config) return readConfigFile(o.config)
   const preset = findPreset(o.preset!)
   if (!preset) throw new ConfigError([`--preset: no preset named "${o.preset}"; "lrlab presets" lists them`])
-  return parseRunnableConfig(preset.config)
+  return parseRunnableConfig({ ...preset.config, preset: `${preset.name}@${preset.version}` })
 }
 
 async function trainCommand(o: { config?: string; preset?: string; dataDir: string; json?: boolean; name?: string }): Promise<number> {

@@ -8,6 +8,12 @@ import { version as lrlabVersion } from '../../package.json'
 import { RunStore } from '../storage'
 import type { TrainerToHost } from './protocol'
 import { loadDataset } from './data'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { ConfigError } from '../../shared/config'
+import { parseRunnableConfig } from '../../shared/run-plan'
+import { findPreset } from '../../shared/presets'
+import { MODEL_DIR } from './model-io'
 import { epochColumns, STEP_COLUMNS, train, type TrainResult } from './train'
 
 export interface RunTrainingOptions {
@@ -20,10 +26,38 @@ export interface RunTrainingOptions {
   control: { stopRequested(): boolean; isPaused(): boolean; waitIfPaused(): Promise<void> }
 }
 
+/** The model.json a fine-tuning config starts from; trains the preset's backbone first when none is saved. */
+async function resolveInitModel(o: RunTrainingOptions, store: RunStore): Promise<string | undefined> {
+  const from = o.config.model.kind === 'mlp' ? o.config.model.initFrom : undefined
+  if (!from) return undefined
+  if ('modelJson' in from) return from.modelJson
+  const modelOf = (id: string): string => join(store.runDir(id), MODEL_DIR, 'model.json')
+  if ('run' in from) {
+    if (!existsSync(modelOf(from.run))) throw new ConfigError([`model.initFrom.run: run ${from.run} has no saved model (only finished or stopped runs save one)`])
+    return modelOf(from.run)
+  }
+  const ofPreset = (id: string): boolean => {
+    try {
+      return store.loadManifest(id).config.preset?.startsWith(`${from.preset}@`) ?? false
+    } catch {
+      return false // unreadable runs are not candidates
+    }
+  }
+  const found = store.list().find((r) => r.status === 'finished' && ofPreset(r.id) && existsSync(modelOf(r.id)))
+  if (found) return modelOf(found.id)
+  const preset = findPreset(from.preset)
+  if (!preset) throw new ConfigError([`model.initFrom.preset: no preset named "${from.preset}"`])
+  o.send({ type: 'notice', runId: '', level: 'info', message: `no saved ${from.preset} run: training its backbone first` })
+  const first = await runTraining({ ...o, name: undefined, config: parseRunnableConfig({ ...preset.config, preset: `${preset.name}@${preset.version}` }) })
+  if (first.status !== 'finished') throw new Error(`the ${from.preset} backbone run ended ${first.status}; cannot fine-tune from it`)
+  return modelOf(first.runId)
+}
+
 export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & { runId: string }> {
   // A user's file is checked before a run folder exists, so a bad file leaves no failed run behind.
   if (o.config.data.kind === 'csv') loadDataset(o.config.data, o.config.seed)
   const store = new RunStore(o.dataDir)
+  const initModelJson = await resolveInitModel(o, store)
   const writer = store.createRun({
     config: o.config,
     name: o.name ?? o.config.name,
@@ -69,6 +103,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & 
           o.send({ type: 'status', runId, status: 'running' })
         },
       },
+      { initModelJson, saveModelDir: join(writer.dir, MODEL_DIR) },
     )
     writer.event({ kind: 'finish', step: result.summary.steps, message: `run ${result.status}` })
     writer.close({ status: result.status, summary: result.summary })

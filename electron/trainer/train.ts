@@ -16,6 +16,7 @@ import { buildModel, type Model } from './model'
 import { createRng, permutation } from './random'
 import { checkLossFits, lossOf, metricOf, outputsFor, targetTensor } from './losses'
 import { epochColumnsFor, planGroups } from './param-groups'
+import { applyLayerWeights, loadLayerWeights, saveModel } from './model-io'
 import { ConfigError } from '../../shared/config'
 
 export const STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
@@ -87,7 +88,14 @@ export function totalSchedulerSteps(config: RunConfig, trainRows: number): numbe
   return config.schedule.stepUnit === 'batch' ? config.epochs * batchesPerEpoch(trainRows, config.batchSize) : config.epochs
 }
 
-export async function train(config: RunConfig, sink: TrainSink, control: TrainControl): Promise<TrainResult> {
+export interface TrainOptions {
+  /** Fine-tuning: a model.json whose dense layers initialise this model (see config.model.initFrom). */
+  initModelJson?: string
+  /** Where to save the trained model (tfjs format) when the run finishes or is stopped. */
+  saveModelDir?: string
+}
+
+export async function train(config: RunConfig, sink: TrainSink, control: TrainControl, opts: TrainOptions = {}): Promise<TrainResult> {
   const loaded = loadDataset(config.data, config.seed)
   if (loaded.description) sink.event('data', 0, loaded.description)
   for (const w of loaded.warnings ?? []) sink.event('warning', 0, w)
@@ -96,6 +104,12 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
   const lossProblem = checkLossFits(config.loss, train)
   if (lossProblem) throw new ConfigError([lossProblem])
   const model = buildModel(config.model, train.features, outputsFor(config.loss, train), config.seed)
+  if (opts.initModelJson) {
+    const saved = loadLayerWeights(opts.initModelJson)
+    applyLayerWeights(model, saved, config.model.kind === 'mlp' && config.model.newHead, opts.initModelJson)
+    tf.dispose(saved.flatMap((l) => l.tensors))
+    sink.event('data', 0, `initialised from ${opts.initModelJson}${config.model.kind === 'mlp' && config.model.newHead ? ' with a new head' : ''}`)
+  }
   const groups = planGroups(config, model.layers)
   const trainVars = groups.layers.flatMap((l) => l.vars)
   const optimizer = createOptimizer(config.optimizer, groups.layers.map((l) => ({ vars: l.vars })))
@@ -313,6 +327,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
     }
     if (status === 'stopped') sink.event('stop', step, 'stopped by the user')
     emit()
+    if (opts.saveModelDir && (status === 'finished' || status === 'stopped')) await saveModel(model, config.model, opts.saveModelDir)
     summary.bestLoss = Number.isFinite(bestLoss) ? bestLoss : null
     summary.durationSec = elapsed()
     return { status, summary }
