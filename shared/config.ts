@@ -71,6 +71,8 @@ export const ModelSchema = z.discriminatedUnion('kind', [
     kind: z.literal('mlp'),
     hidden: z.array(z.number().int().min(1).max(65_536)).min(1).max(32).default([64]),
     activation: z.enum(['relu', 'tanh', 'sigmoid']).default('relu'),
+    /** Dropout after each hidden layer while training (PyTorch's nn.Dropout: inverted scaling). */
+    dropout: z.number().min(0).max(0.9, { error: 'dropout must be at most 0.9' }).default(0),
     /**
      * Start from saved weights (fine-tuning): a run's saved model, the newest finished run of a
      * preset (trained first if there is none), or a tfjs model.json with matching dense layers.
@@ -84,6 +86,13 @@ export const ModelSchema = z.discriminatedUnion('kind', [
       .optional(),
     /** With initFrom: a freshly initialised output layer (a new head) instead of the saved one. */
     newHead: z.boolean().default(true),
+  }),
+  /** A small CNN for image data (the 8×8 digits): conv → ReLU → 2×2 max-pool → dense → head. */
+  z.object({
+    kind: z.literal('cnn'),
+    filters: z.number().int().min(1).max(256).default(8),
+    kernel: z.number().int().min(1).max(7).default(3),
+    dense: z.number().int().min(1).max(4096).default(64),
   }),
 ])
 export type ModelConfig = z.infer<typeof ModelSchema>
@@ -108,6 +117,7 @@ export type ParamGroupsConfig = z.infer<typeof ParamGroupsSchema>
 /** Layer names of a model config, input to output: what paramGroups refers to. */
 export function layerNames(model: ModelConfig): string[] {
   if (model.kind === 'linear') return ['linear']
+  if (model.kind === 'cnn') return ['conv1', 'dense1', 'head']
   return [...model.hidden.map((_, i) => `dense${i + 1}`), 'head']
 }
 

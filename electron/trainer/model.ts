@@ -13,7 +13,8 @@ export interface Layer {
 
 export interface Model {
   layers: Layer[]
-  forward(x: tf.Tensor2D): tf.Tensor2D
+  /** `training` turns dropout on. */
+  forward(x: tf.Tensor2D, training?: boolean): tf.Tensor2D
   /** Every trainable variable, in layer order. */
   variables(): tf.Variable[]
   dispose(): void
@@ -27,6 +28,11 @@ function uniformInit(shape: number[], bound: number, rng: () => number): tf.Tens
   return tf.tensor(v, shape, 'float32')
 }
 
+/** tfjs variable names are global to the process; several models (range test, fine-tuning, tests) coexist. */
+let modelCounter = 0
+let currentPrefix = 'm0'
+const uniqueName = (name: string): string => `${currentPrefix}/${name}`
+
 interface Dense extends Layer {
   weight: tf.Variable
   bias: tf.Variable
@@ -36,16 +42,18 @@ function dense(name: string, fanIn: number, fanOut: number, rng: () => number, i
   if (init && (init.weight.length !== fanIn || init.weight.some((r) => r.length !== fanOut) || init.bias.length !== fanOut))
     throw new Error(`model.init: expected weight ${fanIn}×${fanOut} and bias of ${fanOut}`)
   const bound = 1 / Math.sqrt(fanIn)
-  const weight = tf.variable(init ? tf.tensor2d(init.weight, [fanIn, fanOut], 'float32') : uniformInit([fanIn, fanOut], bound, rng), true, `${name}/weight`)
-  const bias = tf.variable(init ? tf.tensor1d(init.bias, 'float32') : uniformInit([fanOut], bound, rng), true, `${name}/bias`)
+  const weight = tf.variable(init ? tf.tensor2d(init.weight, [fanIn, fanOut], 'float32') : uniformInit([fanIn, fanOut], bound, rng), true, uniqueName(`${name}/weight`))
+  const bias = tf.variable(init ? tf.tensor1d(init.bias, 'float32') : uniformInit([fanOut], bound, rng), true, uniqueName(`${name}/bias`))
   return { name, weight, bias, vars: [weight, bias] }
 }
 
 const ACTIVATIONS = { relu: tf.relu, tanh: tf.tanh, sigmoid: tf.sigmoid } as const
 
-/** `outputs` is the number of targets (regression) or classes (logits). */
-export function buildModel(cfg: ModelConfig, features: number, outputs: number, seed: number): Model {
+/** `outputs` is the number of targets (regression) or classes (logits); `image` is [h, w, channels] for CNNs. */
+export function buildModel(cfg: ModelConfig, features: number, outputs: number, seed: number, image?: [number, number, number]): Model {
   const rng = createRng(seed ^ 0x30de1)
+  currentPrefix = `m${++modelCounter}`
+  if (cfg.kind === 'cnn') return buildCnn(cfg, features, outputs, rng, image)
   let layers: Dense[]
   let act: (x: tf.Tensor) => tf.Tensor = (x) => x
   switch (cfg.kind) {
@@ -59,15 +67,62 @@ export function buildModel(cfg: ModelConfig, features: number, outputs: number, 
       break
     }
   }
+  const dropout = cfg.kind === 'mlp' ? cfg.dropout : 0
+  // Seeded masks: the same seed and config give the same run.
+  let dropoutSeed = seed * 7919
   return {
     layers,
-    forward: (x) => {
+    forward: (x, training = false) => {
       let h: tf.Tensor = x
       layers.forEach((l, i) => {
         h = tf.add(tf.matMul(h as tf.Tensor2D, l.weight as tf.Tensor2D), l.bias)
-        if (i < layers.length - 1) h = act(h)
+        if (i < layers.length - 1) {
+          h = act(h)
+          if (training && dropout > 0) h = tf.dropout(h, dropout, undefined, dropoutSeed++)
+        }
       })
       return h as tf.Tensor2D
+    },
+    variables: () => layers.flatMap((l) => l.vars),
+    dispose: () => layers.forEach((l) => tf.dispose(l.vars)),
+  }
+}
+
+function buildCnn(cfg: Extract<ModelConfig, { kind: 'cnn' }>, features: number, outputs: number, rng: () => number, image?: [number, number, number]): Model {
+  const [h, w, c] = image ?? [Math.sqrt(features), Math.sqrt(features), 1]
+  if (!Number.isInteger(h) || h * w * c !== features) throw new Error(`model: a CNN needs image data (this dataset has ${features} features and no image shape)`)
+  const k = cfg.kernel
+  const fanIn = k * k * c
+  const kernel = tf.variable(uniformInit([k, k, c, cfg.filters], 1 / Math.sqrt(fanIn), rng), true, uniqueName('conv1/kernel'))
+  const convBias = tf.variable(uniformInit([cfg.filters], 1 / Math.sqrt(fanIn), rng), true, uniqueName('conv1/bias'))
+  const pooled = Math.ceil(h / 2) * Math.ceil(w / 2) * cfg.filters
+  const hidden = dense('dense1', pooled, cfg.dense, rng)
+  const head = dense('head', cfg.dense, outputs, rng)
+  const layers: Layer[] = [{ name: 'conv1', vars: [kernel, convBias] }, hidden, head]
+  return {
+    layers,
+    forward: (x) => {
+      // Convolution as a sum of k² shifted matrix products and pooling as a reshape-max: both
+      // differentiate with kernels every backend has (wasm has no Conv2D or MaxPool gradient).
+      const img = tf.reshape(x, [-1, h, w, c]) as tf.Tensor4D
+      const before = Math.floor((k - 1) / 2)
+      const padded = tf.pad(img, [[0, 0], [before, k - 1 - before], [before, k - 1 - before], [0, 0]])
+      let conv: tf.Tensor | null = null
+      for (let dy = 0; dy < k; dy++)
+        for (let dx = 0; dx < k; dx++) {
+          const patch = tf.reshape(tf.slice(padded, [0, dy, dx, 0], [-1, h, w, c]), [-1, c]) as tf.Tensor2D
+          const weights = tf.reshape(tf.slice(kernel, [dy, dx, 0, 0], [1, 1, c, cfg.filters]), [c, cfg.filters]) as tf.Tensor2D
+          const term = tf.matMul(patch, weights)
+          conv = conv ? tf.add(conv, term) : term
+        }
+      const activated = tf.relu(tf.add(tf.reshape(conv!, [-1, h, w, cfg.filters]), convBias))
+      const ph = Math.ceil(h / 2)
+      const pw = Math.ceil(w / 2)
+      const even = tf.pad(activated, [[0, 0], [0, ph * 2 - h], [0, pw * 2 - w], [0, 0]])
+      const pool = tf.max(tf.reshape(even, [-1, ph, 2, pw, 2, cfg.filters]), [2, 4])
+      const flat = tf.reshape(pool, [-1, pooled]) as tf.Tensor2D
+      const hid = tf.relu(tf.add(tf.matMul(flat, hidden.weight as tf.Tensor2D), hidden.bias)) as tf.Tensor2D
+      return tf.add(tf.matMul(hid, head.weight as tf.Tensor2D), head.bias) as tf.Tensor2D
     },
     variables: () => layers.flatMap((l) => l.vars),
     dispose: () => layers.forEach((l) => tf.dispose(l.vars)),

@@ -176,7 +176,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
     let epochLossSum = 0
     let epochLossCount = 0
 
-    const lossFn = (x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => lossOf(config.loss, y, model.forward(x))
+    const lossFn = (x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => lossOf(config.loss, y, model.forward(x, true))
 
     /** Read every pending step's scalars in one transfer; detect divergence. */
     const flushSteps = async (): Promise<void> => {

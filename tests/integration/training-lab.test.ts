@@ -53,3 +53,25 @@ describe('training lab', () => {
     expect(c.loss).not.toEqual(a.loss)
   })
 })
+
+describe('models', () => {
+  it('a small CNN learns the 8×8 digits', async () => {
+    const r = await trainCollect({ data: { kind: 'digits' }, model: { kind: 'cnn', filters: 8, dense: 32 }, loss: 'crossEntropy', optimizer: { type: 'adam', lr: 0.005 }, epochs: 4, batchSize: 64 })
+    expect(r.result.status).toBe('finished')
+    expect(r.result.summary.finalValMetric!).toBeGreaterThan(0.85)
+  })
+
+  it('dropout is seeded (deterministic), active only in training, and changes the run', async () => {
+    const cfg: RunConfigInput = { data: { kind: 'moons', n: 200 }, model: { kind: 'mlp', hidden: [32], dropout: 0.5 }, loss: 'binaryCrossEntropy', optimizer: { type: 'adam', lr: 0.01 }, epochs: 3, batchSize: 32, seed: 3 }
+    const a = await trainCollect(cfg)
+    const b = await trainCollect(cfg)
+    expect(a.loss).toEqual(b.loss)
+    const none = await trainCollect({ ...cfg, model: { kind: 'mlp', hidden: [32], dropout: 0 } })
+    expect(none.loss).not.toEqual(a.loss)
+    expect(none.loss[0]).toBeCloseTo(a.loss[0]!, 0) // same init: the first losses are alike, not equal
+  })
+
+  it('refuses a CNN on data that is not an image', async () => {
+    await expect(trainCollect({ data: { kind: 'moons' }, model: { kind: 'cnn' }, loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 })).rejects.toThrow(/CNN needs image data/)
+  })
+})

@@ -1,0 +1,43 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { parseRunConfig } from '../../shared/config'
+import { selectBackend } from '../../electron/trainer/backend'
+import { buildModel } from '../../electron/trainer/model'
+
+beforeAll(async () => {
+  await selectBackend('auto')
+})
+
+const modelCfg = (model: unknown) => parseRunConfig({ data: { kind: 'digits' }, model, optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 }).model
+
+describe('models', () => {
+  it('the CNN computes what conv2d → ReLU → 2×2 max-pool → dense → head computes', () => {
+    const m = buildModel(modelCfg({ kind: 'cnn', filters: 4, kernel: 3, dense: 16 }), 64, 10, 1)
+    const [kernel, convBias, w1, b1, w2, b2] = m.variables()
+    const x = tf.randomUniform([5, 64], 0, 1, 'float32', 2) as tf.Tensor2D
+    const ours = m.forward(x).arraySync()
+    const ref = tf.tidy(() => {
+      const conv = tf.relu(tf.add(tf.conv2d(x.reshape([-1, 8, 8, 1]) as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'same'), convBias!))
+      const pool = tf.maxPool(conv as tf.Tensor4D, 2, 2, 'same').reshape([-1, 64])
+      const hid = tf.relu(tf.add(tf.matMul(pool, w1!), b1!))
+      return tf.add(tf.matMul(hid, w2!), b2!).arraySync() as number[][]
+    })
+    ours.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(ref[i]![j]!, 4)))
+    m.dispose()
+    x.dispose()
+  })
+
+  it('layer names and shapes: linear, MLP, CNN', () => {
+    const shapes = (cfg: unknown, f: number, o: number) => buildModel(modelCfg(cfg), f, o, 0).layers.map((l) => [l.name, l.vars.map((v) => v.shape)])
+    expect(shapes({ kind: 'linear' }, 3, 1)).toEqual([['linear', [[3, 1], [1]]]])
+    expect(shapes({ kind: 'mlp', hidden: [5, 4] }, 3, 2)).toEqual([['dense1', [[3, 5], [5]]], ['dense2', [[5, 4], [4]]], ['head', [[4, 2], [2]]]])
+    expect(shapes({ kind: 'cnn', filters: 6, dense: 7 }, 64, 10)).toEqual([['conv1', [[3, 3, 1, 6], [6]]], ['dense1', [[96, 7], [7]]], ['head', [[7, 10], [10]]]])
+  })
+
+  it('dropout is off outside training and inverted-scaled inside', () => {
+    const m = buildModel(modelCfg({ kind: 'mlp', hidden: [64], dropout: 0.5 }), 64, 10, 0)
+    const x = tf.ones([2, 64]) as tf.Tensor2D
+    expect(m.forward(x).arraySync()).toEqual(m.forward(x).arraySync())
+    expect(m.forward(x, true).arraySync()).not.toEqual(m.forward(x).arraySync())
+  })
+})
