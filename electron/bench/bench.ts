@@ -28,6 +28,13 @@ const WORKLOADS: { name: string; config: RunConfigInput }[] = [
     config: { data: { kind: 'linreg', n: 100 }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 600, validationSplit: 0 },
   },
   {
+    name: 'digits MLP 64-64-10, batch 32',
+    config: {
+      data: { kind: 'digits' }, model: { kind: 'mlp', hidden: [64] }, loss: 'crossEntropy',
+      optimizer: { type: 'sgd', lr: 0.01 }, epochs: 3, batchSize: 32, validationSplit: 0.2,
+    },
+  },
+  {
     name: 'MLP 784-256-256-10, batch 128',
     config: {
       data: { kind: 'synthetic-classification', n: 128 * 16, features: 784, classes: 10 },
