@@ -129,6 +129,8 @@ export const RunConfigSchema = z
     data: DataSchema,
     model: ModelSchema.default({ kind: 'linear' }),
     loss: z.enum(['mse', 'mae', 'huber', 'binaryCrossEntropy', 'crossEntropy']).default('mse'),
+    /** The validation metric: accuracy for classification; R² or MAE for regression ('auto': accuracy or R²). */
+    metric: z.enum(['auto', 'accuracy', 'r2', 'mae']).default('auto'),
     optimizer: OptimizerSchema,
     schedule: ScheduleSchema.default({ type: 'constant', stepUnit: 'epoch' }),
     clipping: ClippingSchema.default({ mode: 'none' }),

@@ -23,8 +23,8 @@ export interface RunSummary {
   bestValLoss: number | null
   bestValEpoch: number | null
   finalValMetric: number | null
-  /** What finalValMetric measures: accuracy for classification, R² for regression. */
-  valMetricName?: 'accuracy' | 'r2'
+  /** What finalValMetric measures: accuracy (classification), R² or MAE (regression). */
+  valMetricName?: 'accuracy' | 'r2' | 'mae'
   divergedAtStep: number | null
   divergedAtEpoch: number | null
   durationSec: number

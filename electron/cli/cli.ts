@@ -69,6 +69,7 @@ async function trainCommand(o: { config?: string; preset?: string; dataDir: stri
     steps: s.steps, epochs: s.epochs, finalLoss: s.finalLoss, bestLoss: s.bestLoss,
     finalValLoss: s.finalValLoss, bestValLoss: s.bestValLoss,
     valAccuracy: s.valMetricName === 'accuracy' ? s.finalValMetric : null, valR2: s.valMetricName === 'r2' ? s.finalValMetric : null,
+    valMae: s.valMetricName === 'mae' ? s.finalValMetric : null,
     divergedAtStep: s.divergedAtStep, durationSec: s.durationSec,
   }
   if (o.json) console.log(JSON.stringify(summary))
@@ -76,7 +77,7 @@ async function trainCommand(o: { config?: string; preset?: string; dataDir: stri
     const f = (v: number | null): string => (v === null ? '—' : v.toPrecision(6))
     console.log(`run ${result.runId}: ${result.status} after ${s.steps} steps (${s.epochs} epochs) in ${s.durationSec.toFixed(2)} s on ${backend.name}`)
     console.log(`  loss: final ${f(s.finalLoss)}, best ${f(s.bestLoss)} · validation loss: final ${f(s.finalValLoss)}, best ${f(s.bestValLoss)}`)
-    if (s.finalValMetric !== null) console.log(`  validation ${s.valMetricName === 'accuracy' ? 'accuracy' : 'R²'}: ${f(s.finalValMetric)}`)
+    if (s.finalValMetric !== null) console.log(`  validation ${s.valMetricName === 'accuracy' ? 'accuracy' : s.valMetricName === 'mae' ? 'MAE' : 'R²'}: ${f(s.finalValMetric)}`)
     if (s.divergedAtStep !== null) console.log(`  diverged at step ${s.divergedAtStep} (epoch ${s.divergedAtEpoch}): the learning rate is too large`)
     console.log(`  saved in ${new RunStore(o.dataDir).runDir(result.runId)}`)
   }

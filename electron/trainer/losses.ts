@@ -40,8 +40,15 @@ export function targetTensor(kind: LossKind, d: Dataset): tf.Tensor2D {
   return tf.tensor2d(d.y, [d.rows, d.targets])
 }
 
-/** Accuracy for classification, R² for regression. */
-export function metricOf(kind: LossKind, classification: boolean, y: tf.Tensor2D, out: tf.Tensor2D): tf.Scalar {
+/** Which metric a config's validation reports. */
+export function metricName(config: RunConfig, classification: boolean): 'accuracy' | 'r2' | 'mae' {
+  if (config.metric !== 'auto') return config.metric
+  return classification ? 'accuracy' : 'r2'
+}
+
+/** Accuracy for classification; R² or MAE for regression. */
+export function metricOf(kind: LossKind, classification: boolean, y: tf.Tensor2D, out: tf.Tensor2D, metric: 'accuracy' | 'r2' | 'mae' = classification ? 'accuracy' : 'r2'): tf.Scalar {
+  if (metric === 'mae' && !classification) return tf.mean(tf.abs(tf.sub(y, out))) as tf.Scalar
   if (!classification) return tf.sub(1, tf.div(tf.sum(tf.squaredDifference(y, out)), tf.sum(tf.squaredDifference(y, tf.mean(y))))) as tf.Scalar
   const hit = kind === 'binaryCrossEntropy' ? tf.equal(tf.greater(out, 0), tf.greater(y, 0.5)) : tf.equal(tf.argMax(out, 1), tf.argMax(y, 1))
   return tf.mean(tf.cast(hit, 'float32')) as tf.Scalar

@@ -14,7 +14,7 @@ import { clipGradients } from './clipping'
 import { loadDataset, splitDataset, type Dataset } from './data'
 import { buildModel, type Model } from './model'
 import { createRng, permutation } from './random'
-import { checkLossFits, lossOf, metricOf, outputsFor, targetTensor } from './losses'
+import { checkLossFits, lossOf, metricName, metricOf, outputsFor, targetTensor } from './losses'
 import { epochColumnsFor, planGroups } from './param-groups'
 import { applyLayerWeights, loadLayerWeights, saveModel } from './model-io'
 import { ConfigError } from '../../shared/config'
@@ -103,6 +103,8 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
   const train = data.train
   const lossProblem = checkLossFits(config.loss, train)
   if (lossProblem) throw new ConfigError([lossProblem])
+  if (config.metric === 'accuracy' && !train.classes) throw new ConfigError(['metric: accuracy needs a classification dataset'])
+  if ((config.metric === 'r2' || config.metric === 'mae') && train.classes) throw new ConfigError([`metric: ${config.metric} is for regression; this dataset is classification`])
   const model = buildModel(config.model, train.features, outputsFor(config.loss, train), config.seed)
   if (opts.initModelJson) {
     const saved = loadLayerWeights(opts.initModelJson)
@@ -164,7 +166,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
     const stepCols = new ColumnBuffer(STEP_COLUMNS)
     const epochCols = new ColumnBuffer(epochColumns)
     const summary = emptySummary()
-    if (xVal) summary.valMetricName = classes ? 'accuracy' : 'r2'
+    if (xVal) summary.valMetricName = metricName(config, classes !== undefined)
     let pending: PendingStep[] = []
     let step = 0
     let lastFlush = performance.now()
@@ -291,7 +293,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
         // Loss and task metric (accuracy, or R² for regression) in one read.
         const v = tf.tidy(() => {
           const out = model.forward(xVal)
-          return tf.stack([lossOf(config.loss, yVal, out), metricOf(config.loss, classes !== undefined, yVal, out)])
+          return tf.stack([lossOf(config.loss, yVal, out), metricOf(config.loss, classes !== undefined, yVal, out, metricName(config, classes !== undefined))])
         })
         const values = await v.data()
         valLoss = values[0]!

@@ -75,3 +75,13 @@ describe('models', () => {
     await expect(trainCollect({ data: { kind: 'moons' }, model: { kind: 'cnn' }, loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 })).rejects.toThrow(/CNN needs image data/)
   })
 })
+
+describe('metrics', () => {
+  it('MAE on request for regression equals the mean absolute validation error; accuracy is refused there', async () => {
+    const r = await trainCollect({ data: { kind: 'sine', n: 200 }, model: { kind: 'mlp', hidden: [16], activation: 'tanh' }, loss: 'mae', metric: 'mae', optimizer: { type: 'adam', lr: 0.02 }, epochs: 10, batchSize: 32 })
+    expect(r.result.summary.valMetricName).toBe('mae')
+    // With loss MAE, the validation loss is the same number as the metric.
+    expect(r.result.summary.finalValMetric!).toBeCloseTo(r.result.summary.finalValLoss!, 5)
+    await expect(trainCollect({ data: { kind: 'sine' }, metric: 'accuracy', optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 })).rejects.toThrow(/metric: accuracy needs a classification dataset/)
+  })
+})
