@@ -71,6 +71,8 @@ export const ModelSchema = z.discriminatedUnion('kind', [
     kind: z.literal('mlp'),
     hidden: z.array(z.number().int().min(1).max(65_536)).min(1).max(32).default([64]),
     activation: z.enum(['relu', 'tanh', 'sigmoid']).default('relu'),
+    /** Batch normalisation after each hidden layer's affine map (PyTorch's BatchNorm1d: momentum 0.1, eps 1e-5). */
+    batchNorm: z.boolean().default(false),
     /** Dropout after each hidden layer while training (PyTorch's nn.Dropout: inverted scaling). */
     dropout: z.number().min(0).max(0.9, { error: 'dropout must be at most 0.9' }).default(0),
     /**

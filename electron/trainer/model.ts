@@ -17,6 +17,8 @@ export interface Model {
   forward(x: tf.Tensor2D, training?: boolean): tf.Tensor2D
   /** Every trainable variable, in layer order. */
   variables(): tf.Variable[]
+  /** After an optimizer step: fold the step's batch statistics into running ones (batch norm). */
+  afterStep?(): void
   dispose(): void
 }
 
@@ -67,6 +69,7 @@ export function buildModel(cfg: ModelConfig, features: number, outputs: number, 
       break
     }
   }
+  const norms = cfg.kind === 'mlp' && cfg.batchNorm ? layers.slice(0, -1).map((l) => batchNorm(l)) : []
   const dropout = cfg.kind === 'mlp' ? cfg.dropout : 0
   // Seeded masks: the same seed and config give the same run.
   let dropoutSeed = seed * 7919
@@ -77,6 +80,7 @@ export function buildModel(cfg: ModelConfig, features: number, outputs: number, 
       layers.forEach((l, i) => {
         h = tf.add(tf.matMul(h as tf.Tensor2D, l.weight as tf.Tensor2D), l.bias)
         if (i < layers.length - 1) {
+          if (norms[i]) h = norms[i]!.apply(h, training)
           h = act(h)
           if (training && dropout > 0) h = tf.dropout(h, dropout, undefined, dropoutSeed++)
         }
@@ -84,7 +88,57 @@ export function buildModel(cfg: ModelConfig, features: number, outputs: number, 
       return h as tf.Tensor2D
     },
     variables: () => layers.flatMap((l) => l.vars),
-    dispose: () => layers.forEach((l) => tf.dispose(l.vars)),
+    ...(norms.length && { afterStep: () => norms.forEach((n) => n.update()) }),
+    dispose: () => {
+      layers.forEach((l) => tf.dispose(l.vars))
+      norms.forEach((n) => n.dispose())
+    },
+  }
+}
+
+/**
+ * Batch norm for a dense layer: gamma and beta join the layer's trainable variables; running
+ * mean and (unbiased) variance are updated after each training step, as PyTorch does.
+ */
+function batchNorm(layer: Dense): { apply(h: tf.Tensor, training: boolean): tf.Tensor; update(): void; dispose(): void } {
+  const units = layer.bias.shape[0]!
+  const gamma = tf.variable(tf.ones([units]), true, uniqueName(`${layer.name}/bn_gamma`))
+  const beta = tf.variable(tf.zeros([units]), true, uniqueName(`${layer.name}/bn_beta`))
+  const runningMean = tf.variable(tf.zeros([units]), false, uniqueName(`${layer.name}/bn_mean`))
+  const runningVar = tf.variable(tf.ones([units]), false, uniqueName(`${layer.name}/bn_var`))
+  layer.vars.push(gamma, beta)
+  let pending: { mean: tf.Tensor; variance: tf.Tensor; n: number } | null = null
+  return {
+    apply(h, training) {
+      let mean: tf.Tensor
+      let variance: tf.Tensor
+      if (training) {
+        const m = tf.moments(h, 0)
+        mean = m.mean
+        variance = m.variance
+        tf.dispose(pending ? [pending.mean, pending.variance] : [])
+        pending = { mean: tf.keep(mean.clone()), variance: tf.keep(variance.clone()), n: h.shape[0]! }
+      } else {
+        mean = runningMean
+        variance = runningVar
+      }
+      return tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta)
+    },
+    update() {
+      if (!pending) return
+      const p = pending
+      pending = null
+      tf.tidy(() => {
+        runningMean.assign(tf.add(tf.mul(runningMean, 0.9), tf.mul(p.mean, 0.1)))
+        const unbiased = p.n > 1 ? tf.mul(p.variance, p.n / (p.n - 1)) : p.variance
+        runningVar.assign(tf.add(tf.mul(runningVar, 0.9), tf.mul(unbiased, 0.1)))
+      })
+      tf.dispose([p.mean, p.variance])
+    },
+    dispose() {
+      tf.dispose([gamma, beta, runningMean, runningVar])
+      tf.dispose(pending ? [pending.mean, pending.variance] : [])
+    },
   }
 }
 

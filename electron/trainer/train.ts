@@ -256,6 +256,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
             groups.layers.map((l) => l.vars.map(() => clip.grads[k++]!)),
             groups.factors.map((f) => ({ lr: hyper.lr * f, momentum: hyper.momentum })),
           )
+          model.afterStep?.()
           const stepScalars = tf.stack([value, clip.normBefore, clip.normAfter, clip.acted]) as tf.Tensor1D
           if (before) pendingDiagnostics = tf.keep(layerDiagnostics(before, clip.grads))
           return stepScalars

@@ -85,3 +85,11 @@ describe('metrics', () => {
     await expect(trainCollect({ data: { kind: 'sine' }, metric: 'accuracy', optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 })).rejects.toThrow(/metric: accuracy needs a classification dataset/)
   })
 })
+
+describe('batch norm in training', () => {
+  it('an MLP with batch norm learns the digits', async () => {
+    const r = await trainCollect({ data: { kind: 'digits' }, model: { kind: 'mlp', hidden: [64], batchNorm: true }, loss: 'crossEntropy', optimizer: { type: 'adam', lr: 0.005 }, epochs: 5, batchSize: 32 })
+    expect(r.result.status).toBe('finished')
+    expect(r.result.summary.finalValMetric!).toBeGreaterThan(0.9)
+  })
+})

@@ -41,3 +41,24 @@ describe('models', () => {
     expect(m.forward(x, true).arraySync()).not.toEqual(m.forward(x).arraySync())
   })
 })
+
+describe('batch norm', () => {
+  it('normalises with batch statistics in training and running statistics (PyTorch momentum 0.1) in evaluation', () => {
+    const m = buildModel(modelCfg({ kind: 'mlp', hidden: [3], batchNorm: true }), 2, 1, 0)
+    expect(m.layers[0]!.vars.map((v) => v.shape)).toEqual([[2, 3], [3], [3], [3]]) // weight, bias, gamma, beta
+    const x = tf.tensor2d([[1, 2], [3, 5], [-1, 0.5], [2, -2]])
+    const h = tf.add(tf.matMul(x, m.layers[0]!.vars[0]!), m.layers[0]!.vars[1]!)
+    const { mean, variance } = tf.moments(h, 0)
+    m.forward(x, true)
+    m.afterStep!()
+    // After one step the running mean is 0.1·batch mean and the running variance 0.9 + 0.1·unbiased variance.
+    const evalOut = m.forward(x).arraySync()
+    expect(m.forward(x).arraySync()).toEqual(evalOut)
+    const runMean = Array.from(mean.mul(0.1).dataSync())
+    const runVar = Array.from(variance.mul(4 / 3).mul(0.1).add(0.9).dataSync())
+    const normed = tf.tidy(() => tf.div(tf.sub(h, runMean), tf.sqrt(tf.add(tf.tensor1d(runVar), 1e-5))))
+    const expected = tf.tidy(() => tf.add(tf.matMul(tf.relu(normed), m.layers[1]!.vars[0]!), m.layers[1]!.vars[1]!)).arraySync() as number[][]
+    evalOut.forEach((row, i) => expect(row[0]).toBeCloseTo(expected[i]![0]!, 5))
+    m.dispose()
+  })
+})
