@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { BackendInfo, BackendName } from '../../shared/run'
+import { applyWasmTuning } from './wasm-tuning'
 
 const requireModule = createRequire(import.meta.url)
 const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu']
@@ -56,7 +57,8 @@ export async function selectBackend(request: 'auto' | BackendName = 'auto'): Pro
       // setBackend resolves false (it does not throw) when initialisation fails.
       if (!(await tf.setBackend(name))) throw new Error('backend failed to initialise')
       await tf.ready()
-      selected = { name, requested, fallbackReasons }
+      const tuning = name === 'wasm' && applyWasmTuning() ? ['transpose-first matmul'] : []
+      selected = { name, requested, fallbackReasons, ...(tuning.length && { tuning }) }
       return selected
     } catch (e) {
       const reason = name === 'tensorflow' && /Cannot find module|can not be found/.test(errorLine(e))
@@ -71,5 +73,6 @@ export async function selectBackend(request: 'auto' | BackendName = 'auto'): Pro
 
 export function describeBackend(info: BackendInfo): string {
   const why = info.fallbackReasons.length ? ` (fell back: ${info.fallbackReasons.join('; ')})` : ''
-  return `backend ${info.name}${info.requested !== 'auto' ? ' (forced)' : ''}${why}`
+  const tuned = info.tuning?.length ? ` [tuned: ${info.tuning.join(', ')}]` : ''
+  return `backend ${info.name}${info.requested !== 'auto' ? ' (forced)' : ''}${tuned}${why}`
 }

@@ -65,4 +65,17 @@ describe('lrlab CLI', () => {
     expect(b.code).toBe(2)
     expect(b.stderr).toMatch(/epochs: /)
   })
+
+  it('the same run gives the same metrics with the wasm fast paths on and off', () => {
+    const dir = tempDir()
+    const cfg = configFile(dir, { data: { kind: 'digits' }, model: { kind: 'mlp', hidden: [32] }, loss: 'crossEntropy', optimizer: { type: 'adam', lr: 0.01 }, epochs: 2, batchSize: 64, backend: 'wasm' })
+    const on = lrlab(['train', '--config', cfg, '--data-dir', dir, '--json'])
+    const off = lrlab(['train', '--config', cfg, '--data-dir', dir, '--json'], { LRLAB_WASM_TUNING: '0' })
+    expect(on.code, on.stderr).toBe(0)
+    expect(off.code, off.stderr).toBe(0)
+    const a = lastJson(on.stdout)
+    const b = lastJson(off.stdout)
+    expect(Math.abs(a.finalLoss - b.finalLoss)).toBeLessThanOrEqual(1e-4 * Math.abs(b.finalLoss))
+    expect(a.valAccuracy).toBeCloseTo(b.valAccuracy, 2)
+  })
 })
