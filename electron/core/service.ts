@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { API_ARGS, ApiError, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
-import { ConfigError } from '../../shared/config'
+import { ConfigError, type RunConfig } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { RangeTestSchema } from '../../shared/lr-finder'
 import { PRESETS, type Preset } from '../../shared/presets'
@@ -30,6 +30,16 @@ interface ActiveRun {
   status: RunStatus
   backend: BackendInfo
   progress?: Progress
+}
+
+/** A config from a caller, validated; a bad one becomes an ApiError naming each field. */
+function configOrApiError(input: unknown): RunConfig {
+  try {
+    return parseRunnableConfig(input)
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ApiError(e.message)
+    throw e
+  }
 }
 
 export class LrLabService implements LrLabApi {
@@ -75,13 +85,7 @@ export class LrLabService implements LrLabApi {
   }
 
   async startRun(configInput: unknown): Promise<{ runId: string }> {
-    let config
-    try {
-      config = parseRunnableConfig(configInput)
-    } catch (e) {
-      if (e instanceof ConfigError) throw new ApiError(e.message)
-      throw e
-    }
+    const config = configOrApiError(configInput)
     const proc = this.o.spawnTrainer()
     return new Promise((resolve, reject) => {
       let runId: string | null = null
@@ -163,13 +167,7 @@ export class LrLabService implements LrLabApi {
   private findLrRequests = 0
 
   async findLr(configInput: unknown, optionsInput?: unknown): Promise<RangeTestResultData> {
-    let config
-    try {
-      config = parseRunnableConfig(configInput)
-    } catch (e) {
-      if (e instanceof ConfigError) throw new ApiError(e.message)
-      throw e
-    }
+    const config = configOrApiError(configInput)
     const parsed = RangeTestSchema.safeParse(optionsInput ?? {})
     if (!parsed.success) throw new ApiError(`Invalid range test:\n  ${formatIssues(parsed.error).join('\n  ')}`)
     const requestId = ++this.findLrRequests

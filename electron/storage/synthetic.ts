@@ -6,21 +6,10 @@
 import { parseRunConfig } from '../../shared/config'
 import type { Columns } from '../../shared/metrics'
 import type { RunStore } from './run-store'
+import { createRng } from '../trainer/random'
 
 export const SYNTHETIC_STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
 export const SYNTHETIC_EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss']
-
-/** Small seeded PRNG (mulberry32) so synthetic runs are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export function writeSyntheticRun(store: RunStore, o: { steps: number; epochs?: number; seed?: number; name?: string }): string {
   const steps = Math.max(0, Math.floor(o.steps))
@@ -46,7 +35,7 @@ export function writeSyntheticRun(store: RunStore, o: { steps: number; epochs?: 
     versions: { lrlab: 'synthetic', tfjs: 'none', node: process.versions.node },
   })
   writer.event({ kind: 'start', step: 0, message: 'synthetic run' })
-  const rand = rng(o.seed ?? 1)
+  const rand = createRng(o.seed ?? 1)
   const BATCH = 65_536
   let best = Infinity
   let bestVal = Infinity

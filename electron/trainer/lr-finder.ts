@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { RunConfig } from '../../shared/config'
-import { createSmoother, suggestLrs, sweepLr, type Proposals, type RangeTestOptions, type Suggestion } from '../../shared/lr-finder'
+import { createSmoother, suggestLrs, sweepLr, type RangeTestOptions } from '../../shared/lr-finder'
+import type { RangeTestResultData } from '../../shared/api'
 import { clipGradients } from './clipping'
 import { loadDataset, splitDataset } from './data'
 import { buildModel, type Model } from './model'
@@ -13,19 +14,8 @@ import { createOptimizer, disposeOptimizerState, type Optimizer } from './optimi
 import { createRng, permutation } from './random'
 import { lossOf, outputsFor, targetTensor } from './losses'
 
-export interface RangeTestResult {
-  lrs: Float64Array
-  losses: Float64Array
-  smoothed: Float64Array
-  suggestions: Suggestion[]
-  proposals: Proposals | null
-  /** Indices [start, end) of the points the suggestions were computed on. */
-  trimmed: [number, number]
-  stoppedEarly: boolean
-  /** Why it stopped before numIter, if it did. */
-  stopReason: string | null
-  options: RangeTestOptions
-}
+/** The result travels to the UI as is: one type for both sides. */
+export type RangeTestResult = RangeTestResultData
 
 /** Sweep on an existing model and optimizer; both are restored before it returns. */
 export async function rangeTestOn(
