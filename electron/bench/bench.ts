@@ -16,6 +16,7 @@ import { lossOf, outputsFor, targetTensor } from '../trainer/losses'
 
 import type { Figure } from './figure'
 import { storageFigures } from './storage-bench'
+import { backendFigures } from './backend-bench'
 
 interface LoopCase {
   name: string
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true })
   }
   figures.push(...(await storageFigures({ quick: opts.quick })))
+  figures.push(...(await backendFigures({ quick: opts.quick })))
   const w = Math.max(...figures.map((f) => f.name.length))
   for (const f of figures) console.log(`${f.name.padEnd(w)}  ${f.value.toFixed(f.unit === 'ratio' ? 3 : 4).padStart(10)} ${f.unit}${f.baseline ? `  (vs ${f.baseline})` : ''}`)
   if (opts.out) {
