@@ -51,7 +51,7 @@ export function createSmoother(o: Pick<RangeTestOptions, 'smoothing' | 'beta'>):
 }
 
 export interface Suggestion {
-  rule: 'steepest' | 'steep' | 'valley' | 'minimum'
+  rule: 'steepest' | 'steep' | 'valley' | 'slide' | 'minimum'
   /** What the rule computes, for the UI and the CLI. */
   description: string
   lr: number
@@ -76,6 +76,49 @@ function gradient(y: number[]): number[] {
   const n = y.length
   if (n < 2) return y.map(() => 0)
   return y.map((_, i) => (i === 0 ? y[1]! - y[0]! : i === n - 1 ? y[n - 1]! - y[n - 2]! : (y[i + 1]! - y[i - 1]!) / 2))
+}
+
+/**
+ * fastai's valley: lds[i] is the length of the longest strictly decreasing subsequence ending
+ * at i (O(n²)); the first longest one ends at maxEnd; maxStart = maxEnd − lds[maxEnd], one
+ * before its first point (−1 when it starts at 0: fastai's quirk, kept); index
+ * maxStart + ⌊s⌋ + ⌊s/2⌋ with s = (maxEnd − maxStart)/3. When that index is −1 fastai reads
+ * Python's lrs[−1] (the last LR); we return 0 instead.
+ */
+export function valleyIndex(y: number[]): number {
+  const lds = y.map(() => 1)
+  let maxEnd = 0
+  let maxStart = 0
+  for (let i = 1; i < y.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (y[i]! < y[j]! && lds[i]! < lds[j]! + 1) lds[i] = lds[j]! + 1
+      if (lds[maxEnd]! < lds[i]!) {
+        maxEnd = i
+        maxStart = maxEnd - lds[maxEnd]!
+      }
+    }
+  }
+  const s = (maxEnd - maxStart) / 3
+  return Math.max(0, maxStart + Math.trunc(s) + Math.trunc(s / 2))
+}
+
+/**
+ * fastai's slide (lr_diff 15, thresh 0.005): compare np.gradient at the right end r and at
+ * l = r − 15; while they differ by more than thresh, take lrs[l] and move both one step left.
+ * Null when the curve is not longer than the window.
+ */
+export function slideIndex(y: number[], lrDiff = 15, thresh = 0.005): number | null {
+  if (y.length <= lrDiff) return null
+  const g = gradient(y)
+  let r = y.length - 1
+  let l = r - lrDiff
+  let found = l
+  while (l >= 0 && Math.abs(g[r]! - g[l]!) > thresh) {
+    found = l
+    r--
+    l--
+  }
+  return found
 }
 
 /**
@@ -114,14 +157,12 @@ export function suggestLrs(lrs: ArrayLike<number>, smoothed: ArrayLike<number>, 
   }
   suggestions.push({ rule: 'steep', description: 'steepest slope against log(lr) (fastai steep)', lr: x[iSteep]!, index: start + iSteep })
 
-  // fastai valley: the longest strictly decreasing run (as a subsequence), about halfway in.
-  const lds = y.map(() => 1)
-  for (let i = 1; i < y.length; i++) for (let j = 0; j < i; j++) if (y[i]! < y[j]! && lds[i]! < lds[j]! + 1) lds[i] = lds[j]! + 1
-  const maxEnd = lds.indexOf(Math.max(...lds))
-  const maxStart = Math.max(0, maxEnd - lds[maxEnd]!)
-  const s = (maxEnd - maxStart) / 3
-  const iValley = Math.min(y.length - 1, maxStart + Math.trunc(s) + Math.trunc(s / 2))
+  const iValley = valleyIndex(y)
   suggestions.push({ rule: 'valley', description: 'about halfway down the longest valley (fastai valley, its default)', lr: x[iValley]!, index: start + iValley })
+
+  const iSlide = slideIndex(y)
+  if (iSlide !== null)
+    suggestions.push({ rule: 'slide', description: 'where the slope stops changing, sliding a 15-point window down from the end (fastai slide; threshold in loss units)', lr: x[iSlide]!, index: start + iSlide })
 
   const iMin = y.indexOf(Math.min(...y))
   suggestions.push({ rule: 'minimum', description: 'the LR at the loss minimum, divided by 10 (fastai minimum)', lr: x[iMin]! / 10, index: start + iMin })

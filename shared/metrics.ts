@@ -24,7 +24,12 @@ export const COLUMN_DOCS: Record<string, string> = {
   grad_norm_clipped: 'global L2 norm of all gradients after clipping',
   clipped: '1 when clipping changed the gradients at this step, else 0',
   val_loss: 'validation loss after the epoch (NaN when there is no validation split)',
-  val_metric: 'task metric on the validation split after the epoch',
+  val_metric: 'task metric on the validation split after the epoch (accuracy, R² or MAE)',
+  train_metric: 'task metric on the training split after the epoch, model in evaluation mode',
+  'w_norm/<layer>': 'L2 norm of the layer\'s weights after the epoch\'s last step',
+  'g_norm/<layer>': 'L2 norm of the gradient applied to the layer at the epoch\'s last step',
+  'update_ratio/<layer>': '‖Δw‖ / ‖w‖ of the layer at the epoch\'s last step (the learning-rate health check)',
+  'lr/<layer>': 'learning rate of the layer\'s parameter group (with paramGroups)',
 }
 
 export function columnLength(cols: Columns): number {

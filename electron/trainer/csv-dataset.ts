@@ -19,8 +19,22 @@ export function loadCsvDataset(cfg: CsvConfig): Dataset {
   } catch (e) {
     throw new ConfigError([`data.path: cannot read ${cfg.path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`])
   }
-  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { skipEmptyLines: false })
-  const [header, ...body] = parsed.data
+  // Each record with the file line it starts on (quoted fields may span lines).
+  const clean = text.replace(/^\uFEFF/, '')
+  const records: { cells: string[]; line: number }[] = []
+  let line = 1
+  let consumed = 0
+  Papa.parse<string[]>(clean, {
+    skipEmptyLines: false,
+    step: (r) => {
+      records.push({ cells: r.data, line })
+      const cursor = r.meta.cursor
+      for (let i = consumed; i < cursor; i++) if (clean.charCodeAt(i) === 10) line++
+      consumed = cursor // past the record's own line break: the next record's first line
+    },
+  })
+  const [headerRecord, ...body] = records
+  const header = headerRecord?.cells
   if (!header || header.length < 2) throw new ConfigError([`data.path: ${cfg.path} needs a header row and at least two columns`])
   const names = header.map((h) => h.trim())
   const targetCol = names.indexOf(cfg.target)
@@ -29,21 +43,26 @@ export function loadCsvDataset(cfg: CsvConfig): Dataset {
 
   const rows: number[][] = []
   const bad: string[] = []
-  body.forEach((cells, i) => {
-    const line = i + 2 // 1-based, after the header
-    if (cells.length === 1 && cells[0]!.trim() === '') return // blank line
+  for (const { cells, line } of body) {
+    if (cells.length === 1 && cells[0]!.trim() === '') continue // blank line
+    if (cells.length > names.length) {
+      bad.push(`line ${line}: ${cells.length} values where the header has ${names.length} columns`)
+      continue
+    }
     const values: number[] = []
+    let ok = true
     for (let c = 0; c < names.length; c++) {
       const raw = (cells[c] ?? '').trim()
       const v = raw === '' ? NaN : Number(raw)
       if (!Number.isFinite(v)) {
-        bad.push(`line ${line}: ${names[c]} is ${raw === '' ? 'missing' : `"${raw.slice(0, 30)}" (not a number)`}`)
-        return
+        bad.push(`line ${line}: ${names[c]} is ${raw === '' ? 'missing' : `${JSON.stringify(raw.slice(0, 30))} (not a number)`}`)
+        ok = false
+        break
       }
       values.push(v)
     }
-    rows.push(values)
-  })
+    if (ok) rows.push(values)
+  }
   if (bad.length && !cfg.dropInvalidRows) {
     const shown = bad.slice(0, 10)
     throw new ConfigError([`data.path: ${bad.length} row(s) of ${cfg.path} have missing or non-numeric values (set data.dropInvalidRows to skip them):`, ...shown.map((b) => `  ${b}`), ...(bad.length > 10 ? [`  … and ${bad.length - 10} more`] : [])])

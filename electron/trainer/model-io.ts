@@ -15,13 +15,15 @@ export type LayerWeights = { name: string; tensors: tf.Tensor[] }[]
 
 export async function saveModel(model: Model, config: ModelConfig, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true })
-  const named = model.layers.flatMap((l) => l.vars.map((v) => ({ name: v.name, tensor: v as tf.Tensor })))
+  // Trained variables, then the layer's buffers (batch norm's running statistics), layer by layer.
+  const stateOf = (l: Model['layers'][number]): tf.Variable[] => [...l.vars, ...(l.buffers ?? [])]
+  const named = model.layers.flatMap((l) => stateOf(l).map((v) => ({ name: v.name, tensor: v as tf.Tensor })))
   const { data, specs } = await tf.io.encodeWeights(named)
   const json = {
     format: 'lr-lab-dense',
     generatedBy: `TensorFlow.js tfjs-core v${tf.version_core}`,
     convertedBy: null,
-    modelTopology: { config, layers: model.layers.map((l) => ({ name: l.name, variables: l.vars.map((v) => ({ name: v.name, shape: v.shape })) })) },
+    modelTopology: { config, layers: model.layers.map((l) => ({ name: l.name, variables: stateOf(l).map((v) => ({ name: v.name, shape: v.shape, trainable: v.trainable })) })) },
     weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
   }
   // Weights first, then the manifest, each replaced atomically: a crash never leaves a manifest pointing at missing weights.
@@ -68,13 +70,24 @@ export function loadLayerWeights(modelJsonPath: string): LayerWeights {
   return layers
 }
 
-/** Copy saved weights into a model's layers (all but the head when newHead); shapes must match. */
+/** A saved model's layers from a model folder (a run's `model/`) or a model.json path: the backbone fine-tuning starts from. */
+export function loadBackbone(dirOrModelJson: string): LayerWeights {
+  return loadLayerWeights(dirOrModelJson.endsWith('.json') ? dirOrModelJson : join(dirOrModelJson, 'model.json'))
+}
+
+/**
+ * Copy saved weights into a model's layers (all but the head when newHead); shapes must match.
+ * Buffers (batch norm's running statistics) are copied when the file has them, else keep their defaults.
+ */
 export function applyLayerWeights(model: Model, saved: LayerWeights, newHead: boolean, source: string): void {
   const targets = newHead ? model.layers.slice(0, -1) : model.layers
   if (saved.length < targets.length) throw new Error(`${source} has ${saved.length} dense layers; this model needs ${targets.length}${newHead ? ' (all but the new head)' : ''}`)
   targets.forEach((layer, i) => {
     const from = saved[i]!
-    layer.vars.forEach((v, j) => {
+    const buffers = layer.buffers ?? []
+    const withBuffers = from.tensors.length >= layer.vars.length + buffers.length
+    const into = withBuffers ? [...layer.vars, ...buffers] : layer.vars
+    into.forEach((v, j) => {
       const t = from.tensors[j]
       if (!t || t.shape.join('×') !== v.shape.join('×'))
         throw new Error(`${source}: layer ${i + 1} (${from.name}) has shape ${t ? t.shape.join('×') : 'nothing'} where ${layer.name} needs ${v.shape.join('×')}`)

@@ -9,6 +9,8 @@ import { createRng } from './random'
 export interface Layer {
   name: string
   vars: tf.Variable[]
+  /** State that is not trained but belongs to the layer (batch norm's running mean and variance), as PyTorch's buffers. */
+  buffers?: tf.Variable[]
 }
 
 export interface Model {
@@ -107,6 +109,7 @@ function batchNorm(layer: Dense): { apply(h: tf.Tensor, training: boolean): tf.T
   const runningMean = tf.variable(tf.zeros([units]), false, uniqueName(`${layer.name}/bn_mean`))
   const runningVar = tf.variable(tf.ones([units]), false, uniqueName(`${layer.name}/bn_var`))
   layer.vars.push(gamma, beta)
+  layer.buffers = [runningMean, runningVar]
   let pending: { mean: tf.Tensor; variance: tf.Tensor; n: number } | null = null
   return {
     apply(h, training) {

@@ -20,7 +20,7 @@ import { applyLayerWeights, loadLayerWeights, saveModel } from './model-io'
 import { ConfigError } from '../../shared/config'
 
 export const STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
-export const EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss', 'val_metric']
+export const EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss', 'val_metric', 'train_metric']
 
 /** Where a run's output goes; the run folder writer and the live stream both sit behind it. */
 export interface TrainSink {
@@ -272,17 +272,30 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
       await flushSteps()
       if (divergedAt) break
       // Epoch end: validation loss, then the per-epoch scheduler step (plateau needs the metric).
-      let valLoss = NaN
-      let valMetric = NaN
+      // One read for the epoch's scalars: validation loss and metric, the training metric (the
+      // model as it stands after the epoch, evaluated like validation) and the layer health checks.
+      const metric = metricName(config, classes !== undefined)
+      const epochScalars = tf.tidy(() => {
+        const val = xVal && yVal ? (() => {
+          const out = model.forward(xVal)
+          return [lossOf(config.loss, yVal, out), metricOf(config.loss, classes !== undefined, yVal, out, metric)]
+        })() : [tf.scalar(NaN), tf.scalar(NaN)]
+        const trainMetric = metricOf(config.loss, classes !== undefined, yAll, model.forward(xAll), metric)
+        return tf.concat([tf.stack([...val, trainMetric]), ...(pendingDiagnostics ? [pendingDiagnostics] : [])]) as tf.Tensor1D
+      })
+      const values = await epochScalars.data()
+      epochScalars.dispose()
+      const valLoss = values[0]!
+      const valMetric = values[1]!
+      const trainMetric = values[2]!
       const diag: Record<string, number> = {}
       if (pendingDiagnostics) {
-        const d = await pendingDiagnostics.data()
         pendingDiagnostics.dispose()
         pendingDiagnostics = null
         model.layers.forEach((l, i) => {
-          diag[`w_norm/${l.name}`] = d[i * 3]!
-          diag[`g_norm/${l.name}`] = d[i * 3 + 1]!
-          diag[`update_ratio/${l.name}`] = d[i * 3 + 2]!
+          diag[`w_norm/${l.name}`] = values[3 + i * 3]!
+          diag[`g_norm/${l.name}`] = values[3 + i * 3 + 1]!
+          diag[`update_ratio/${l.name}`] = values[3 + i * 3 + 2]!
         })
       }
       if (config.paramGroups)
@@ -290,20 +303,9 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
           const g = groups.layers.indexOf(l)
           diag[`lr/${l.name}`] = g < 0 ? 0 : epochHyper.lr * groups.factors[g]!
         })
-      if (xVal && yVal) {
-        // Loss and task metric (accuracy, or R² for regression) in one read.
-        const v = tf.tidy(() => {
-          const out = model.forward(xVal)
-          return tf.stack([lossOf(config.loss, yVal, out), metricOf(config.loss, classes !== undefined, yVal, out, metricName(config, classes !== undefined))])
-        })
-        const values = await v.data()
-        valLoss = values[0]!
-        valMetric = values[1]!
-        v.dispose()
-      }
       epochCols.push({
         epoch, step, elapsed: elapsed(), lr: epochHyper.lr,
-        loss: epochLossCount ? epochLossSum / epochLossCount : NaN, val_loss: valLoss, val_metric: valMetric, ...diag,
+        loss: epochLossCount ? epochLossSum / epochLossCount : NaN, val_loss: valLoss, val_metric: valMetric, train_metric: trainMetric, ...diag,
       })
       if (Number.isFinite(valMetric)) summary.finalValMetric = valMetric
       summary.epochs = epoch + 1

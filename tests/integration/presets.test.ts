@@ -13,7 +13,9 @@ const sink = { metrics: () => {}, progress: () => {}, event: () => {} }
 const control = { stopRequested: () => false, waitIfPaused: async () => {} }
 const run = async (name: string) => {
   await selectBackend('auto')
-  return train(parseRunnableConfig(findPreset(name)!.config), sink, control)
+  const losses: number[] = []
+  const result = await train(parseRunnableConfig(findPreset(name)!.config), { ...sink, metrics: (steps) => losses.push(...steps.loss!) }, control)
+  return { ...result, losses }
 }
 
 describe('presets', () => {
@@ -34,7 +36,9 @@ describe('presets', () => {
     const small = await run('article-too-small')
     expect(sgd.status).toBe('finished')
     expect(small.status).toBe('finished')
-    expect(small.summary.finalLoss!).toBeGreaterThan(10 * sgd.summary.finalLoss!)
+    // The article's 0.001: after ten epochs still far behind the baseline, and behind after all 100.
+    expect(small.losses[10]!).toBeGreaterThan(5 * sgd.losses[10]!)
+    expect(small.summary.finalLoss!).toBeGreaterThan(sgd.summary.finalLoss!)
   })
 
   it('`lrlab train --preset digits-mlp --json` reaches at least 0.90 validation accuracy', () => {
@@ -59,7 +63,7 @@ describe('LR range test', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'electron', 'cli', 'cli.ts'), 'find-lr', '--preset', 'article-range-test', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
     expect(r.status, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
-    expect(out.suggestions.map((s: { rule: string }) => s.rule).sort()).toEqual(['minimum', 'steep', 'steepest', 'valley'])
+    expect(out.suggestions.map((s: { rule: string }) => s.rule)).toEqual(expect.arrayContaining(['minimum', 'steep', 'steepest', 'valley']))
     // The smallest constant LR at which this regression diverges (the article's "too large" demo).
     const diverges = findPreset("article-too-large")!.config.optimizer.lr!
     for (const s of out.suggestions) expect(s.lr, s.rule).toBeLessThan(diverges)

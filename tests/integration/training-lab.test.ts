@@ -15,7 +15,8 @@ async function trainCollect(input: RunConfigInput) {
   const result = await train(parseRunConfig(input), { metrics: (s, e) => (steps.push(s), epochs.push(e)), progress: () => {}, event: () => {} }, { stopRequested: () => false, waitIfPaused: async () => {} })
   const loss = steps.flatMap((s) => Array.from(s.loss!))
   const valMetric = epochs.flatMap((e) => Array.from(e.val_metric!))
-  return { result, loss, valMetric }
+  const trainMetric = epochs.flatMap((e) => Array.from(e.train_metric!))
+  return { result, loss, valMetric, trainMetric }
 }
 
 describe('training lab', () => {
@@ -83,6 +84,21 @@ describe('metrics', () => {
     // With loss MAE, the validation loss is the same number as the metric.
     expect(r.result.summary.finalValMetric!).toBeCloseTo(r.result.summary.finalValLoss!, 5)
     await expect(trainCollect({ data: { kind: 'sine' }, metric: 'accuracy', optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 })).rejects.toThrow(/metric: accuracy needs a classification dataset/)
+  })
+})
+
+describe('training metric', () => {
+  it('is the metric of the model after the epoch on the training rows: with full batches it is the next step\'s loss', async () => {
+    // MAE loss and MAE metric, full batch: step e+1's loss is computed on the same rows by the model train_metric[e] measured.
+    const r = await trainCollect({ data: { kind: 'linreg', n: 50 }, loss: 'mae', metric: 'mae', optimizer: { type: 'sgd', lr: 0.01 }, epochs: 6, batchSize: 'full' })
+    expect(r.trainMetric).toHaveLength(6)
+    for (let e = 0; e < 5; e++) expect(r.trainMetric[e]!).toBeCloseTo(r.loss[e + 1]!, 4)
+  })
+
+  it('is accuracy for classification, alongside the validation accuracy', async () => {
+    const r = await trainCollect({ data: { kind: 'blobs', n: 300, classes: 3 }, model: { kind: 'linear' }, loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9 }, epochs: 10, batchSize: 32 })
+    expect(r.trainMetric.at(-1)!).toBeGreaterThan(0.9)
+    expect(r.trainMetric.every((a) => a >= 0 && a <= 1)).toBe(true)
   })
 })
 

@@ -51,6 +51,15 @@ describe('CSV datasets', () => {
     expect(d.warnings!.join()).toMatch(/dropped 2 row\(s\).*line 3.*line 5/)
   })
 
+  it('counts file lines, not records: a quoted field over two lines and blank lines keep later line numbers right; extra values are reported', () => {
+    const path = csv('lines.csv', 'x,note,y\n1,"two\nlines",2\n\n3,4,oops\n5,6,7,8\n9,10,11\n')
+    const p = problems(() => load({ path, target: 'y' }))
+    expect(p).toContain('line 2: note is "two\\nlines" (not a number)') // escaped: one line per problem
+    expect(p).toMatch(/line 5: y is "oops" \(not a number\)/)
+    expect(p).toMatch(/line 6: 4 values where the header has 3 columns/)
+    expect(p).toMatch(/3 row\(s\)/)
+  })
+
   it('names the missing target column and an unreadable file', () => {
     expect(problems(() => load({ path: csv('t.csv', 'a,b\n1,2\n3,4\n'), target: 'c' }))).toMatch(/data\.target: no column "c".*columns: a, b/)
     expect(problems(() => load({ path: join(dir, 'nope.csv'), target: 'y' }))).toMatch(/data\.path: cannot read .*ENOENT/)

@@ -38,6 +38,28 @@ describe('built-in datasets', () => {
     expect(Array.from(a.x)).not.toEqual(Array.from(c.x))
   })
 
+  it('size and noise are the config\'s: without noise the points lie exactly on their shapes', () => {
+    const load = (data: Record<string, unknown>) => loadDataset(parseRunConfig({ data, optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 }).data, 0)
+    const sine = load({ kind: 'sine', n: 37, noise: 0 })
+    expect(sine.rows).toBe(37)
+    sine.x.forEach((x, i) => expect(sine.y[i]).toBeCloseTo(Math.sin(x), 6))
+    const circles = load({ kind: 'circles', n: 50, noise: 0, factor: 0.3 })
+    for (let i = 0; i < 50; i++) expect(Math.hypot(circles.x[2 * i]!, circles.x[2 * i + 1]!)).toBeCloseTo(circles.y[i] === 0 ? 1 : 0.3, 5)
+    const moons = load({ kind: 'moons', n: 40, noise: 0 })
+    for (let i = 0; i < 40; i++) {
+      const [a, b] = [moons.x[2 * i]!, moons.x[2 * i + 1]!]
+      expect(moons.y[i] === 0 ? Math.hypot(a, b) : Math.hypot(a - 1, b - 0.5)).toBeCloseTo(1, 5)
+    }
+    // More noise, more spread around the same blob centres.
+    const spread = (noise: number) => {
+      const d = load({ kind: 'blobs', n: 300, classes: 3, noise })
+      const zero = Array.from({ length: 100 }, (_, k) => d.x[2 * (3 * k)]!)
+      const mean = zero.reduce((p, v) => p + v, 0) / zero.length
+      return Math.sqrt(zero.reduce((p, v) => p + (v - mean) ** 2, 0) / zero.length)
+    }
+    expect(spread(2) / spread(0.5)).toBeGreaterThan(3)
+  })
+
   it('digits pixels are scaled to [0, 1] and match the CSV', () => {
     const d = loadDataset(dataOf('digits'), 0)
     expect(Math.max(...d.x)).toBe(1)

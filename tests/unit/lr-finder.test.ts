@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
-import { createSmoother, RangeTestSchema, suggestLrs, sweepLr } from '../../shared/lr-finder'
+import { createSmoother, RangeTestSchema, slideIndex, suggestLrs, sweepLr, valleyIndex } from '../../shared/lr-finder'
 import { parseRunConfig } from '../../shared/config'
 import { selectBackend } from '../../electron/trainer/backend'
-import { rangeTestOn } from '../../electron/trainer/lr-finder'
+import { rangeTestOn, runRangeTest } from '../../electron/trainer/lr-finder'
 import { buildModel } from '../../electron/trainer/model'
 import { createOptimizer } from '../../electron/trainer/optimizers'
+import { planGroups } from '../../electron/trainer/param-groups'
 
 describe('sweep', () => {
   it('ends exactly at endLr, or one ratio short of it with the fastai convention', () => {
@@ -63,11 +64,15 @@ describe('suggestions on a curve with a known answer', () => {
     expect(Math.abs(Math.log(lrs[get('minimum').index]! / 0.1))).toBeLessThanOrEqual(Math.log(grid) * 1.01)
   })
   it('valley sits about halfway down the decreasing stretch', () => {
-    // The curve decreases from the trim start to the minimum: fastai's index formula on that span.
-    const a = -1 + 0
+    // The curve decreases from the trim start to the minimum, a chain starting at trimmed index 0:
+    // fastai's maxStart is then −1, so s = (m + 1)/3.
     const m = get('minimum').index - 20
-    const s = (m - Math.max(0, a)) / 3
-    expect(get('valley').index).toBe(20 + Math.max(0, a) + Math.trunc(s) + Math.trunc(s / 2))
+    const s = (m + 1) / 3
+    expect(get('valley').index).toBe(20 - 1 + Math.trunc(s) + Math.trunc(s / 2))
+  })
+  it('slide runs on the same trimmed curve', () => {
+    expect(get('slide').index).toBeGreaterThanOrEqual(20)
+    expect(get('slide').lr).toBe(lrs[get('slide').index])
   })
   it('derived proposals stay below the bottom of the curve', () => {
     expect(proposals!.oneCycleMaxLr).toBeCloseTo(get('minimum').lr, 15)
@@ -79,6 +84,29 @@ describe('suggestions on a curve with a known answer', () => {
     const r = suggestLrs(lrs, withNaN, n)
     expect(r.trimmed).toEqual([20, 120])
     expect(r.suggestions.every((s) => Number.isFinite(s.lr) && s.index < 120)).toBe(true)
+  })
+})
+
+describe('fastai rules, index by index', () => {
+  it('valley: fastai\'s maxStart of −1 when the longest decrease starts at the first point', () => {
+    // lds ends at index 9 with length 10: maxStart = −1, s = 10/3, index −1 + 3 + 1 = 3.
+    expect(valleyIndex([10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 2, 3])).toBe(3)
+    // A decrease starting after a rise: [5 … 1.5] ends at 5 with length 5, maxStart 0, index 0 + 1 + 0.
+    expect(valleyIndex([1, 5, 4, 3, 2, 1.5, 6])).toBe(1)
+    // fastai would read lrs[−1] here (the last LR); we stay at the first point.
+    expect(valleyIndex([2, 1, 3])).toBe(0)
+    // Nothing decreases: the first point, as fastai.
+    expect(valleyIndex([1, 2, 3, 4])).toBe(0)
+  })
+  it('slide: walks left while the slopes 15 points apart differ by more than 0.005', () => {
+    // Slope −0.1 up to index 24, flat after: np.gradient is −0.1, −0.05 at 24, then 0.
+    const y = Array.from({ length: 40 }, (_, i) => 1 - 0.1 * Math.min(i, 24))
+    // r = 39 … 25 (gradient 0) against l = 24 … 10 (non-zero): keep going; r = 24 (−0.05) vs
+    // l = 9 (−0.1): still differs, take 9; r = 23 vs l = 8: equal, stop.
+    expect(slideIndex(y)).toBe(9)
+    expect(slideIndex(y.slice(0, 15))).toBeNull()
+    // Constant slope everywhere: the first comparison already agrees; the candidate is r − 15.
+    expect(slideIndex(Array.from({ length: 30 }, (_, i) => -i))).toBe(29 - 15)
   })
 })
 
@@ -106,5 +134,64 @@ describe('range test on a model', () => {
     expect(snapshot(after)).toEqual(snapshot(stateBefore))
     expect(stateBefore.groups[0]!.step).toBe(1)
     tf.dispose([x, y])
+  })
+
+  it('trains as a run does (batch statistics move) and restores batch-norm buffers too', async () => {
+    await selectBackend('auto')
+    const config = parseRunConfig({ data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 1 })
+    const model = buildModel({ kind: 'mlp', hidden: [4], activation: 'relu', batchNorm: true, dropout: 0, newHead: true }, 1, 1, 5)
+    const opt = createOptimizer(config.optimizer, [{ vars: model.variables() }])
+    const x = tf.randomNormal([16, 1], 5, 3, 'float32', 2) as tf.Tensor2D
+    const y = tf.tidy(() => x.mul(2).add(3)) as tf.Tensor2D
+    const buffers = model.layers.flatMap((l) => l.buffers ?? [])
+    expect(buffers).toHaveLength(2)
+    const before = buffers.map((b) => Array.from(b.dataSync()))
+    let moved = false
+    const loss = (out: tf.Tensor2D, t: tf.Tensor2D) => {
+      moved ||= buffers[0]!.dataSync()[0] !== 0 // running mean starts at 0; a training step moves it
+      return tf.losses.meanSquaredError(t, out) as tf.Scalar
+    }
+    await rangeTestOn(model, opt, () => ({ x, y }), loss, config, RangeTestSchema.parse({ startLr: 1e-4, endLr: 1, numIter: 10 }))
+    expect(moved).toBe(true)
+    expect(buffers.map((b) => Array.from(b.dataSync()))).toEqual(before)
+    tf.dispose([x, y])
+    opt.dispose()
+    model.dispose()
+  })
+
+  it('keeps frozen layers still and sweeps each group at LR × its factor', async () => {
+    await selectBackend('auto')
+    const config = parseRunConfig({ data: { kind: 'moons', n: 64 }, model: { kind: 'mlp', hidden: [8, 8] }, loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1, paramGroups: { freeze: ['dense1'], layers: { dense2: 0.5 } } })
+    const model = buildModel(config.model, 2, 2, 1)
+    const plan = planGroups(config, model.layers)
+    const groups = { vars: plan.layers.map((l) => l.vars), factors: plan.factors }
+    expect(groups.factors).toEqual([0.5, 1])
+    const opt = createOptimizer(config.optimizer, groups.vars.map((vars) => ({ vars })))
+    const x = tf.randomNormal([32, 2], 0, 1, 'float32', 4) as tf.Tensor2D
+    const y = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 2), 'int32'), 2).toFloat() as tf.Tensor2D
+    const [frozen, dense2, head] = model.layers.map((l) => l.vars[0]!)
+    const frozenStart = Array.from(frozen!.dataSync())
+    const seen: { frozen: number[]; dense2: Float32Array; head: Float32Array }[] = []
+    const loss = (out: tf.Tensor2D, t: tf.Tensor2D) => {
+      seen.push({ frozen: Array.from(frozen!.dataSync()), dense2: dense2!.dataSync() as Float32Array, head: head!.dataSync() as Float32Array })
+      return tf.losses.softmaxCrossEntropy(t, out) as tf.Scalar
+    }
+    const r = await rangeTestOn(model, opt, () => ({ x, y }), loss, config, RangeTestSchema.parse({ startLr: 1e-3, endLr: 1, numIter: 20 }), undefined, groups)
+    expect(r.lrs).toHaveLength(20)
+    for (const v of seen) expect(v.frozen).toEqual(frozenStart)
+    expect(seen[1]!.dense2).not.toEqual(seen[0]!.dense2)
+    expect(seen[1]!.head).not.toEqual(seen[0]!.head)
+    tf.dispose([x, y])
+    opt.dispose()
+    model.dispose()
+  })
+
+  it('runs a config\'s range test with its parameter groups, and refuses a loss that does not fit the data', async () => {
+    await selectBackend('auto')
+    const config = parseRunConfig({ data: { kind: 'moons', n: 64 }, model: { kind: 'mlp', hidden: [8] }, loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1, paramGroups: { freeze: ['dense1'] } })
+    const r = await runRangeTest(config, RangeTestSchema.parse({ startLr: 1e-3, endLr: 1, numIter: 20 }))
+    expect(r.lrs).toHaveLength(20)
+    expect(r.losses.every(Number.isFinite)).toBe(true)
+    await expect(runRangeTest(parseRunConfig({ ...config, data: { kind: 'sine' }, paramGroups: undefined }), RangeTestSchema.parse({}))).rejects.toThrow(/loss: crossEntropy/)
   })
 })

@@ -3,6 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { parseRunConfig } from '../../shared/config'
 import { selectBackend } from '../../electron/trainer/backend'
 import { buildModel } from '../../electron/trainer/model'
+import { applyLayerWeights, loadBackbone, saveModel } from '../../electron/trainer/model-io'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 beforeAll(async () => {
   await selectBackend('auto')
@@ -60,5 +64,34 @@ describe('batch norm', () => {
     const expected = tf.tidy(() => tf.add(tf.matMul(tf.relu(normed), m.layers[1]!.vars[0]!), m.layers[1]!.vars[1]!)).arraySync() as number[][]
     evalOut.forEach((row, i) => expect(row[0]).toBeCloseTo(expected[i]![0]!, 5))
     m.dispose()
+  })
+})
+
+describe('saved models', () => {
+  it('a batch-norm MLP saved in tfjs format reloads with its running statistics: same outputs in evaluation', async () => {
+    const cfg = modelCfg({ kind: 'mlp', hidden: [6], batchNorm: true })
+    const a = buildModel(cfg, 2, 3, 0)
+    const x = tf.tensor2d([[1, 2], [3, 5], [-1, 0.5], [2, -2]])
+    a.forward(x, true)
+    a.afterStep!() // running statistics move away from their defaults
+    const dir = mkdtempSync(join(tmpdir(), 'lrlab-model-'))
+    await saveModel(a, cfg, dir)
+    const b = buildModel(cfg, 2, 3, 99) // different init
+    expect(b.forward(x).arraySync()).not.toEqual(a.forward(x).arraySync())
+    const saved = loadBackbone(dir)
+    expect(saved.map((l) => l.tensors.length)).toEqual([6, 2]) // weight, bias, gamma, beta, running mean, running variance; head
+    applyLayerWeights(b, saved, false, 'test')
+    expect(b.forward(x).arraySync()).toEqual(a.forward(x).arraySync())
+    // tfjs's own decoder reads the artifacts: every variable and buffer by name, running mean included.
+    const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).weightsManifest[0]
+    const bin = readFileSync(join(dir, manifest.paths[0]))
+    const decoded = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), manifest.weights)
+    expect(Object.keys(decoded)).toHaveLength(8)
+    const runningMean = a.layers[0]!.buffers![0]!
+    expect(Array.from(decoded[runningMean.name]!.dataSync())).toEqual(Array.from(runningMean.dataSync()))
+    tf.dispose([x, ...saved.flatMap((l) => l.tensors), ...Object.values(decoded)])
+    a.dispose()
+    b.dispose()
+    rmSync(dir, { recursive: true, force: true })
   })
 })
