@@ -17,6 +17,7 @@ import { lossOf, outputsFor, targetTensor } from '../trainer/losses'
 import type { Figure } from './figure'
 import { storageFigures } from './storage-bench'
 import { backendFigures } from './backend-bench'
+import { renderFigures } from './render-bench'
 
 interface LoopCase {
   name: string
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
   }
   figures.push(...(await storageFigures({ quick: opts.quick })))
   figures.push(...(await backendFigures({ quick: opts.quick })))
+  figures.push(...(await renderFigures({ quick: opts.quick })))
   const w = Math.max(...figures.map((f) => f.name.length))
   for (const f of figures) console.log(`${f.name.padEnd(w)}  ${f.value.toFixed(f.unit === 'ratio' ? 3 : 4).padStart(10)} ${f.unit}${f.baseline ? `  (vs ${f.baseline})` : ''}`)
   if (opts.out) {

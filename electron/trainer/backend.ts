@@ -57,7 +57,8 @@ export async function selectBackend(request: 'auto' | BackendName = 'auto'): Pro
       // setBackend resolves false (it does not throw) when initialisation fails.
       if (!(await tf.setBackend(name))) throw new Error('backend failed to initialise')
       await tf.ready()
-      const tuning = name === 'wasm' && applyWasmTuning() ? ['transpose-first matmul'] : []
+      const report = name === 'wasm' ? applyWasmTuning() : null
+      const tuning = report?.applied ? report.kernels : []
       selected = { name, requested, fallbackReasons, ...(tuning.length && { tuning }) }
       return selected
     } catch (e) {

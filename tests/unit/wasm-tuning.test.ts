@@ -1,73 +1,195 @@
 import * as tf from '@tensorflow/tfjs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../../electron/trainer/backend'
-import { applyWasmTuning, removeWasmTuning } from '../../electron/trainer/wasm-tuning'
+import {
+  applyWasmTuning,
+  denseForward,
+  fusedAdamUpdate,
+  plainAdamUpdate,
+  removeWasmTuning,
+  wasmTuningActive,
+  type AdamHyper,
+  type AdamSlots,
+} from '../../electron/trainer/wasm-tuning/index'
 
-const onWasm = async (): Promise<boolean> => {
+/** Register and select wasm as electron/trainer/backend.ts does; false where it cannot load. */
+async function useWasm(): Promise<boolean> {
   try {
-    await selectBackend('wasm')
-    return true
+    if (!tf.findBackendFactory('wasm')) {
+      const requireModule = createRequire(import.meta.url)
+      const wasm = requireModule('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')
+      wasm.setWasmPaths(join(dirname(requireModule.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/')
+    }
+    return await tf.setBackend('wasm')
   } catch {
     return false
   }
 }
 
+/** A variable whose initial tensor is freed (tf.variable keeps its own reference). */
+const variable = (init: () => tf.Tensor, trainable = true): tf.Variable => tf.tidy(() => tf.variable(init(), trainable))
+
+const sameFloat32 = (a: number[], b: number[], what: string): void => {
+  expect(a.length, what).toBe(b.length)
+  a.forEach((x, i) => expect(Math.abs(x - b[i]!), `${what} [${i}]: ${x} vs ${b[i]}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b[i]!))))
+}
+
 describe('wasm tuning', () => {
   let wasm = false
   beforeAll(async () => {
-    wasm = await onWasm()
+    wasm = await useWasm()
   })
   afterAll(() => {
-    applyWasmTuning()
+    if (wasm) applyWasmTuning()
   })
 
-  it('every transpose combination, with batch dimensions, gives what the stock kernel gives', () => {
-    if (!wasm) return
-    const shapes: [number[], number[], boolean, boolean][] = [
+  it('matMul with every transpose combination and batch dimensions gives the stock kernel\'s values', () => {
+    expect(wasm, 'the wasm backend must load here').toBe(true)
+    const cases: [number[], number[], boolean, boolean][] = [
       [[5, 7], [7, 3], false, false], [[7, 5], [7, 3], true, false], [[5, 7], [3, 7], false, true], [[7, 5], [3, 7], true, true],
-      [[2, 7, 5], [2, 3, 7], true, true], [[4, 6, 5], [4, 6, 2], true, false],
+      [[2, 5, 7], [2, 7, 3], false, false], [[2, 7, 5], [2, 7, 3], true, false], [[2, 5, 7], [2, 3, 7], false, true], [[2, 7, 5], [2, 3, 7], true, true],
+      [[3, 2, 6, 5], [3, 2, 6, 4], true, false], [[2, 6, 5], [4, 5], false, true],
     ]
-    for (const [sa, sb, ta, tb] of shapes) {
+    for (const [sa, sb, ta, tb] of cases) {
+      const what = `[${sa}]×[${sb}] transposeA=${ta} transposeB=${tb}`
       const a = tf.randomNormal(sa, 0, 1, 'float32', 1)
       const b = tf.randomNormal(sb, 0, 1, 'float32', 2)
       removeWasmTuning()
-      const stock = tf.matMul(a, b, ta, tb).arraySync()
-      expect(applyWasmTuning()).toBe(true)
-      const tuned = tf.matMul(a, b, ta, tb).arraySync()
-      expect(JSON.stringify(tuned), `${sa}×${sb} ${ta} ${tb}`).toBe(JSON.stringify(stock))
-      tf.dispose([a, b])
+      const stock = tf.matMul(a, b, ta, tb)
+      const report = applyWasmTuning()
+      expect(report.applied, what).toBe(true)
+      expect(report.kernels).toContain('BatchMatMul: transpose first')
+      const tuned = tf.matMul(a, b, ta, tb)
+      expect(tuned.shape, what).toEqual(stock.shape)
+      sameFloat32(Array.from(tuned.dataSync()), Array.from(stock.dataSync()), what)
+      tf.dispose([a, b, stock, tuned])
     }
   })
 
-  it('training steps give the same losses with and without it, and leak nothing', () => {
-    if (!wasm) return
-    const run = (): number[] => {
-      const w = tf.variable(tf.randomNormal([20, 16], 0, 0.3, 'float32', 3))
-      const v = tf.variable(tf.randomNormal([16, 4], 0, 0.3, 'float32', 4))
-      const x = tf.randomNormal([32, 20], 0, 1, 'float32', 5)
-      const y = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 4), 'int32'), 4).toFloat()
-      const opt = tf.train.sgd(0.1)
-      const losses: number[] = []
-      for (let i = 0; i < 10; i++) losses.push(tf.tidy(() => opt.minimize(() => tf.losses.softmaxCrossEntropy(y, x.matMul(w).relu().matMul(v)) as tf.Scalar, true)!.dataSync()[0]!))
-      tf.dispose([w, v, x, y])
-      opt.dispose()
-      return losses
+  it('is idempotent and can be removed', () => {
+    expect(wasm).toBe(true)
+    const first = applyWasmTuning()
+    const again = applyWasmTuning()
+    expect(again).toEqual(first)
+    removeWasmTuning()
+    expect(wasmTuningActive()).toBe(false)
+    removeWasmTuning()
+    expect(applyWasmTuning().applied).toBe(true)
+  })
+
+  it('LRLAB_WASM_TUNING=0 keeps the stock kernel', () => {
+    expect(wasm).toBe(true)
+    removeWasmTuning()
+    process.env.LRLAB_WASM_TUNING = '0'
+    try {
+      const report = applyWasmTuning()
+      expect(report.applied).toBe(false)
+      expect(report.reason).toMatch(/LRLAB_WASM_TUNING/)
+      expect(wasmTuningActive()).toBe(false)
+    } finally {
+      delete process.env.LRLAB_WASM_TUNING
     }
+  })
+
+  /** Losses of 8 steps of a 20-16-4 MLP; `fast` uses denseForward + fusedAdamUpdate (forced on every tensor). */
+  function trainLosses(fast: boolean, activation: 'relu' | 'tanh' | 'sigmoid' = 'relu'): number[] {
+    const sizes = [20, 16, 4]
+    const ws = [variable(() => tf.randomNormal([20, 16], 0, 0.3, 'float32', 3)), variable(() => tf.randomNormal([16, 4], 0, 0.3, 'float32', 4))]
+    const bs = [variable(() => tf.randomNormal([16], 0, 0.1, 'float32', 6)), variable(() => tf.randomNormal([4], 0, 0.1, 'float32', 7))]
+    const x = tf.randomNormal([32, sizes[0]!], 0, 1, 'float32', 5)
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 4), 'int32'), 4).toFloat())
+    const params = [ws[0]!, bs[0]!, ws[1]!, bs[1]!]
+    const slots: AdamSlots[] = params.map((p) => ({ expAvg: variable(() => tf.zerosLike(p), false), expAvgSq: variable(() => tf.zerosLike(p), false) }))
+    const act = { relu: tf.relu, tanh: tf.tanh, sigmoid: tf.sigmoid }[activation]
+    const loss = (): tf.Scalar => {
+      const h = fast ? denseForward(x as tf.Tensor2D, ws[0] as tf.Tensor2D, bs[0] as tf.Tensor1D, activation, { inputGrad: false }) : act(tf.add(tf.matMul(x, ws[0]!), bs[0]!))
+      const out = fast ? denseForward(h as tf.Tensor2D, ws[1] as tf.Tensor2D, bs[1] as tf.Tensor1D, 'linear') : tf.add(tf.matMul(h, ws[1]!), bs[1]!)
+      return tf.losses.softmaxCrossEntropy(y, out) as tf.Scalar
+    }
+    const losses: number[] = []
+    for (let k = 1; k <= 8; k++) {
+      losses.push(tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(loss, params)
+        const h: AdamHyper = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: k }
+        params.forEach((p, i) => (fast ? fusedAdamUpdate(p, grads[p.name]!, slots[i]!, h, true) : plainAdamUpdate(p, grads[p.name]!, slots[i]!, h)))
+        return value.dataSync()[0]!
+      }))
+    }
+    tf.dispose([...params, x, y, ...slots.flatMap((s) => [s.expAvg, s.expAvgSq])])
+    return losses
+  }
+
+  it('training steps give the same losses with and without the overrides, and leak nothing', () => {
+    expect(wasm).toBe(true)
     removeWasmTuning()
     let before = tf.memory().numTensors
-    const stock = run()
+    const stock = trainLosses(false)
     const stockLeft = tf.memory().numTensors - before
     applyWasmTuning()
     before = tf.memory().numTensors
-    const tuned = run()
+    const tuned = trainLosses(false)
     // The override's temporary transposes are freed: it leaves exactly what the stock kernel leaves.
     expect(tf.memory().numTensors - before).toBe(stockLeft)
-    tuned.forEach((l, i) => expect(Math.abs(l - stock[i]!)).toBeLessThanOrEqual(1e-6 * Math.abs(stock[i]!)))
+    expect(stockLeft).toBe(0)
+    sameFloat32(tuned, stock, 'loss')
+    expect(stock.at(-1)!).toBeLessThan(stock[0]!)
+  })
+
+  it('denseForward + fusedAdamUpdate train exactly like matMul/add/act + the plain Adam', () => {
+    expect(wasm).toBe(true)
+    applyWasmTuning()
+    for (const act of ['relu', 'tanh', 'sigmoid'] as const) {
+      const before = tf.memory().numTensors
+      const fast = trainLosses(true, act)
+      expect(tf.memory().numTensors, `${act}: tensors left`).toBe(before)
+      sameFloat32(fast, trainLosses(false, act), `${act} loss`)
+    }
+  })
+
+  it('fusedAdamUpdate equals the plain update bit for bit (Adam, L2, AdamW, amsgrad) on wasm and cpu', async () => {
+    const cases: [string, Partial<AdamHyper>, boolean][] = [
+      ['adam', {}, false], ['adam + L2', { weightDecay: 0.05 }, false], ['adamw', { weightDecay: 0.05, decoupled: true }, false], ['amsgrad', {}, true],
+    ]
+    for (const backend of ['wasm', 'cpu']) {
+      if (backend === 'wasm' && !wasm) continue
+      await tf.setBackend(backend)
+      for (const [name, over, amsgrad] of cases) {
+        const run = (fused: boolean): number[][] => {
+          const p = variable(() => tf.randomNormal([37, 5], 0, 1, 'float32', 11))
+          const slots: AdamSlots = {
+            expAvg: variable(() => tf.zeros([37, 5]), false),
+            expAvgSq: variable(() => tf.zeros([37, 5]), false),
+            ...(amsgrad && { maxExpAvgSq: variable(() => tf.zeros([37, 5]), false) }),
+          }
+          for (let k = 1; k <= 5; k++) {
+            // Gradients shrink so amsgrad's max differs from v.
+            const g = tf.randomNormal([37, 5], 0, 1 / k, 'float32', 20 + k)
+            const h: AdamHyper = { lr: 0.01, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, decoupled: false, step: k, ...over }
+            if (fused) fusedAdamUpdate(p, g, slots, h, true)
+            else plainAdamUpdate(p, g, slots, h)
+            g.dispose()
+          }
+          const all = [p, slots.expAvg, slots.expAvgSq, ...(slots.maxExpAvgSq ? [slots.maxExpAvgSq] : [])]
+          const out = all.map((t) => Array.from(t.dataSync()))
+          tf.dispose(all)
+          return out
+        }
+        const before = tf.memory().numTensors
+        const fused = run(true)
+        expect(tf.memory().numTensors, `${backend} ${name}: tensors left`).toBe(before)
+        expect(fused, `${backend} ${name}`).toEqual(run(false))
+      }
+    }
+    if (wasm) await tf.setBackend('wasm')
   })
 
   it('is a no-op on other backends', async () => {
+    removeWasmTuning()
     await tf.setBackend('cpu')
-    expect(applyWasmTuning()).toBe(false)
+    const report = applyWasmTuning()
+    expect(report).toMatchObject({ applied: false, backend: 'cpu' })
+    expect(wasmTuningActive()).toBe(false)
     if (wasm) await tf.setBackend('wasm')
   })
 })

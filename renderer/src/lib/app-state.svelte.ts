@@ -2,9 +2,11 @@
  * Everything the page shows that is not form input: the service link, the runs held in
  * memory, which run is in focus, which are overlaid, the library list and chart prefs.
  */
-import type { AppInfo, ServiceEvent } from '../../../shared/api'
+import type { AppInfo, ExportOptions, ServiceEvent } from '../../../shared/api'
 import type { RunListEntry } from '../../../shared/run'
 import { RunConfigSchema } from '../../../shared/config'
+import { PRESETS, type Preset } from '../../../shared/presets'
+import { saveText } from './download'
 import { getApi, type ClientApi, type ConnectionState } from './api-client'
 import { RunData, TERMINAL_STATUSES } from './run-data.svelte'
 import type { XAxisMode, XRange } from './chart-types'
@@ -15,6 +17,14 @@ const PALETTE = ['#3b82f6', '#f97316', '#10b981', '#e11d48', '#8b5cf6', '#0ea5e9
 const PREFS_KEY = 'lrlab.prefs.v1'
 
 export type ThemeChoice = 'system' | 'light' | 'dark'
+export type View = 'dashboard' | 'library' | 'finder'
+export const VIEWS: View[] = ['dashboard', 'library', 'finder']
+
+/** A deleted run the user can still bring back. */
+export interface UndoableDelete {
+  id: string
+  name: string
+}
 
 export class AppState {
   api: ClientApi | null = null
@@ -28,6 +38,15 @@ export class AppState {
   libraryLoaded = $state(false)
   error = $state<string | null>(null)
   busy = $state(false)
+  view = $state<View>('dashboard')
+  presets = $state.raw<Preset[]>(PRESETS)
+  watchedFolders = $state.raw<string[]>([])
+  /** The last deletion, offered for undo in a toast until it times out. */
+  lastDeleted = $state<UndoableDelete | null>(null)
+  /** A short confirmation line (saved file, imported run). */
+  notice = $state<string | null>(null)
+  /** Progress of the LR range test in flight (find-lr-progress events). */
+  finderProgress = $state.raw<{ done: number; total: number } | null>(null)
 
   smoothing = $state(0.6)
   xMode = $state<XAxisMode>('step')
@@ -47,6 +66,7 @@ export class AppState {
         if (typeof p.logLoss === 'boolean') this.logLoss = p.logLoss
         if (typeof p.logLr === 'boolean') this.logLr = p.logLr
         if (p.theme === 'system' || p.theme === 'light' || p.theme === 'dark') this.theme = p.theme
+        if (VIEWS.includes(p.view)) this.view = p.view
       }
     } catch {
       // Prefs are a convenience; defaults are fine.
@@ -55,8 +75,8 @@ export class AppState {
 
   savePrefs(): void {
     try {
-      const { smoothing, xMode, logLoss, logLr, theme } = this
-      localStorage.setItem(PREFS_KEY, JSON.stringify({ smoothing, xMode, logLoss, logLr, theme }))
+      const { smoothing, xMode, logLoss, logLr, theme, view } = this
+      localStorage.setItem(PREFS_KEY, JSON.stringify({ smoothing, xMode, logLoss, logLr, theme, view }))
     } catch {
       // ignore
     }
@@ -100,6 +120,30 @@ export class AppState {
       this.error = messageOf(e)
     }
     await this.refreshLibrary()
+    void this.loadPresets()
+    void this.refreshWatched()
+  }
+
+  setView(v: View): void {
+    this.view = v
+    this.savePrefs()
+  }
+
+  private async loadPresets(): Promise<void> {
+    try {
+      const list = await this.api?.listPresets()
+      if (list?.length) this.presets = list
+    } catch {
+      // The bundled list is the same one the service has.
+    }
+  }
+
+  async refreshWatched(): Promise<void> {
+    try {
+      this.watchedFolders = (await this.api?.listWatchedFolders()) ?? []
+    } catch {
+      this.watchedFolders = []
+    }
   }
 
   async refreshLibrary(): Promise<void> {
@@ -131,13 +175,18 @@ export class AppState {
       void this.refreshLibrary()
       return
     }
-    if (e.type === 'find-lr-progress') return
+    if (e.type === 'find-lr-progress') {
+      this.finderProgress = { done: e.done, total: e.total }
+      return
+    }
     const r = this.ensureRun(e.runId)
     if (e.type === 'metrics') {
       r.appendMetrics(e.steps, e.epochs)
       return
     }
     const wasKnownInLibrary = this.library.some((l) => l.id === e.runId)
+    // A run started elsewhere (another window, the CLI on this service) takes an empty stage.
+    if (!this.focusId && e.status === 'running') this.focusId = e.runId
     const before = r.status
     r.applyStatus(e)
     if (!wasKnownInLibrary || (before !== e.status && TERMINAL_STATUSES.includes(e.status))) void this.refreshLibrary()
@@ -198,7 +247,97 @@ export class AppState {
   async openRun(id: string): Promise<void> {
     this.focusId = id
     this.zoom = null
+    this.hiddenIds = this.hiddenIds.filter((i) => i !== id)
     await this.ensureLoaded(id)
+  }
+
+  /** Overlay exactly these runs on the dashboard (the first one in focus). */
+  async overlay(ids: string[]): Promise<void> {
+    if (!ids.length) return
+    this.focusId = ids[0]!
+    this.compareIds = ids.slice(1)
+    this.hiddenIds = []
+    this.zoom = null
+    this.setView('dashboard')
+    await Promise.all(ids.map((id) => this.ensureLoaded(id)))
+  }
+
+  private async act(what: string, f: () => Promise<unknown>): Promise<boolean> {
+    if (!this.api) return false
+    try {
+      await f()
+      return true
+    } catch (e) {
+      this.error = `Could not ${what}: ${messageOf(e)}`
+      return false
+    }
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    const n = name.trim()
+    if (!n) return
+    if (await this.act('rename the run', () => this.api!.renameRun(id, n))) {
+      const r = this.runs[id]
+      if (r) r.name = n
+      this.library = this.library.map((l) => (l.id === id ? { ...l, name: n } : l))
+    }
+  }
+
+  async setTags(id: string, tags: string[]): Promise<void> {
+    const clean = [...new Set(tags.map((t) => t.trim()).filter(Boolean))]
+    if (await this.act('set the tags', () => this.api!.setRunTags(id, clean))) this.library = this.library.map((l) => (l.id === id ? { ...l, tags: clean } : l))
+  }
+
+  async setNotes(id: string, notes: string): Promise<void> {
+    if (await this.act('save the notes', () => this.api!.setRunNotes(id, notes))) {
+      const r = this.runs[id]
+      if (r?.manifest) r.manifest = { ...r.manifest, notes }
+    }
+  }
+
+  async deleteRun(id: string): Promise<void> {
+    const name = this.library.find((l) => l.id === id)?.name ?? id
+    if (!(await this.act('delete the run', () => this.api!.deleteRun(id)))) return
+    this.lastDeleted = { id, name }
+    this.library = this.library.filter((l) => l.id !== id)
+    if (this.focusId === id) this.focusId = null
+    this.compareIds = this.compareIds.filter((i) => i !== id)
+    const { [id]: _gone, ...rest } = this.runs
+    this.runs = rest
+  }
+
+  async undoDelete(): Promise<void> {
+    const d = this.lastDeleted
+    if (!d) return
+    this.lastDeleted = null
+    if (await this.act('restore the run', () => this.api!.undoDeleteRun(d.id))) await this.refreshLibrary()
+  }
+
+  async importFolder(folder: string): Promise<void> {
+    let runId = ''
+    if (await this.act('import the run', async () => ({ runId } = await this.api!.importRun(folder)))) {
+      this.notice = `Imported ${folder} as ${runId}`
+      await this.refreshLibrary()
+    }
+  }
+
+  async watchFolder(folder: string): Promise<void> {
+    if (await this.act('watch the folder', () => this.api!.watchFolder(folder))) {
+      this.notice = `Watching ${folder}`
+      await Promise.all([this.refreshWatched(), this.refreshLibrary()])
+    }
+  }
+
+  async unwatchFolder(folder: string): Promise<void> {
+    if (await this.act('stop watching the folder', () => this.api!.unwatchFolder(folder))) await Promise.all([this.refreshWatched(), this.refreshLibrary()])
+  }
+
+  async exportComparison(ids: string[]): Promise<void> {
+    await this.act('export the comparison', async () => {
+      const { filename, csv } = await this.api!.exportComparisonCsv(ids)
+      const path = await saveText(filename, csv, 'text/csv')
+      if (path) this.notice = `Saved ${path}`
+    })
   }
 
   async toggleCompare(id: string): Promise<void> {
@@ -214,10 +353,11 @@ export class AppState {
     this.hiddenIds = this.hiddenIds.includes(id) ? this.hiddenIds.filter((i) => i !== id) : [...this.hiddenIds, id]
   }
 
-  async exportCsv(id = this.focusId): Promise<void> {
+  async exportCsv(id = this.focusId, options: ExportOptions = { level: 'step', format: 'wide' }): Promise<void> {
     if (!this.api || !id) return
     try {
-      await this.api.downloadCsv(id, { level: 'step', format: 'wide' })
+      const path = await this.api.downloadCsv(id, options)
+      if (path && window.lrlab) this.notice = `Saved ${path}`
     } catch (e) {
       this.error = `Could not export CSV: ${messageOf(e)}`
     }

@@ -1,13 +1,14 @@
 /**
  * What the engine offers, read from the shared modules: variant lists come from the zod
- * schemas; docs and preview come from the schedule/optimizer modules when they export them
- * (the lookups are by name so the renderer keeps working while those modules grow).
+ * schemas (so every optimizer, schedule, clipping mode, dataset and model the engine
+ * accepts gets an editor), docs from the modules' doc tables.
  */
-import * as schedules from '../../../shared/schedules'
-import * as optimizers from '../../../shared/optimizer-config'
-import * as clipping from '../../../shared/clipping-config'
-import { BACKEND_CHOICES } from '../../../shared/config'
-import { unionVariants, variantFields, type FieldSpec, type Variant } from './schema-fields'
+import { ScheduleSchema, SCHEDULE_DOCS, previewSchedule as previewScheduleImpl } from '../../../shared/schedules'
+import { OptimizerSchema, OPTIMIZER_DOCS, momentumOf, type OptimizerConfig } from '../../../shared/optimizer-config'
+import { ClippingSchema, CLIPPING_DOCS } from '../../../shared/clipping-config'
+import { BACKEND_CHOICES, DataSchema, ModelSchema, RunConfigSchema } from '../../../shared/config'
+import { unionVariants, variantFields, describeField, type Variant } from './schema-fields'
+import type { FieldSpec } from './schema-fields'
 
 export interface Doc {
   title: string
@@ -21,51 +22,42 @@ export interface Choice {
   doc: Doc | null
 }
 
-function docsFrom(mod: Record<string, unknown>, name: string): Record<string, Doc> {
-  const d = mod[name]
-  return d && typeof d === 'object' ? (d as Record<string, Doc>) : {}
-}
-
 function choices(variants: Variant[], discriminator: string, docs: Record<string, Doc>): Choice[] {
   return variants.map((v) => ({ value: v.value, fields: variantFields(v, discriminator), doc: docs[v.value] ?? null }))
 }
 
-const scheduleMod = schedules as unknown as Record<string, unknown>
-const optimizerMod = optimizers as unknown as Record<string, unknown>
-const clippingMod = clipping as unknown as Record<string, unknown>
+const DATA_DOCS: Record<string, Doc> = {
+  linreg: { title: 'Article regression', summary: 'x ~ U[0, 10), y = 2x + 3 + noise: the seed article’s data.', formula: 'y = 2x + 3 + N(0, noise²)' },
+  digits: { title: '8×8 digits', summary: '1,797 handwritten digits, 10 classes, pixels in [0, 1].', formula: '' },
+  csv: { title: 'CSV file', summary: 'A header row and numeric columns; target names the column to predict (path on the service machine).', formula: '' },
+  inline: { title: 'Inline rows', summary: 'x: one feature vector per row, y: one target per row.', formula: '' },
+}
 
-export const SCHEDULE_CHOICES: Choice[] = choices(unionVariants(schedules.ScheduleSchema, 'type'), 'type', docsFrom(scheduleMod, 'SCHEDULE_DOCS'))
-export const OPTIMIZER_CHOICES: Choice[] = choices(unionVariants(optimizers.OptimizerSchema, 'type'), 'type', docsFrom(optimizerMod, 'OPTIMIZER_DOCS'))
-export const CLIPPING_CHOICES: Choice[] = choices(unionVariants(clipping.ClippingSchema, 'mode'), 'mode', docsFrom(clippingMod, 'CLIPPING_DOCS'))
+export const SCHEDULE_CHOICES: Choice[] = choices(unionVariants(ScheduleSchema, 'type'), 'type', SCHEDULE_DOCS)
+export const OPTIMIZER_CHOICES: Choice[] = choices(unionVariants(OptimizerSchema, 'type'), 'type', OPTIMIZER_DOCS)
+export const CLIPPING_CHOICES: Choice[] = choices(unionVariants(ClippingSchema, 'mode'), 'mode', CLIPPING_DOCS as Record<string, Doc>)
+export const DATA_CHOICES: Choice[] = choices(unionVariants(DataSchema, 'kind'), 'kind', DATA_DOCS)
+export const MODEL_CHOICES: Choice[] = choices(unionVariants(ModelSchema, 'kind'), 'kind', {})
 export const BACKENDS: readonly string[] = BACKEND_CHOICES
 
-export const previewSchedule = schedules.previewSchedule
-
-type RunProblems = (cfg: unknown, ctx: { baseLr: number; baseMomentum?: number; totalSteps: number }) => string[]
-/** Problems of a schema-valid schedule that only the run's length and lr reveal (e.g. one-cycle shorter than the run). */
-export function scheduleRunProblems(cfg: unknown, ctx: { baseLr: number; baseMomentum?: number; totalSteps: number }): string[] {
-  const f = scheduleMod['validateScheduleForRun']
-  if (typeof f !== 'function') return []
-  try {
-    return (f as RunProblems)(cfg, ctx)
-  } catch {
-    return []
-  }
+const runShape = (RunConfigSchema as unknown as { _zod: { def: { in?: { shape?: Record<string, never> }; shape?: Record<string, never> } } })
+function runField(key: string): FieldSpec | null {
+  // RunConfigSchema is an object wrapped by superRefine; find its shape either way.
+  const s = (RunConfigSchema as unknown as { shape?: Record<string, never> }).shape ?? runShape._zod.def.in?.shape ?? runShape._zod.def.shape
+  const f = s?.[key]
+  return f ? describeField(key, f) : null
 }
-export type ScheduleConfig = schedules.ScheduleConfig
-export type SchedulePreview = schedules.SchedulePreview
+export const LOSSES: string[] = runField('loss')?.options ?? ['mse']
+export const METRICS: string[] = runField('metric')?.options ?? ['auto']
+
+export const previewSchedule = previewScheduleImpl
+export type { ScheduleConfig, SchedulePreview } from '../../../shared/schedules'
 
 /** The momentum / beta1 a momentum-cycling schedule starts from, when the optimizer has one. */
 export function baseMomentumOf(opt: Record<string, unknown>): number | undefined {
-  const f = optimizerMod['momentumOf']
-  if (typeof f === 'function') {
-    try {
-      const m = (f as (c: unknown) => number | undefined)(opt)
-      return typeof m === 'number' ? m : undefined
-    } catch {
-      return undefined
-    }
+  try {
+    return momentumOf(opt as unknown as OptimizerConfig)
+  } catch {
+    return undefined
   }
-  const m = opt['momentum'] ?? opt['beta1']
-  return typeof m === 'number' ? m : undefined
 }

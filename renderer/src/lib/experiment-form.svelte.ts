@@ -1,14 +1,17 @@
 /**
  * The experiment builder's state: text as typed (so a half-typed number can be shown as an
  * error instead of being lost), turned into a config and validated live with the same zod
- * schema the service uses. Persisted in localStorage so a reload keeps the setup.
+ * schema and run-length checks the service uses. Persisted in localStorage so a reload
+ * keeps the setup; loadable from a saved run, a preset or a JSON file.
  */
 import { RunConfigSchema, type RunConfig } from '../../../shared/config'
-import { CLIPPING_CHOICES, OPTIMIZER_CHOICES, SCHEDULE_CHOICES, scheduleRunProblems, type Choice } from './engine-catalog'
-import { scheduleContext } from './schedule-context'
+import { checkScheduleFitsRun } from '../../../shared/run-plan'
+import type { RangeTestInput } from '../../../shared/lr-finder'
+import { CLIPPING_CHOICES, DATA_CHOICES, MODEL_CHOICES, OPTIMIZER_CHOICES, SCHEDULE_CHOICES, type Choice } from './engine-catalog'
 import type { FieldSpec } from './schema-fields'
 
 export type FieldValue = string | boolean
+type Values = Record<string, Record<string, FieldValue>>
 
 /** Starting values for fields the schemas give no default (the schema decides validity). */
 const SUGGESTED: Record<string, string> = {
@@ -26,7 +29,24 @@ const SUGGESTED: Record<string, string> = {
   schedules: '[{"type": "linear", "startFactor": 0.1, "totalIters": 30}, {"type": "cosine"}]',
   maxNorm: '1',
   clipValue: '1',
+  'csv.path': '',
+  'inline.x': '[[0], [1], [2], [3]]',
+  'inline.y': '[3, 5, 7, 9]',
 }
+
+/** The sections chosen among variants: config key, discriminator and the engine's choices. */
+export const SECTIONS = {
+  optimizer: { disc: 'type', choices: OPTIMIZER_CHOICES },
+  schedule: { disc: 'type', choices: SCHEDULE_CHOICES },
+  clipping: { disc: 'mode', choices: CLIPPING_CHOICES },
+  data: { disc: 'kind', choices: DATA_CHOICES },
+  model: { disc: 'kind', choices: MODEL_CHOICES },
+} as const
+export type SectionKey = keyof typeof SECTIONS
+const SECTION_KEYS = Object.keys(SECTIONS) as SectionKey[]
+
+/** Top-level keys with their own editors; anything else a loaded config carries goes to "more settings" (JSON). */
+const PLAIN_KEYS = ['name', 'seed', 'backend', 'loss', 'metric', 'epochs', 'batchSize', 'validationSplit'] as const
 
 function initialValue(variant: string, f: FieldSpec): FieldValue {
   if (f.kind === 'boolean') return f.defaultValue === true
@@ -66,56 +86,72 @@ function numberOrText(text: string): unknown {
   return Number.isNaN(n) ? t : n
 }
 
-const STORAGE_KEY = 'lrlab.experiment.v1'
+const STORAGE_KEY = 'lrlab.experiment.v2'
 
 export class ExperimentForm {
   name = $state('')
-  optimizerType = $state(OPTIMIZER_CHOICES[0]?.value ?? 'sgd')
-  scheduleType = $state(SCHEDULE_CHOICES[0]?.value ?? 'constant')
-  clippingMode = $state(CLIPPING_CHOICES[0]?.value ?? 'none')
-  optimizerValues = $state<Record<string, Record<string, FieldValue>>>({})
-  scheduleValues = $state<Record<string, Record<string, FieldValue>>>({})
-  clippingValues = $state<Record<string, Record<string, FieldValue>>>({})
+  selected = $state<Record<SectionKey, string>>({ optimizer: 'sgd', schedule: 'constant', clipping: 'none', data: 'linreg', model: 'linear' })
+  values = $state<Record<SectionKey, Values>>({ optimizer: {}, schedule: {}, clipping: {}, data: {}, model: {} })
+  loss = $state('mse')
+  metric = $state('auto')
   epochs = $state('100')
   batchSize = $state('full')
   validationSplit = $state('0.2')
   seed = $state('0')
   backend = $state('auto')
-  dataN = $state('100')
-  dataNoise = $state('1')
+  /** Other top-level settings (paramGroups, divergeFactor, preset) as JSON text. */
+  moreJson = $state('{}')
+  /** The range-test sweep of the preset last loaded, for the LR-finder view. */
+  rangeTest = $state.raw<RangeTestInput | null>(null)
 
   constructor() {
-    for (const c of OPTIMIZER_CHOICES) this.optimizerValues[c.value] = initialValues(c)
-    for (const c of SCHEDULE_CHOICES) this.scheduleValues[c.value] = initialValues(c)
-    for (const c of CLIPPING_CHOICES) this.clippingValues[c.value] = initialValues(c)
+    for (const k of SECTION_KEYS) {
+      const s = SECTIONS[k]
+      if (!s.choices.some((c) => c.value === this.selected[k])) this.selected[k] = s.choices[0]?.value ?? ''
+      for (const c of s.choices) this.values[k][c.value] = initialValues(c)
+    }
     this.restore()
   }
 
-  get optimizer(): Choice | undefined {
-    return OPTIMIZER_CHOICES.find((c) => c.value === this.optimizerType)
+  choice(k: SectionKey): Choice | undefined {
+    return SECTIONS[k].choices.find((c) => c.value === this.selected[k])
   }
-  get schedule(): Choice | undefined {
-    return SCHEDULE_CHOICES.find((c) => c.value === this.scheduleType)
+
+  private section(k: SectionKey): Record<string, unknown> {
+    const { disc } = SECTIONS[k]
+    const type = this.selected[k]
+    const out: Record<string, unknown> = { [disc]: type }
+    const values = this.values[k][type]
+    for (const f of this.choice(k)?.fields ?? []) {
+      const raw = toRaw(f, values?.[f.key] ?? '')
+      if (raw !== undefined) out[f.key] = raw
+    }
+    return out
   }
-  get clipping(): Choice | undefined {
-    return CLIPPING_CHOICES.find((c) => c.value === this.clippingMode)
+
+  private more(): Record<string, unknown> | string {
+    const t = this.moreJson.trim()
+    if (!t) return {}
+    try {
+      const v = JSON.parse(t)
+      return v && typeof v === 'object' && !Array.isArray(v) ? v : 'must be a JSON object, e.g. {"divergeFactor": 4}'
+    } catch (e) {
+      return `not valid JSON (${e instanceof Error ? e.message : String(e)})`
+    }
   }
 
   /** The config as the service would receive it (before defaults). */
   toInput(): Record<string, unknown> {
-    const section = (discKey: string, disc: string, choice: Choice | undefined, values: Record<string, FieldValue> | undefined) => {
-      const out: Record<string, unknown> = { [discKey]: disc }
-      for (const f of choice?.fields ?? []) {
-        const raw = toRaw(f, values?.[f.key] ?? '')
-        if (raw !== undefined) out[f.key] = raw
-      }
-      return out
-    }
+    const more = this.more()
     const input: Record<string, unknown> = {
-      data: { kind: 'linreg', n: numberOrText(this.dataN), noise: numberOrText(this.dataNoise) },
-      optimizer: section('type', this.optimizerType, this.optimizer, this.optimizerValues[this.optimizerType]),
-      schedule: section('type', this.scheduleType, this.schedule, this.scheduleValues[this.scheduleType]),
-      clipping: section('mode', this.clippingMode, this.clipping, this.clippingValues[this.clippingMode]),
+      ...(typeof more === 'object' ? more : {}),
+      data: this.section('data'),
+      model: this.section('model'),
+      loss: this.loss,
+      metric: this.metric,
+      optimizer: this.section('optimizer'),
+      schedule: this.section('schedule'),
+      clipping: this.section('clipping'),
       epochs: numberOrText(this.epochs),
       batchSize: this.batchSize.trim() === 'full' ? 'full' : numberOrText(this.batchSize),
       validationSplit: numberOrText(this.validationSplit),
@@ -128,10 +164,12 @@ export class ExperimentForm {
 
   /** Live validation: the parsed config (null when the schema rejects it) and problems keyed by field path ('optimizer.lr'); Start needs no problems. */
   validate(): { config: RunConfig | null; errors: Map<string, string[]> } {
-    const r = RunConfigSchema.safeParse(this.toInput())
     const errors = new Map<string, string[]>()
+    const more = this.more()
+    if (typeof more === 'string') errors.set('more', [more])
+    const r = RunConfigSchema.safeParse(this.toInput())
     if (r.success) {
-      const problems = scheduleRunProblems(r.data.schedule, scheduleContext(r.data))
+      const problems = checkScheduleFitsRun(r.data)
       if (problems.length) errors.set('schedule', problems)
       return { config: r.data, errors }
     }
@@ -142,31 +180,45 @@ export class ExperimentForm {
     return { config: null, errors }
   }
 
-  /** Fill the form from a saved run's config ("run again" / "edit a copy"). */
-  loadConfig(c: RunConfig): void {
-    const fill = (values: Record<string, FieldValue> | undefined, obj: Record<string, unknown>, disc: string) => {
-      if (!values) return
-      for (const [k, v] of Object.entries(obj)) {
-        if (k === disc) continue
-        values[k] = typeof v === 'boolean' ? v : typeof v === 'string' ? v : JSON.stringify(v)
+  /**
+   * Fill the form from a config ("re-run", a preset, a JSON file): sections and plain fields
+   * take what the config says, schema defaults fill the rest, unknown keys go to "more settings".
+   */
+  loadConfig(input: unknown, rangeTest: RangeTestInput | null = null): void {
+    if (!input || typeof input !== 'object') throw new Error('a config is a JSON object')
+    const c = input as Record<string, unknown>
+    const defaults = { seed: 0, backend: 'auto', loss: 'mse', metric: 'auto', batchSize: 'full', validationSplit: 0.2 } as Record<string, unknown>
+    for (const k of SECTION_KEYS) {
+      const { disc, choices } = SECTIONS[k]
+      const fallback: Record<string, unknown> = k === 'schedule' ? { type: 'constant' } : k === 'clipping' ? { mode: 'none' } : k === 'model' ? { kind: 'linear' } : {}
+      const obj = (c[k] && typeof c[k] === 'object' ? c[k] : fallback) as Record<string, unknown>
+      const type = String(obj[disc] ?? '')
+      const choice = choices.find((ch) => ch.value === type)
+      if (!choice) continue
+      this.selected[k] = type
+      const values = initialValues(choice)
+      for (const [key, v] of Object.entries(obj)) {
+        if (key === disc) continue
+        values[key] = typeof v === 'boolean' ? v : typeof v === 'string' ? v : JSON.stringify(v)
       }
+      this.values[k][type] = values
     }
-    this.name = ''
-    this.optimizerType = c.optimizer.type
-    fill(this.optimizerValues[c.optimizer.type], c.optimizer as Record<string, unknown>, 'type')
-    this.scheduleType = c.schedule.type
-    fill(this.scheduleValues[c.schedule.type], c.schedule as Record<string, unknown>, 'type')
-    this.clippingMode = c.clipping.mode
-    fill(this.clippingValues[c.clipping.mode], c.clipping as Record<string, unknown>, 'mode')
-    this.epochs = String(c.epochs)
-    this.batchSize = String(c.batchSize)
-    this.validationSplit = String(c.validationSplit)
-    this.seed = String(c.seed)
-    this.backend = c.backend
-    if (c.data.kind === 'linreg') {
-      this.dataN = String(c.data.n)
-      this.dataNoise = String(c.data.noise)
+    this.name = typeof c['name'] === 'string' ? c['name'] : ''
+    const text = (k: string) => {
+      const v = c[k] ?? defaults[k]
+      return v === undefined ? '' : String(v)
     }
+    this.seed = text('seed')
+    this.backend = text('backend')
+    this.loss = text('loss')
+    this.metric = text('metric')
+    this.epochs = text('epochs') || '100'
+    this.batchSize = text('batchSize')
+    this.validationSplit = text('validationSplit')
+    const more: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(c)) if (!(SECTION_KEYS as string[]).includes(k) && !(PLAIN_KEYS as readonly string[]).includes(k)) more[k] = v
+    this.moreJson = JSON.stringify(more, null, 1)
+    this.rangeTest = rangeTest
   }
 
   save(): void {
@@ -178,21 +230,8 @@ export class ExperimentForm {
   }
 
   private snapshot() {
-    return {
-      optimizerType: this.optimizerType,
-      scheduleType: this.scheduleType,
-      clippingMode: this.clippingMode,
-      optimizerValues: this.optimizerValues,
-      scheduleValues: this.scheduleValues,
-      clippingValues: this.clippingValues,
-      epochs: this.epochs,
-      batchSize: this.batchSize,
-      validationSplit: this.validationSplit,
-      seed: this.seed,
-      backend: this.backend,
-      dataN: this.dataN,
-      dataNoise: this.dataNoise,
-    }
+    const { name, selected, values, loss, metric, epochs, batchSize, validationSplit, seed, backend, moreJson } = this
+    return { name, selected, values, loss, metric, epochs, batchSize, validationSplit, seed, backend, moreJson }
   }
 
   private restore(): void {
@@ -202,24 +241,36 @@ export class ExperimentForm {
     } catch {
       return
     }
-    const known = (list: Choice[], v: unknown) => typeof v === 'string' && list.some((c) => c.value === v)
-    if (known(OPTIMIZER_CHOICES, saved.optimizerType)) this.optimizerType = saved.optimizerType!
-    if (known(SCHEDULE_CHOICES, saved.scheduleType)) this.scheduleType = saved.scheduleType!
-    if (known(CLIPPING_CHOICES, saved.clippingMode)) this.clippingMode = saved.clippingMode!
-    const merge = (into: Record<string, Record<string, FieldValue>>, from: unknown) => {
-      if (!from || typeof from !== 'object') return
-      for (const [type, values] of Object.entries(from as Record<string, Record<string, FieldValue>>)) {
-        const target = into[type]
-        if (!target || !values) continue
-        for (const k of Object.keys(target)) if (k in values) target[k] = values[k]!
+    for (const k of SECTION_KEYS) {
+      const sel = saved.selected?.[k]
+      if (typeof sel === 'string' && SECTIONS[k].choices.some((c) => c.value === sel)) this.selected[k] = sel
+      for (const [type, vals] of Object.entries(saved.values?.[k] ?? {})) {
+        const target = this.values[k][type]
+        if (!target || !vals) continue
+        for (const key of Object.keys(target)) if (key in vals) target[key] = vals[key]!
       }
     }
-    merge(this.optimizerValues, saved.optimizerValues)
-    merge(this.scheduleValues, saved.scheduleValues)
-    merge(this.clippingValues, saved.clippingValues)
-    for (const k of ['epochs', 'batchSize', 'validationSplit', 'seed', 'backend', 'dataN', 'dataNoise'] as const) {
+    for (const k of ['name', 'loss', 'metric', 'epochs', 'batchSize', 'validationSplit', 'seed', 'backend', 'moreJson'] as const) {
       const v = saved[k]
       if (typeof v === 'string') this[k] = v
     }
   }
+}
+
+/** Apply an LR-finder result to the form: the optimizer's lr, a cyclic schedule's bounds, or a one-cycle peak. */
+export function applyLr(form: ExperimentForm, lr: number): void {
+  const opt = form.values.optimizer[form.selected.optimizer]
+  if (opt) opt['lr'] = String(Number(lr.toPrecision(3)))
+}
+export function applyCyclicBounds(form: ExperimentForm, baseLr: number, maxLr: number): void {
+  form.selected.schedule = 'cyclic'
+  const s = form.values.schedule['cyclic']
+  if (!s) return
+  s['baseLr'] = String(Number(baseLr.toPrecision(3)))
+  s['maxLr'] = String(Number(maxLr.toPrecision(3)))
+}
+export function applyOneCycleMax(form: ExperimentForm, maxLr: number): void {
+  form.selected.schedule = 'one-cycle'
+  const s = form.values.schedule['one-cycle']
+  if (s) s['maxLr'] = String(Number(maxLr.toPrecision(3)))
 }

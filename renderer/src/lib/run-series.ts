@@ -2,7 +2,8 @@
 import type { ChartSeries, XAxisMode } from './chart-types'
 import type { RunData } from './run-data.svelte'
 import { fractionalEpochs, lowerBound } from './series-math'
-import { baseMomentumOf, previewSchedule } from './engine-catalog'
+import { previewSchedule } from './engine-catalog'
+import { planRun, scheduleContext } from '../../../shared/run-plan'
 
 export interface RunColumnsView {
   run: RunData
@@ -56,7 +57,7 @@ function shadeColor(hex: string, amount: number): string {
 }
 
 /** One series per (run, line) that has at least one finite value. */
-export function buildSeries(views: RunColumnsView[], lines: MetricLine[]): ChartSeries[] {
+export function buildSeries(views: RunColumnsView[], lines: MetricLine[], lineLabels = lines.length > 1): ChartSeries[] {
   const many = views.length > 1
   const out: ChartSeries[] = []
   for (const v of views) {
@@ -67,7 +68,7 @@ export function buildSeries(views: RunColumnsView[], lines: MetricLine[]): Chart
       if (!x || !y || !table.hasFinite(line.column)) continue
       out.push({
         key: `${v.run.id}:${line.level}:${line.column}`,
-        label: many ? (lines.length > 1 ? `${v.run.name} ${line.label}` : v.run.name) : line.label,
+        label: many ? (lineLabels ? `${v.run.name} ${line.label}` : v.run.name) : line.label,
         color: shadeColor(v.color, line.shade ?? 0),
         x,
         y,
@@ -88,11 +89,12 @@ function scheduleRestarts(run: RunData): { unit: 'batch' | 'epoch'; steps: numbe
   if (cached) return cached
   const c = run.config
   if (!c) return null
+  // The plan from the config; a CSV's row count is known only from the live progress.
   const perEpoch = run.progress && run.progress.totalEpochs > 0 ? run.progress.totalSteps / run.progress.totalEpochs : null
-  const total = c.schedule.stepUnit === 'epoch' ? c.epochs : perEpoch ? Math.round(c.epochs * perEpoch) : null
-  if (total === null || total > 2_000_000) return null
+  const plan = planRun(c) ?? (perEpoch ? { trainRows: 0, batchesPerEpoch: perEpoch, totalSteps: c.epochs * perEpoch, schedulerSteps: c.schedule.stepUnit === 'batch' ? c.epochs * perEpoch : c.epochs } : null)
+  if (!plan) return null
   try {
-    const p = previewSchedule(c.schedule, { baseLr: c.optimizer.lr, baseMomentum: baseMomentumOf(c.optimizer as Record<string, unknown>), totalSteps: total })
+    const p = previewSchedule(c.schedule, scheduleContext(c, plan), undefined, 2_000_000)
     const planned = { unit: c.schedule.stepUnit, steps: p.restarts }
     plannedRestarts.set(run, planned)
     return planned

@@ -124,3 +124,64 @@ export function fractionalEpochs(epoch: Float64Array): Float64Array {
   }
   return out
 }
+
+/**
+ * smoothDebiasedEma for a series that only grows (a live run): keeps the running state and
+ * smooths only the new points. Same values as smoothDebiasedEma (up to rounding); starts
+ * over when the weight changes or the series is not an extension of the last one.
+ */
+export class IncrementalEma {
+  private out = new Float64Array(0)
+  private n = 0
+  private weight = NaN
+  private last = 0
+  private count = 0
+  private wPow = 1
+  private first: number | null = null
+  private constant = true
+  private source: ArrayLike<number> | null = null
+
+  smooth(y: Float64Array, weight: number): Float64Array {
+    const w = Math.min(1, Math.max(0, weight))
+    const extends_ = w === this.weight && y.length >= this.n && (this.n === 0 || y[this.n - 1] === this.source?.[this.n - 1] || Object.is(y[this.n - 1], this.source?.[this.n - 1]))
+    if (!extends_) this.reset(w)
+    if (this.out.length < y.length) {
+      const grown = new Float64Array(Math.max(y.length, this.out.length * 2, 1024))
+      grown.set(this.out.subarray(0, this.n))
+      this.out = grown
+    }
+    const wasConstant = this.constant
+    for (let i = this.n; i < y.length; i++) {
+      const v = y[i]!
+      if (!Number.isFinite(v)) {
+        this.out[i] = v
+        continue
+      }
+      if (this.first === null) this.first = v
+      else if (v !== this.first) this.constant = false
+      this.last = this.last * w + (1 - w) * v
+      this.count++
+      this.wPow *= w
+      this.out[i] = w === 1 ? this.last : this.last / (1 - this.wPow)
+    }
+    this.n = y.length
+    this.source = y
+    // A constant series is returned unchanged (TensorBoard); when it stops being constant, recompute exactly.
+    if (this.constant) {
+      this.out.set(y.subarray(0, this.n))
+    } else if (wasConstant && this.n > 0) {
+      this.out.set(smoothDebiasedEma(y, w).subarray(0, this.n))
+    }
+    return this.out.subarray(0, this.n)
+  }
+
+  private reset(w: number): void {
+    this.n = 0
+    this.weight = w
+    this.last = 0
+    this.count = 0
+    this.wPow = 1
+    this.first = null
+    this.constant = true
+  }
+}

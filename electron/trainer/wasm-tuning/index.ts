@@ -1,0 +1,97 @@
+/**
+ * Fast paths for tfjs's wasm backend, the backend every LR Lab machine ends up on.
+ *
+ * - BatchMatMul override: the stock kernel runs 5–28× slower with transposeA/transposeB
+ *   set, and backprop through every dense layer asks for exactly those products. We
+ *   transpose the operand explicitly (one Transpose kernel) and multiply plain: the same
+ *   arithmetic, the same float32 results.
+ * - fusedAdamUpdate: one kernel per parameter instead of ~15 (see ./adam).
+ * - denseForward: a dense layer whose backward never computes an unneeded input gradient
+ *   (see ./dense).
+ *
+ * LRLAB_WASM_TUNING=0 turns the kernel override off (to compare, or to rule it out).
+ */
+import * as tf from '@tensorflow/tfjs'
+
+export { fusedAdamUpdate, plainAdamUpdate, FUSED_ADAM_MAX_ELEMENTS, type AdamHyper, type AdamSlots } from './adam'
+export { denseForward, type DenseActivation } from './dense'
+
+export interface TuningReport {
+  /** True when the overrides are registered (now or by an earlier call). */
+  applied: boolean
+  /** The backend that was active when asked. */
+  backend: string
+  /** Kernel overrides in place, e.g. ['BatchMatMul: transpose first']. */
+  kernels: string[]
+  /** Why nothing was applied, when applied is false. */
+  reason?: string
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0]
+interface WasmBackendData {
+  disposeData(dataId: object): void
+}
+
+const MATMUL_LABEL = 'BatchMatMul: transpose first'
+let stockMatMul: tf.KernelConfig | null = null
+
+/** LRLAB_WASM_TUNING=0 (or "false"/"off") turns the fast paths off. */
+export function isWasmTuningEnabled(): boolean {
+  const v = (process.env.LRLAB_WASM_TUNING ?? '').trim().toLowerCase()
+  return !(v === '0' || v === 'false' || v === 'off')
+}
+
+/** Old name, kept for electron/trainer/backend.ts until it imports this module. */
+export const wasmTuningEnabled = isWasmTuningEnabled
+
+function transposeFirstMatMul(stock: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { inputs, backend, attrs } = args
+    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
+    if (!transposeA && !transposeB) return stock.kernelFunc(args)
+    const temps: tf.TensorInfo[] = []
+    const swapLastTwo = (t: tf.TensorInfo): tf.TensorInfo => {
+      const rank = t.shape.length
+      const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2]
+      const out = transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as tf.TensorInfo
+      temps.push(out)
+      return out
+    }
+    const a = transposeA ? swapLastTwo(inputs.a!) : inputs.a!
+    const b = transposeB ? swapLastTwo(inputs.b!) : inputs.b!
+    const out = stock.kernelFunc({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } })
+    for (const t of temps) (backend as unknown as WasmBackendData).disposeData(t.dataId)
+    return out
+  }
+}
+
+/**
+ * Register the kernel overrides when the active backend is wasm and tuning is enabled.
+ * Idempotent: a second call reports the overrides already in place.
+ */
+export function applyWasmTuning(): TuningReport {
+  const backend = tf.getBackend()
+  if (backend !== 'wasm') return { applied: false, backend, kernels: [], reason: `active backend is ${backend}, not wasm` }
+  if (!isWasmTuningEnabled()) return { applied: false, backend, kernels: [], reason: 'LRLAB_WASM_TUNING=0' }
+  if (stockMatMul) return { applied: true, backend, kernels: [MATMUL_LABEL] }
+  const stock = tf.getKernel('BatchMatMul', 'wasm')
+  const transpose = tf.getKernel('Transpose', 'wasm')
+  if (!stock || !transpose) return { applied: false, backend, kernels: [], reason: 'wasm BatchMatMul or Transpose kernel not registered' }
+  stockMatMul = stock
+  tf.unregisterKernel('BatchMatMul', 'wasm')
+  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', setupFunc: stock.setupFunc, kernelFunc: transposeFirstMatMul(stock, transpose) })
+  return { applied: true, backend, kernels: [MATMUL_LABEL] }
+}
+
+/** Put the stock kernels back (side-by-side measurements, tests). Idempotent. */
+export function removeWasmTuning(): void {
+  if (!stockMatMul) return
+  tf.unregisterKernel('BatchMatMul', 'wasm')
+  tf.registerKernel(stockMatMul)
+  stockMatMul = null
+}
+
+/** Whether the overrides are registered right now. */
+export function wasmTuningActive(): boolean {
+  return stockMatMul !== null
+}

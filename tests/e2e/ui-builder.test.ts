@@ -1,0 +1,81 @@
+/**
+ * The experiment builder in the built renderer through the real `serve`: the schedule
+ * preview follows the form (warm restarts move with T0), presets fill the form, and a run
+ * that diverges shows the banner with the step the trainer recorded.
+ */
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RunStore } from '../../electron/storage'
+import { findPreset } from '../../shared/presets'
+import { tempDir } from '../helpers/service'
+import { ARTIFACTS, launchChromium, startServe, type ServeProcess } from './browser'
+
+let serve: ServeProcess
+let browser: Browser
+let page: Page
+const dataDir = tempDir('lrlab-ui-builder-')
+
+beforeAll(async () => {
+  serve = await startServe(dataDir)
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  page.on('pageerror', (e) => console.error('page error:', e.message))
+  await page.goto(serve.url)
+  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await serve?.stop()
+})
+
+const attr = async (testId: string, name: string): Promise<string> => (await page.getByTestId(testId).getAttribute(name)) ?? ''
+
+describe('builder', () => {
+  it('previews a warm-restart schedule and moves the restarts when T0 changes', async () => {
+    await page.getByTestId('epochs-input').fill('100')
+    await page.getByTestId('schedule-select').selectOption('cosine-restarts')
+    await page.getByTestId('schedule-stepUnit-input').selectOption('epoch')
+    await page.getByTestId('schedule-t0-input').fill('10')
+    await expect.poll(() => attr('schedule-preview', 'data-markers')).toBe('10,20,30,40,50,60,70,80,90')
+    expect(await attr('schedule-preview', 'data-points')).toBe('100')
+
+    await page.getByTestId('schedule-t0-input').fill('25')
+    await expect.poll(() => attr('schedule-preview', 'data-markers')).toBe('25,50,75')
+
+    // An invalid T0 names the field and disables Start.
+    await page.getByTestId('schedule-t0-input').fill('0')
+    await expect.poll(() => page.getByTestId('start-disabled-reason').textContent()).toMatch(/t0/)
+    expect(await page.getByTestId('start-button').isDisabled()).toBe(true)
+    await page.getByTestId('schedule-t0-input').fill('25')
+    await page.screenshot({ path: join(ARTIFACTS, 'ui-builder-restarts.png') })
+  })
+
+  it('fills the form from a preset and shows the divergence banner with its step', async () => {
+    const preset = findPreset('article-too-large')
+    if (preset) {
+      await page.locator('[data-testid="presets"] summary').click()
+      await page.getByTestId(`preset-${preset.name}`).click()
+      await expect.poll(() => page.getByTestId('lr-input').inputValue()).toBe('0.05')
+      expect(await page.getByTestId('schedule-select').inputValue()).toBe('constant')
+    } else {
+      await page.getByTestId('schedule-select').selectOption('constant')
+      await page.getByTestId('lr-input').fill('0.05')
+      await page.getByTestId('validation-split-input').fill('0')
+      await page.getByTestId('epochs-input').fill('100')
+    }
+    await page.getByTestId('start-button').click()
+    const banner = page.getByTestId('divergence-banner')
+    await banner.waitFor({ timeout: 30_000 })
+    const runs = new RunStore(dataDir).list()
+    expect(runs).toHaveLength(1)
+    const manifest = new RunStore(dataDir).load(runs[0]!.id).manifest
+    expect(manifest.status).toBe('diverged')
+    const step = manifest.summary.divergedAtStep
+    expect(step).not.toBeNull()
+    await expect.poll(() => banner.textContent(), { timeout: 10_000 }).toContain(`at step ${step}`)
+    expect(await page.getByTestId('status-text').textContent()).toBe('diverged')
+    await page.screenshot({ path: join(ARTIFACTS, 'ui-builder-diverged.png') })
+  })
+})
