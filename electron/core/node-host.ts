@@ -10,9 +10,12 @@ const here = dirname(fileURLToPath(import.meta.url))
 
 /** out/main/trainer.js next to the built entry, or the TypeScript entry run through tsx. */
 export function trainerEntry(): { entry: string; execArgv: string[] } {
-  const built = join(here, 'trainer.js')
-  if (existsSync(built)) return { entry: built, execArgv: [] }
-  return { entry: join(here, '..', 'trainer', 'entry.ts'), execArgv: ['--import', 'tsx'] }
+  // Bundled, this module sits in out/main or in out/main/chunks (when shared by several entries).
+  const built = [join(here, 'trainer.js'), join(here, '..', 'trainer.js')].find((p) => existsSync(p))
+  if (built) return { entry: built, execArgv: [] }
+  const source = join(here, '..', 'trainer', 'entry.ts')
+  if (existsSync(source)) return { entry: source, execArgv: ['--import', 'tsx'] }
+  throw new Error(`cannot find the trainer entry next to ${here} (run "npm run build")`)
 }
 
 export async function createNodeService(dataDir: string, host: 'browser-bridge' | 'electron' = 'browser-bridge'): Promise<LrLabService> {
