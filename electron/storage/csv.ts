@@ -31,18 +31,21 @@ export function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-/** Writes bytes into fixed-size chunks and hands full chunks to a sink. */
+/**
+ * Writes bytes into fixed-size chunks and hands full chunks to a sink. The chunk is a plain
+ * Uint8Array (number formatting then sees one array type only); the sink gets a Buffer view.
+ */
 class ChunkWriter {
-  buf: Buffer
+  buf: Uint8Array
   pos = 0
   constructor(private readonly sink: (chunk: Buffer) => void, private readonly reuse: boolean) {
-    this.buf = Buffer.allocUnsafe(CHUNK_BYTES)
+    this.buf = new Uint8Array(CHUNK_BYTES)
   }
   /** Make room for `n` more bytes. */
   ensure(n: number): void {
     if (this.pos + n <= this.buf.byteLength) return
     this.emit()
-    if (n > this.buf.byteLength) this.buf = Buffer.allocUnsafe(n)
+    if (n > this.buf.byteLength) this.buf = new Uint8Array(n)
   }
   bytes(b: Uint8Array): void {
     this.ensure(b.byteLength)
@@ -51,8 +54,8 @@ class ChunkWriter {
   }
   emit(): void {
     if (this.pos === 0) return
-    this.sink(this.buf.subarray(0, this.pos))
-    if (!this.reuse) this.buf = Buffer.allocUnsafe(this.buf.byteLength)
+    this.sink(Buffer.from(this.buf.buffer, this.buf.byteOffset, this.pos))
+    if (!this.reuse) this.buf = new Uint8Array(this.buf.byteLength)
     this.pos = 0
   }
 }
@@ -83,30 +86,33 @@ function writeWide(w: ChunkWriter, cols: Columns): void {
   const ncols = arrays.length
   const n = rowCount(cols, names)
   const rowMax = ncols * (MAX_NUMBER_BYTES + 1) + 1
-  // Series such as lr or momentum repeat their value for long stretches: reuse the last text.
-  const last = new Float64Array(ncols).fill(NaN)
-  const lastText = new Uint8Array(ncols * MAX_NUMBER_BYTES)
+  // Series such as lr or momentum repeat their value for long stretches: copy the text written
+  // for the previous row (it sits in the current chunk) instead of formatting the number again.
+  const last = new Float64Array(ncols).fill(NaN) // NaN never equals anything: "no text cached"
+  const lastAt = new Int32Array(ncols)
   const lastLen = new Int32Array(ncols)
   for (let r = 0; r < n; r++) {
-    w.ensure(rowMax)
+    if (w.pos + rowMax > w.buf.byteLength) {
+      w.ensure(rowMax)
+      last.fill(NaN) // the cached texts were in the chunk just emitted
+    }
     const buf = w.buf
     let p = w.pos
     for (let c = 0; c < ncols; c++) {
       if (c > 0) buf[p++] = COMMA
       const v = arrays[c]![r]!
       if (v === last[c]) {
-        const from = c * MAX_NUMBER_BYTES
+        const from = lastAt[c]!
         const len = lastLen[c]!
-        for (let i = 0; i < len; i++) buf[p + i] = lastText[from + i]!
+        lastAt[c] = p
+        for (let i = 0; i < len; i++) buf[p + i] = buf[from + i]!
         p += len
       } else {
         const start = p
         p = writeNumber(buf, p, v)
-        if (p - start <= MAX_NUMBER_BYTES) {
-          last[c] = v
-          lastLen[c] = p - start
-          lastText.set(buf.subarray(start, p), c * MAX_NUMBER_BYTES)
-        }
+        last[c] = v
+        lastAt[c] = start
+        lastLen[c] = p - start
       }
     }
     buf[p++] = NEWLINE

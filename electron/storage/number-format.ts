@@ -68,6 +68,12 @@ const SPLIT = 134217729 // 2^27 + 1, Veltkamp splitter
 const EXACT_POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
 
+const BITS_F64 = new Float64Array(1)
+/** The same 8 bytes as two 32-bit words; [1] holds sign, exponent and top mantissa bits on little-endian machines. */
+const BITS_U32 = new Uint32Array(BITS_F64.buffer)
+const LOG10_2 = Math.log10(2)
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('number-format assumes a little-endian machine')
+
 /** Bytes a single number can take at most (sign, 17 digits, point, exponent, or a String fallback). */
 export const MAX_NUMBER_BYTES = 32
 
@@ -82,31 +88,57 @@ for (let i = 0; i < 100; i++) {
   PAIRS[2 * i + 1] = 48 + (i % 10)
 }
 
+/** "0000".."9999" as byte quads. */
+const QUADS = new Uint8Array(40000)
+for (let i = 0; i < 10000; i++) {
+  QUADS[4 * i] = 48 + Math.floor(i / 1000)
+  QUADS[4 * i + 1] = 48 + (Math.floor(i / 100) % 10)
+  QUADS[4 * i + 2] = 48 + (Math.floor(i / 10) % 10)
+  QUADS[4 * i + 3] = 48 + (i % 10)
+}
+
 /** Digits of an integer below 2^31, right-aligned before `end`; `width` pads with zeros. Returns the start. */
 function putInt(v: number, end: number, width: number): number {
   let p = end
-  while (v >= 100) {
-    // v·0.01 never rounds below v/100 (0.01 as a double is slightly above 1/100), so floor is exact.
-    const q = Math.floor(v * 0.01)
-    const r = (v - q * 100) << 1
+  let u = v | 0
+  while (u >= 10000) {
+    const q = (u / 10000) | 0
+    const r = (u - q * 10000) << 2
+    digits[p - 1] = QUADS[r + 3]!
+    digits[p - 2] = QUADS[r + 2]!
+    digits[p - 3] = QUADS[r + 1]!
+    digits[p - 4] = QUADS[r]!
+    p -= 4
+    u = q
+  }
+  if (u >= 100) {
+    const q = (u / 100) | 0
+    const r = (u - q * 100) << 1
     digits[--p] = PAIRS[r + 1]!
     digits[--p] = PAIRS[r]!
-    v = q
+    u = q
   }
-  if (v >= 10) {
-    digits[--p] = PAIRS[(v << 1) + 1]!
-    digits[--p] = PAIRS[v << 1]!
+  if (u >= 10) {
+    digits[--p] = PAIRS[(u << 1) + 1]!
+    digits[--p] = PAIRS[u << 1]!
   } else {
-    digits[--p] = 48 + v
+    digits[--p] = 48 + u
   }
   while (end - p < width) digits[--p] = 48
   return p
 }
 
-/** Digits of hi (omitted when 0) followed by lo as exactly 9 digits (unpadded when hi is 0); hi < 2^31. */
-function setDigits(hi: number, lo: number): void {
-  if (hi > 0) digitsStart = putInt(hi, putInt(lo, DIGITS_END, 9), 0)
-  else digitsStart = putInt(lo, DIGITS_END, 0)
+/**
+ * Digits of hi (omitted when 0) followed by lo as exactly 9 digits (unpadded when hi is 0); hi < 2^31.
+ * Returns how many trailing zeros were left out (9 when lo is 0: short values such as 0.9 are common).
+ */
+function setDigits(hi: number, lo: number): number {
+  if (hi === 0) digitsStart = putInt(lo, DIGITS_END, 0)
+  else if (lo === 0) {
+    digitsStart = putInt(hi, DIGITS_END, 0)
+    return 9
+  } else digitsStart = putInt(hi, putInt(lo, DIGITS_END, 9), 0)
+  return 0
 }
 
 /** Write ±DIGITS × 10^scale in JS notation; returns the new position. */
@@ -170,10 +202,12 @@ export function writeNumber(out: Uint8Array, pos: number, x: number): number {
       return pos + 1
     }
     const hi = Math.floor(ax / 1e9)
-    setDigits(hi, ax - hi * 1e9)
-    return place(out, pos, neg, 0)
+    return place(out, pos, neg, setDigits(hi, ax - hi * 1e9))
   }
-  let e = Math.floor(Math.log10(ax)) // decimal exponent of the first significant digit
+  // Decimal exponent of the first significant digit, estimated from the binary exponent
+  // (off by at most one, corrected below; cheaper than Math.log10).
+  BITS_F64[0] = ax
+  let e = Math.floor((((BITS_U32[1]! >>> 20) & 0x7ff) - 1023) * LOG10_2)
   if (e < -280 || e > 280) return writeAscii(out, pos, String(x)) // far outside metric ranges: the slow exact path
   if (ax < POW_HI[e - MIN_POW]!) e--
   else if (ax >= POW_HI[e + 1 - MIN_POW]!) e++
@@ -185,8 +219,7 @@ export function writeNumber(out: Uint8Array, pos: number, x: number): number {
     const d = Math.round(k15 >= 0 ? ax * p : ax / p)
     if (d < 1e15 && (k15 >= 0 ? d / p : d * p) === ax) {
       const hi = Math.floor(d / 1e9)
-      setDigits(hi, d - hi * 1e9)
-      return place(out, pos, neg, e - 14)
+      return place(out, pos, neg, e - 14 + setDigits(hi, d - hi * 1e9))
     }
   }
 
@@ -213,8 +246,7 @@ export function writeNumber(out: Uint8Array, pos: number, x: number): number {
     q++
     low -= 1e9
   }
-  setDigits(q, low)
-  return place(out, pos, neg, e - 16)
+  return place(out, pos, neg, e - 16 + setDigits(q, low))
 }
 
 const scratch = new Uint8Array(MAX_NUMBER_BYTES * 2)

@@ -1,10 +1,12 @@
 /**
  * Writes one run folder while it trains. Appends are only buffered (cheap for the trainer);
  * a timer flushes them at least every second: Arrow record batches and event lines are
- * appended and fsynced, so a crash (even SIGKILL) loses at most the last second. The
- * manifest is only ever replaced atomically.
+ * appended (so a killed process, even SIGKILL, loses at most the last second) and then
+ * fsynced on libuv's thread pool, so the trainer never waits for the disk (an fsync can take
+ * tens of milliseconds on a busy disk) and a power loss too costs only about a second.
+ * The manifest is only ever replaced atomically.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync } from 'node:fs'
+import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Columns } from '../../shared/metrics'
@@ -23,10 +25,18 @@ export const FLUSH_INTERVAL_MS = 1000
 /** Run folders with an open writer in this process (recoverInterrupted and delete leave them alone). */
 export const openWriterDirs = new Set<string>()
 
+type SyncDone = (err: Error | null) => void
+
 /** One append-only file and the length of what is known to be written completely. */
 class AppendFile {
   readonly fd: number
   size: number
+  /** An fsync is running on the thread pool: the fd must stay open until it is done. */
+  private syncing = false
+  /** Callbacks of data written while an fsync ran: they need one more fsync. */
+  private nextRound: SyncDone[] | null = null
+  private closeRequested = false
+  private closed = false
   constructor(readonly path: string, initial?: Uint8Array) {
     this.fd = openSync(path, 'a')
     this.size = fstatSync(this.fd).size
@@ -49,7 +59,33 @@ class AppendFile {
   sync(): void {
     fsyncSync(this.fd)
   }
+  /** fsync on the thread pool; `done` runs once everything written so far is on disk. */
+  syncInBackground(done: SyncDone): void {
+    if (this.closeRequested) return done(null) // close() fsynced synchronously
+    if (this.syncing) (this.nextRound ??= []).push(done)
+    else this.startSync([done])
+  }
+  private startSync(callbacks: SyncDone[]): void {
+    this.syncing = true
+    fsync(this.fd, (err) => {
+      this.syncing = false
+      for (const cb of callbacks) cb(err)
+      const next = this.nextRound
+      this.nextRound = null
+      if (this.closeRequested) {
+        for (const cb of next ?? []) cb(null) // covered by close()'s own fsync
+        this.closeNow()
+      } else if (next) this.startSync(next)
+    })
+  }
+  /** Close the fd, or have it closed when a background fsync is done with it (callers fsync first). */
   close(): void {
+    this.closeRequested = true
+    if (!this.syncing) this.closeNow()
+  }
+  private closeNow(): void {
+    if (this.closed) return
+    this.closed = true
     closeSync(this.fd)
   }
 }
@@ -113,7 +149,7 @@ export class RunWriter {
   private pendingEvents: string[] = []
   private timer: NodeJS.Timeout | null
   private closed = false
-  /** Last error of a timer flush (the timer cannot throw); rows stay buffered and are retried. */
+  /** Last error of a timer flush (the timer cannot throw): a failed write leaves its rows buffered for a retry; a failed background fsync is recorded here. */
   lastFlushError: Error | null = null
 
   /** Creates the run's files in `dir` (which must exist and be empty). Use RunStore.createRun. */
@@ -134,7 +170,7 @@ export class RunWriter {
     openWriterDirs.add(this.dir)
     this.timer = setInterval(() => {
       try {
-        this.flush()
+        this.flushInBackground()
         this.lastFlushError = null
       } catch (e) {
         this.lastFlushError = e instanceof Error ? e : new Error(String(e))
@@ -180,21 +216,48 @@ export class RunWriter {
   private stepsDurable = 0
   private epochsDurable = 0
 
-  /** Write and fsync everything buffered now. */
+  /** Write and fsync everything buffered now; returns when it is on disk. */
   flush(): void {
     if (this.steps.write()) {
       this.stepsFile.sync()
-      this.stepsDurable = this.steps.written
+      this.stepsDurable = Math.max(this.stepsDurable, this.steps.written)
     }
     if (this.epochs.write()) {
       this.epochsFile.sync()
-      this.epochsDurable = this.epochs.written
+      this.epochsDurable = Math.max(this.epochsDurable, this.epochs.written)
     }
-    if (this.pendingEvents.length) {
-      this.eventsFile.append(Buffer.from(this.pendingEvents.join(''), 'utf8'))
-      this.pendingEvents = []
-      this.eventsFile.sync()
+    if (this.writeEvents()) this.eventsFile.sync()
+  }
+
+  /**
+   * Write everything buffered now and fsync it on the thread pool (what the timer does every
+   * second): the caller pays for the write() calls only. flushedSteps follows when the fsync is done.
+   */
+  flushInBackground(): void {
+    const failed = (err: Error | null): boolean => {
+      if (err) this.lastFlushError = err
+      return err !== null
     }
+    if (this.steps.write()) {
+      const n = this.steps.written
+      this.stepsFile.syncInBackground((err) => {
+        if (!failed(err)) this.stepsDurable = Math.max(this.stepsDurable, n)
+      })
+    }
+    if (this.epochs.write()) {
+      const n = this.epochs.written
+      this.epochsFile.syncInBackground((err) => {
+        if (!failed(err)) this.epochsDurable = Math.max(this.epochsDurable, n)
+      })
+    }
+    if (this.writeEvents()) this.eventsFile.syncInBackground(failed)
+  }
+
+  private writeEvents(): boolean {
+    if (!this.pendingEvents.length) return false
+    this.eventsFile.append(Buffer.from(this.pendingEvents.join(''), 'utf8'))
+    this.pendingEvents = []
+    return true
   }
 
   /** Flush, end the Arrow streams, write the final manifest (no writerPid) and stop the timer. */
@@ -210,6 +273,7 @@ export class RunWriter {
       this.epochsFile.append(END_OF_STREAM)
       this.stepsFile.sync()
       this.epochsFile.sync()
+      this.eventsFile.sync() // events a background fsync may not have reached yet
     } catch (e) {
       failure = e
     }
