@@ -17,7 +17,7 @@ import { defaultDataDir } from '../core/paths'
 import { RunStore } from '../storage'
 import { exportRunCsv } from '../storage/csv'
 import { describeBackend, selectBackend } from '../trainer/backend'
-import { runTraining } from '../trainer/run-training'
+import { resolveInitModel, runTraining } from '../trainer/run-training'
 import { createProgressBar } from './progress-bar'
 
 /** Exit codes scripts can rely on. */
@@ -84,7 +84,7 @@ async function trainCommand(o: { config?: string; preset?: string; dataDir: stri
   return result.status === 'finished' ? EXIT.finished : result.status === 'diverged' ? EXIT.diverged : EXIT.stopped
 }
 
-async function findLrCommand(o: { config?: string; preset?: string; json?: boolean; start?: number; end?: number; iters?: number; mode?: 'exp' | 'linear' }): Promise<number> {
+async function findLrCommand(o: { config?: string; preset?: string; dataDir: string; json?: boolean; start?: number; end?: number; iters?: number; mode?: 'exp' | 'linear' }): Promise<number> {
   const config = configFrom(o)
   const preset = o.preset ? findPreset(o.preset) : undefined
   const parsed = RangeTestSchema.safeParse({
@@ -97,10 +97,20 @@ async function findLrCommand(o: { config?: string; preset?: string; json?: boole
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error))
   const backend = await selectBackend(config.backend)
   if (!o.json) console.error(`LR Lab ${version} · range test · ${describeBackend(backend)}`)
+  // A fine-tuning config sweeps from its pretrained weights, as its run would start.
+  const initModelJson = await resolveInitModel({
+    config, backend, dataDir: o.dataDir, tfVersion: tf.version.tfjs,
+    send(m) {
+      if (m.type === 'notice') console.error(`${m.level === 'warning' ? 'warning: ' : ''}${m.message}`)
+    },
+    control: { stopRequested: () => false, isPaused: () => false, waitIfPaused: async () => {} },
+  })
+  if (initModelJson && !o.json) console.error(`starting from ${initModelJson}`)
   const bar = o.json ? null : createProgressBar()
   const t0 = performance.now()
   const r = await runRangeTest(config, parsed.data, (done, total) =>
     bar?.update({ epoch: 0, step: done, totalEpochs: 1, totalSteps: total, stepsPerSec: done / ((performance.now() - t0) / 1000), etaSec: null }),
+    { initModelJson },
   )
   bar?.done()
   const summary = {
@@ -156,9 +166,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--end <lr>', 'last learning rate', Number)
     .option('--iters <n>', 'number of steps', Number)
     .addOption(new Option('--mode <mode>', 'sweep shape').choices(['exp', 'linear']))
+    .addOption(dataDirOption())
     .option('--json', 'print every suggestion as one JSON object on the last line of stdout')
     .action(async (o) => {
-      code = await findLrCommand(o)
+      code = await findLrCommand({ ...o, dataDir: resolve(o.dataDir) })
     })
   program
     .command('export')

@@ -187,7 +187,7 @@ export class LrLabService implements LrLabApi {
       proc.onExit((code) => {
         if (!done) reject(new ApiError(`the range test's process exited (code ${code}) before it finished`, 'internal'))
       })
-      proc.send({ type: 'find-lr', config, options: parsed.data })
+      proc.send({ type: 'find-lr', config, options: parsed.data, dataDir: this.o.dataDir })
     })
   }
 

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import type { HostToTrainer, TrainerToHost } from './protocol'
 import { selectBackend } from './backend'
-import { runTraining } from './run-training'
+import { resolveInitModel, runTraining } from './run-training'
 import { runRangeTest } from './lr-finder'
 
 interface ParentPort {
@@ -82,8 +82,13 @@ async function start(msg: Extract<HostToTrainer, { type: 'start' }>): Promise<vo
 async function findLr(msg: Extract<HostToTrainer, { type: 'find-lr' }>): Promise<void> {
   try {
     const config = parseRunnableConfig(msg.config)
-    await selectBackend(config.backend)
-    const result = await runRangeTest(config, msg.options, (done, total) => send({ type: 'find-lr-progress', done, total }))
+    const backend = await selectBackend(config.backend)
+    // A fine-tuning config sweeps from its pretrained weights, as its run would start.
+    const initModelJson = await resolveInitModel({
+      config, backend, dataDir: msg.dataDir, tfVersion: tf.version.tfjs, send,
+      control: { stopRequested: () => stop, isPaused: () => false, waitIfPaused: async () => {} },
+    })
+    const result = await runRangeTest(config, msg.options, (done, total) => send({ type: 'find-lr-progress', done, total }), { initModelJson })
     send({ type: 'find-lr-done', result })
     exitSoon(0)
   } catch (e) {

@@ -8,7 +8,7 @@ import type { BackendInfo, RunStatus, RunSummary } from '../../shared/run'
 
 export type HostToTrainer =
   | { type: 'start'; config: RunConfig; dataDir: string; name?: string }
-  | { type: 'find-lr'; config: RunConfig; options: RangeTestOptions }
+  | { type: 'find-lr'; config: RunConfig; options: RangeTestOptions; dataDir: string }
   | { type: 'stop' }
   | { type: 'pause' }
   | { type: 'resume' }

@@ -26,8 +26,11 @@ export interface RunTrainingOptions {
   control: { stopRequested(): boolean; isPaused(): boolean; waitIfPaused(): Promise<void> }
 }
 
-/** The model.json a fine-tuning config starts from; trains the preset's backbone first when none is saved. */
-async function resolveInitModel(o: RunTrainingOptions, store: RunStore): Promise<string | undefined> {
+/**
+ * The model.json a fine-tuning config starts from (undefined when it trains from scratch); trains
+ * the preset's backbone first when none is saved. Runs and range tests both start from it.
+ */
+export async function resolveInitModel(o: RunTrainingOptions, store: RunStore = new RunStore(o.dataDir)): Promise<string | undefined> {
   const from = o.config.model.kind === 'mlp' ? o.config.model.initFrom : undefined
   if (!from) return undefined
   if ('modelJson' in from) return from.modelJson

@@ -7,14 +7,14 @@ import { describe, expect, it } from 'vitest'
 import { RunStore } from '../../electron/storage'
 import { selectBackend } from '../../electron/trainer/backend'
 import { loadLayerWeights } from '../../electron/trainer/model-io'
-import { tempDir } from '../helpers/service'
+import { newService, tempDir } from '../helpers/service'
 
 const ROOT = resolve(__dirname, '..', '..')
 const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'electron', 'cli', 'cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 })
 const last = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!)
 
 describe('fine-tuning', () => {
-  it('digits-finetune trains its backbone first when none is saved, then fine-tunes it with a new head', () => {
+  it('digits-finetune trains its backbone first when none is saved, then fine-tunes it with a new head; its range test starts from the backbone', async () => {
     const dir = tempDir()
     const r = cli(['train', '--preset', 'digits-finetune', '--data-dir', dir, '--json'])
     expect(r.status, r.stderr).toBe(0)
@@ -36,6 +36,21 @@ describe('fine-tuning', () => {
     expect(again.status, again.stderr).toBe(0)
     expect(again.stderr).not.toMatch(/training its backbone first/)
     expect(new RunStore(dir).list().length).toBe(3)
+
+    // The range test of a fine-tuning config sweeps from the pretrained backbone, as its run
+    // starts: its first losses are the trained network's, far below a fresh one's (ln 10 ≈ 2.3).
+    const service = await newService(dir)
+    try {
+      const sweep = { startLr: 1e-7, endLr: 1e-6, numIter: 8 }
+      const keepHead = { data: { kind: 'digits' }, model: { kind: 'mlp', hidden: [64], initFrom: { run: backbone.id }, newHead: false }, loss: 'crossEntropy', optimizer: { type: 'adam', lr: 1e-3 }, epochs: 1, batchSize: 64 }
+      const fresh = { ...keepHead, model: { kind: 'mlp', hidden: [64] } }
+      const pretrained = await service.findLr(keepHead, sweep)
+      const scratch = await service.findLr(fresh, sweep)
+      expect(pretrained.losses[0]!).toBeLessThan(0.5)
+      expect(scratch.losses[0]!).toBeGreaterThan(1.5)
+    } finally {
+      await service.shutdown()
+    }
   })
 
   it('starts from a saved run and from a tfjs Layers model.json, and refuses mismatched shapes clearly', async () => {
