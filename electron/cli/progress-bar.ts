@@ -3,6 +3,8 @@ import type { Progress } from '../../shared/api'
 
 export function createProgressBar(stream: NodeJS.WriteStream = process.stderr): { update(p: Progress, loss?: number): void; done(): void } {
   let lastPlain = 0
+  // Without a terminal, lines are written every 2 s; the final state is always written at the end.
+  let unwritten: string | null = null
   const fmtEta = (s: number | null): string => (s === null ? '--' : s < 60 ? `${s.toFixed(0)}s` : `${Math.floor(s / 60)}m${Math.round(s % 60)}s`)
   return {
     update(p, loss) {
@@ -14,10 +16,12 @@ export function createProgressBar(stream: NodeJS.WriteStream = process.stderr): 
       else if (Date.now() - lastPlain > 2000) {
         lastPlain = Date.now()
         stream.write(line + '\n')
-      }
+        unwritten = null
+      } else unwritten = line
     },
     done() {
       if (stream.isTTY) stream.write('\n')
+      else if (unwritten !== null) stream.write(unwritten + '\n')
     },
   }
 }
