@@ -15,7 +15,7 @@ import { runRangeTest } from '../trainer/lr-finder'
 import { version } from '../../package.json'
 import { defaultDataDir } from '../core/paths'
 import { RunStore } from '../storage'
-import { exportRunCsv } from '../storage/csv'
+import { exportComparisonCsv, exportRunCsv, writeRunCsv } from '../storage/csv'
 import { describeBackend, selectBackend } from '../trainer/backend'
 import { resolveInitModel, runTraining } from '../trainer/run-training'
 import { createProgressBar } from './progress-bar'
@@ -127,11 +127,27 @@ async function findLrCommand(o: { config?: string; preset?: string; dataDir: str
   return EXIT.finished
 }
 
-function exportCommand(runId: string, o: { out: string; dataDir: string; level: 'step' | 'epoch'; format: 'wide' | 'long' }): number {
-  const run = new RunStore(o.dataDir).load(runId)
-  for (const d of run.damage) console.error(`warning: ${d}`)
-  writeFileSync(o.out, exportRunCsv(run, { level: o.level, format: o.format }))
-  console.error(`wrote ${o.out}`)
+function exportCommand(runIds: string[], o: { out: string; dataDir: string; level: 'step' | 'epoch'; format: 'wide' | 'long'; compare?: boolean }): number {
+  const store = new RunStore(o.dataDir)
+  const toStdout = o.out === '-'
+  if (o.compare) {
+    // No ids: every run of the library, in the order `lrlab runs` lists them.
+    const ids = runIds.length ? runIds : store.list().map((r) => r.id)
+    if (!ids.length) throw new ConfigError([`export --compare: there are no runs in ${store.dataDir}`])
+    const csv = exportComparisonCsv(ids.map((id) => store.reportManifest(id)))
+    if (toStdout) process.stdout.write(csv)
+    else writeFileSync(o.out, csv)
+  } else {
+    if (runIds.length !== 1) {
+      throw new ConfigError([`export: give one run id (${runIds.length} given); --compare writes one report row per run for several`])
+    }
+    const run = store.load(runIds[0]!)
+    for (const d of run.damage) console.error(`warning: ${d}`)
+    const opts = { level: o.level, format: o.format }
+    if (toStdout) process.stdout.write(exportRunCsv(run, opts))
+    else writeRunCsv(run, opts, o.out) // streamed: a million rows never sit in one string
+  }
+  if (!toStdout) console.error(`wrote ${o.out}`)
   return EXIT.finished
 }
 
@@ -173,14 +189,15 @@ export async function main(argv: string[]): Promise<number> {
     })
   program
     .command('export')
-    .description('export a run as CSV')
-    .argument('<run>', 'run id')
-    .requiredOption('--out <file>', 'CSV file to write')
+    .description('export a run\'s metrics as CSV, or a comparison report over runs (--compare)')
+    .argument('[runs...]', 'run id (several, or none for all, with --compare)')
+    .requiredOption('--out <file>', 'CSV file to write ("-" for standard output)')
+    .option('--compare', 'one row per run: its config (optimizer, LR, schedule, clipping, batch size, seed) and summary')
     .addOption(new Option('--level <level>', 'one row per step or per epoch').choices(['step', 'epoch']).default('step'))
     .addOption(new Option('--format <format>', 'wide (a column per metric) or long (tidy)').choices(['wide', 'long']).default('wide'))
     .addOption(dataDirOption())
-    .action((runId, o) => {
-      code = exportCommand(runId, { ...o, dataDir: resolve(o.dataDir) })
+    .action((runIds: string[], o) => {
+      code = exportCommand(runIds, { ...o, dataDir: resolve(o.dataDir) })
     })
   program
     .command('presets')

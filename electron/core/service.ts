@@ -209,7 +209,8 @@ export class LrLabService implements LrLabApi {
   }
 
   async exportComparisonCsv(runIds: string[]): Promise<{ filename: string; csv: string }> {
-    const runs = runIds.map((id) => this.loadOrThrow(id))
+    // Manifests only: a report over big runs must not load their metrics.
+    const runs = runIds.map((id) => this.orNotFound(() => this.storeOf(id).reportManifest(id)))
     return { filename: `comparison-${runIds.length}-runs.csv`, csv: exportComparisonCsv(runs) }
   }
 
@@ -291,15 +292,22 @@ export class LrLabService implements LrLabApi {
     return { filename: `${runId}-${opts.level}${opts.format === 'long' ? '-long' : ''}.csv`, csv }
   }
 
-  private loadOrThrow(runId: string): LoadedRun {
-    const store = existsSync(this.store.runDir(runId))
-      ? this.store
-      : ([...this.watched.values()].find((w) => existsSync(w.store.runDir(runId)))?.store ?? this.store)
+  /** The store holding a run: the library's own, else a watched folder's. */
+  private storeOf(runId: string): RunStore {
+    if (existsSync(this.store.runDir(runId))) return this.store
+    return [...this.watched.values()].find((w) => existsSync(w.store.runDir(runId)))?.store ?? this.store
+  }
+
+  private orNotFound<T>(read: () => T): T {
     try {
-      return store.load(runId)
+      return read()
     } catch (e) {
       throw new ApiError(e instanceof Error ? e.message : String(e), 'not-found')
     }
+  }
+
+  private loadOrThrow(runId: string): LoadedRun {
+    return this.orNotFound(() => this.storeOf(runId).load(runId))
   }
 
   /** Stop every trainer (app shutdown): each writes its final state before exiting. */

@@ -163,6 +163,16 @@ export class RunStore {
   }
 
   /**
+   * A run's manifest for reports (config and summary) without reading its metrics, unless the
+   * manifest is lost and the step and epoch counts must come from the metric files.
+   */
+  reportManifest(id: string): RunManifest {
+    const read = readManifest(join(this.existingDir(id), MANIFEST_FILE), id, true)
+    if (read.newer) throw read.newer
+    return read.missing ? this.load(id).manifest : read.manifest
+  }
+
+  /**
    * Everything of a run. Throws only for an unknown id or a run written by a newer LR Lab;
    * damaged files give what is intact plus one `damage` line per problem.
    */

@@ -41,6 +41,28 @@ describe('lrlab CLI', () => {
     const rows = Papa.parse<Record<string, string>>(readFileSync(out, 'utf8').trim(), { header: true }).data
     expect(rows.length).toBe(30)
     expect(Number(rows[0]!.lr)).toBe(0.01)
+
+    // A second run, then the comparison report over both: one row each, config and summary.
+    const cfg2 = configFile(dir, { data: { kind: 'linreg' }, optimizer: { type: 'adam', lr: 0.05 }, schedule: { type: 'cosine', tMax: 20 }, epochs: 20, seed: 7 })
+    const s2 = lastJson(lrlab(['train', '--config', cfg2, '--data-dir', dir, '--json']).stdout)
+    const report = join(dir, 'compare.csv')
+    const c = lrlab(['export', '--compare', s.runId, s2.runId, '--out', report, '--data-dir', dir])
+    expect(c.code, c.stderr).toBe(0)
+    const cmp = Papa.parse<Record<string, string>>(readFileSync(report, 'utf8').trim(), { header: true }).data
+    expect(cmp.map((r) => [r.id, r.optimizer, Number(r.lr), r.schedule, Number(r.seed), Number(r.steps)])).toEqual([
+      [s.runId, 'sgd', 0.01, 'constant', 0, 30],
+      [s2.runId, 'adam', 0.05, 'cosine', 7, 20],
+    ])
+    expect(Number(cmp[1]!.final_loss)).toBe(s2.finalLoss)
+    expect(JSON.parse(cmp[1]!.schedule_params!)).toMatchObject({ tMax: 20 })
+    // No ids: every run; "-" writes to standard output.
+    const all = lrlab(['export', '--compare', '--out', '-', '--data-dir', dir])
+    expect(all.code, all.stderr).toBe(0)
+    expect(Papa.parse(all.stdout.trim(), { header: true }).data.length).toBe(2)
+    // Several ids without --compare is a usage error that says what to do.
+    const two = lrlab(['export', s.runId, s2.runId, '--out', report, '--data-dir', dir])
+    expect(two.code).toBe(2)
+    expect(two.stderr).toMatch(/give one run id \(2 given\); --compare/)
   })
 
   it('honours a forced backend and refuses an unavailable one clearly', () => {

@@ -207,6 +207,10 @@ describe('damage tolerance', () => {
     const orphan = store.load('nomanifest')
     expect(orphan.damage.join()).toMatch(/manifest.json is missing/)
     expect(orphan.steps.step!.length).toBe(20)
+    // Reports read manifests only, but a lost manifest's step count comes from the metrics.
+    expect(store.reportManifest('nomanifest').summary.steps).toBe(20)
+    expect(store.reportManifest(good).summary.steps).toBe(20)
+    expect(() => store.reportManifest('newer')).toThrow(/newer LR Lab/)
     expect(store.load('badjson').damage.join()).toMatch(/steps.arrow cannot be read/)
   })
 
