@@ -67,6 +67,39 @@ describe('wasm tuning', () => {
     }
   })
 
+  it('gather gives the stock kernel\'s values for every axis, dtype and index shape, and rejects bad indices', () => {
+    expect(wasm).toBe(true)
+    const cases: [number[], tf.DataType, number[], number[], number][] = [
+      [[6, 5], 'float32', [4], [5, 0, 5, 2], 0], // rows, repeated
+      [[6, 40], 'float32', [3], [1, 4, 0], 0], // long rows (block copy path)
+      [[6, 5], 'int32', [2, 2], [3, 1, 0, 5], 0], // 2-D indices
+      [[4, 6, 3], 'float32', [3], [5, 0, 2], 1], // inner axis
+      [[4, 6, 3], 'bool', [2], [2, 1], 2], // last axis, bool
+      [[7], 'float32', [3], [6, 6, 0], 0],
+      [[5, 3], 'float32', [0], [], 0], // empty
+    ]
+    for (const [shape, dtype, idxShape, idx, axis] of cases) {
+      const what = `[${shape}] ${dtype} axis ${axis} indices [${idx}]`
+      const x = tf.tidy(() => tf.randomUniform(shape, -5, 5, 'float32', 3).cast(dtype))
+      const indices = tf.tensor(idx, idxShape, 'int32')
+      removeWasmTuning()
+      const stock = tf.gather(x, indices, axis)
+      expect(applyWasmTuning().kernels).toContain('GatherV2: block copies')
+      const tuned = tf.gather(x, indices, axis)
+      expect(tuned.shape, what).toEqual(stock.shape)
+      expect(tuned.dtype, what).toBe(stock.dtype)
+      expect(Array.from(tuned.dataSync()), what).toEqual(Array.from(stock.dataSync()))
+      tf.dispose([x, indices, stock, tuned])
+    }
+    const x = tf.zeros([3, 2])
+    for (const bad of [3, -1]) {
+      const indices = tf.tensor1d([0, bad], 'int32')
+      expect(() => tf.gather(x, indices), `index ${bad}`).toThrow(/not in \[0, 2\]/)
+      indices.dispose()
+    }
+    x.dispose()
+  })
+
   it('is idempotent and can be removed', () => {
     expect(wasm).toBe(true)
     const first = applyWasmTuning()
