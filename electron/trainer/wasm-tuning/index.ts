@@ -3,8 +3,8 @@
  *
  * - BatchMatMul override: the stock kernel runs 5–28× slower with transposeA/transposeB
  *   set, and backprop through every dense layer asks for exactly those products. We
- *   transpose the operand explicitly (one Transpose kernel) and multiply plain: the same
- *   arithmetic, the same float32 results.
+ *   transpose the operand explicitly (a tiled copy in JS, faster than the stock Transpose
+ *   kernel) and multiply plain: the same arithmetic, the same float32 results.
  * - GatherV2 override: block copies instead of the stock per-element strided copy, which
  *   made gathering each shuffled batch from the dataset a fifth of a training step (./gather).
  * - fusedAdamUpdate: one kernel per parameter instead of ~15 (see ./adam).
@@ -33,6 +33,30 @@ export interface TuningReport {
 type KernelArgs = Parameters<tf.KernelFunc>[0]
 interface WasmBackendData {
   disposeData(dataId: object): void
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array
+}
+
+/**
+ * Swap the last two axes of each [r, c] matrix in src into dst, in 32×32 tiles so both
+ * sides stay in cache. 1.6–15× faster here than the stock wasm Transpose kernel (which is
+ * slowest on power-of-two strides, e.g. 517 vs 190 µs for 256×256), and a pure copy.
+ */
+export function blockTranspose(src: Float32Array, dst: Float32Array, r: number, c: number): void {
+  const B = 32
+  const size = r * c
+  for (let base = 0; base < src.length; base += size) {
+    for (let i0 = 0; i0 < r; i0 += B) {
+      const i1 = Math.min(i0 + B, r)
+      for (let j0 = 0; j0 < c; j0 += B) {
+        const j1 = Math.min(j0 + B, c)
+        for (let i = i0; i < i1; i++) {
+          const row = base + i * c
+          for (let j = j0; j < j1; j++) dst[base + j * r + i] = src[row + j]!
+        }
+      }
+    }
+  }
 }
 
 const MATMUL_LABEL = 'BatchMatMul: transpose first'
@@ -57,8 +81,17 @@ function transposeFirstMatMul(stock: tf.KernelConfig, transpose: tf.KernelConfig
     const temps: tf.TensorInfo[] = []
     const swapLastTwo = (t: tf.TensorInfo): tf.TensorInfo => {
       const rank = t.shape.length
-      const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2]
-      const out = transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as tf.TensorInfo
+      let out: tf.TensorInfo
+      if (t.dtype === 'float32') {
+        const be = backend as unknown as WasmBackendData
+        const [r, c] = t.shape.slice(-2) as [number, number]
+        out = be.makeOutput([...t.shape.slice(0, -2), c, r], 'float32')
+        // Views only after makeOutput: its malloc may grow the heap and detach older views.
+        blockTranspose(be.typedArrayFromHeap(t) as Float32Array, be.typedArrayFromHeap(out) as Float32Array, r, c)
+      } else {
+        const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2]
+        out = transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as tf.TensorInfo
+      }
       temps.push(out)
       return out
     }
