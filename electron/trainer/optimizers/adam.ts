@@ -12,6 +12,9 @@ import type { ParamGroup } from './types'
 type AdamConfig = Extract<OptimizerConfig, { type: 'adam' | 'adamw' }>
 
 export class Adam extends SlotOptimizer {
+  /** Decided once: reading process.env every step costs more than a small update. */
+  private readonly fused = isWasmTuningEnabled()
+
   constructor(private readonly cfg: AdamConfig, groups: ParamGroup[]) {
     super(cfg.type, groups)
   }
@@ -24,7 +27,7 @@ export class Adam extends SlotOptimizer {
     const { weightDecay, beta2, amsgrad, type } = this.cfg
     const decoupled = type === 'adamw'
     const beta1 = s.momentum ?? this.cfg.beta1
-    if (isWasmTuningEnabled()) {
+    if (this.fused) {
       // The same update, bit for bit, in one kernel per small parameter: ~13 kernels of
       // per-op overhead each was most of the step's non-matmul time on wasm.
       const h = { lr: s.lr, beta1, beta2, eps: this.cfg.eps, weightDecay, decoupled, step: s.k }
