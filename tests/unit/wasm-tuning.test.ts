@@ -6,6 +6,8 @@ import {
   applyWasmTuning,
   denseForward,
   fusedAdamUpdate,
+  FUSED_NORM_MAX_ELEMENTS,
+  globalL2Norm,
   plainAdamUpdate,
   removeWasmTuning,
   wasmTuningActive,
@@ -98,6 +100,25 @@ describe('wasm tuning', () => {
       indices.dispose()
     }
     x.dispose()
+  })
+
+  it('globalL2Norm is the plain ops\' norm bit for bit, in one kernel when small', () => {
+    expect(wasm).toBe(true)
+    const sets: number[][][] = [[[1]], [[3, 4], [7]], [[64, 64], [64], [64, 10], [10]], [[100, 100], [50, 50], [3]], [[FUSED_NORM_MAX_ELEMENTS]], [[FUSED_NORM_MAX_ELEMENTS + 1], [2]]]
+    sets.forEach((shapes, k) => {
+      const ts = shapes.map((s, i) => tf.randomNormal(s, 0, 10 ** (i - 1), 'float32', 31 * k + i))
+      const plain = globalL2Norm(ts, false)
+      const before = tf.memory().numTensors
+      const fused = globalL2Norm(ts)
+      expect(tf.memory().numTensors - before, `[${shapes.join('; ')}] tensors made`).toBe(1)
+      expect(fused.shape).toEqual([])
+      expect(fused.dataSync()[0], `[${shapes.join('; ')}]`).toBe(plain.dataSync()[0])
+      tf.dispose([...ts, plain, fused])
+    })
+    // Large inputs take the plain kernels: same value, and no custom kernel is needed.
+    const big = tf.ones([FUSED_NORM_MAX_ELEMENTS + 1])
+    expect(globalL2Norm([big]).dataSync()[0]).toBeCloseTo(Math.sqrt(FUSED_NORM_MAX_ELEMENTS + 1), 2)
+    big.dispose()
   })
 
   it('is idempotent and can be removed', () => {

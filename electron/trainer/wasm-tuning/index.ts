@@ -8,6 +8,7 @@
  * - GatherV2 override: block copies instead of the stock per-element strided copy, which
  *   made gathering each shuffled batch from the dataset a fifth of a training step (./gather).
  * - fusedAdamUpdate: one kernel per parameter instead of ~15 (see ./adam).
+ * - globalL2Norm: clipping's and the layer diagnostics' norms in one kernel (see ./norm).
  * - denseForward: a dense layer whose backward never computes an unneeded input gradient
  *   (see ./dense).
  *
@@ -17,6 +18,7 @@ import * as tf from '@tensorflow/tfjs'
 
 export { fusedAdamUpdate, plainAdamUpdate, FUSED_ADAM_MAX_ELEMENTS, type AdamHyper, type AdamSlots } from './adam'
 export { denseForward, type DenseActivation } from './dense'
+export { globalL2Norm, FUSED_NORM_MAX_ELEMENTS } from './norm'
 import { blockGather } from './gather'
 
 export interface TuningReport {
