@@ -14,6 +14,7 @@ import {
   type AdamHyper,
   type AdamSlots,
 } from '../../electron/trainer/wasm-tuning/index'
+import { simdAdamFor, type WasmMemory } from '../../electron/trainer/wasm-tuning/simd-adam'
 
 /** Register and select wasm as electron/trainer/backend.ts does; false where it cannot load. */
 async function useWasm(): Promise<boolean> {
@@ -236,6 +237,37 @@ describe('wasm tuning', () => {
       }
     }
     if (wasm) await tf.setBackend('wasm')
+  })
+
+  it('the SIMD Adam loop equals the plain update bit for bit at every size and lane remainder', () => {
+    expect(wasm).toBe(true)
+    const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WasmMemory } } }).wasm.asm.memory
+    expect(simdAdamFor(memory), 'wasm SIMD must be available here').not.toBeNull()
+    for (const n of [1, 3, 4, 5, 17, 4099, 200_704]) {
+      const run = (fused: boolean): number[][] => {
+        const p = variable(() => tf.randomNormal([n], 0, 1, 'float32', 41))
+        // Non-zero state, as after many steps; v > 0.
+        const slots: AdamSlots = { expAvg: variable(() => tf.randomNormal([n], 0, 0.1, 'float32', 42), false), expAvgSq: variable(() => tf.randomUniform([n], 0, 0.01, 'float32', 43), false) }
+        for (let k = 1; k <= 3; k++) {
+          const g = tf.randomNormal([n], 0, 1 / k, 'float32', 50 + k)
+          const h: AdamHyper = { lr: 0.003, beta1: 0.85, beta2: 0.995, eps: 1e-6, weightDecay: 0, decoupled: false, step: k + 10 }
+          if (fused) fusedAdamUpdate(p, g, slots, h)
+          else plainAdamUpdate(p, g, slots, h)
+          g.dispose()
+        }
+        const out = [p, slots.expAvg, slots.expAvgSq].map((t) => Array.from(t.dataSync()))
+        tf.dispose([p, slots.expAvg, slots.expAvgSq])
+        return out
+      }
+      const before = tf.memory().numTensors
+      const fused = run(true)
+      expect(tf.memory().numTensors, `n=${n}: tensors left`).toBe(before)
+      const plain = run(false)
+      for (let j = 0; j < 3; j++) {
+        const bad = fused[j]!.findIndex((x, i) => !Object.is(x, plain[j]![i]!))
+        expect(bad, `n=${n} output ${j} first mismatch at ${bad}: ${fused[j]![bad]} vs ${plain[j]![bad]}`).toBe(-1)
+      }
+    }
   })
 
   it('is a no-op on other backends', async () => {
