@@ -239,10 +239,12 @@ describe('wasm tuning', () => {
     if (wasm) await tf.setBackend('wasm')
   })
 
-  it('the SIMD Adam loop equals the plain update bit for bit at every size and lane remainder', () => {
+  it('the SIMD Adam loops (Adam, L2, AdamW) equal the plain update bit for bit at every size and lane remainder', () => {
     expect(wasm).toBe(true)
     const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WasmMemory } } }).wasm.asm.memory
     expect(simdAdamFor(memory), 'wasm SIMD must be available here').not.toBeNull()
+    const variants: [string, Partial<AdamHyper>][] = [['adam', {}], ['L2', { weightDecay: 0.05 }], ['adamw', { weightDecay: 0.05, decoupled: true }]]
+    for (const [variant, over] of variants)
     for (const n of [1, 3, 4, 5, 17, 4099, 200_704]) {
       const run = (fused: boolean): number[][] => {
         const p = variable(() => tf.randomNormal([n], 0, 1, 'float32', 41))
@@ -250,7 +252,7 @@ describe('wasm tuning', () => {
         const slots: AdamSlots = { expAvg: variable(() => tf.randomNormal([n], 0, 0.1, 'float32', 42), false), expAvgSq: variable(() => tf.randomUniform([n], 0, 0.01, 'float32', 43), false) }
         for (let k = 1; k <= 3; k++) {
           const g = tf.randomNormal([n], 0, 1 / k, 'float32', 50 + k)
-          const h: AdamHyper = { lr: 0.003, beta1: 0.85, beta2: 0.995, eps: 1e-6, weightDecay: 0, decoupled: false, step: k + 10 }
+          const h: AdamHyper = { lr: 0.003, beta1: 0.85, beta2: 0.995, eps: 1e-6, weightDecay: 0, decoupled: false, step: k + 10, ...over }
           if (fused) fusedAdamUpdate(p, g, slots, h)
           else plainAdamUpdate(p, g, slots, h)
           g.dispose()
@@ -261,11 +263,11 @@ describe('wasm tuning', () => {
       }
       const before = tf.memory().numTensors
       const fused = run(true)
-      expect(tf.memory().numTensors, `n=${n}: tensors left`).toBe(before)
+      expect(tf.memory().numTensors, `${variant} n=${n}: tensors left`).toBe(before)
       const plain = run(false)
       for (let j = 0; j < 3; j++) {
         const bad = fused[j]!.findIndex((x, i) => !Object.is(x, plain[j]![i]!))
-        expect(bad, `n=${n} output ${j} first mismatch at ${bad}: ${fused[j]![bad]} vs ${plain[j]![bad]}`).toBe(-1)
+        expect(bad, `${variant} n=${n} output ${j} first mismatch at ${bad}: ${fused[j]![bad]} vs ${plain[j]![bad]}`).toBe(-1)
       }
     }
   })

@@ -7,13 +7,13 @@
  * them, so the results are the plain ops' results bit for bit: float32 +, −, ×, ÷ and sqrt
  * computed in float64 and rounded once are correctly rounded.
  *
- * Runs on wasm (reading and writing the wasm heap: plain Adam through the SIMD loop of
- * ./simd-adam at any size, other variants in JS up to FUSED_ADAM_MAX_ELEMENTS, where that is
+ * Runs on wasm (reading and writing the wasm heap: Adam, L2 and AdamW through the SIMD loops
+ * of ./simd-adam at any size, amsgrad in JS up to FUSED_ADAM_MAX_ELEMENTS, where that is
  * faster) and cpu; elsewhere the plain ops run, which give the same numbers.
  * Outputs are new buffers, never written in place: tf.clone (optimizer snapshots) shares buffers.
  */
 import * as tf from '@tensorflow/tfjs'
-import { simdAdamFor, webAssembly, type SimdAdam, type WasmMemory } from './simd-adam'
+import { simdAdamFor, webAssembly, type SimdAdamVariants, type WasmMemory } from './simd-adam'
 
 export interface AdamHyper {
   lr: number
@@ -116,8 +116,8 @@ interface WasmBackend {
   wasm: { asm: { memory?: WasmMemory } }
 }
 
-/** The SIMD loop for the wasm backend's memory, or null (no SIMD here, or not the wasm backend). */
-function simdLoop(backend: unknown): SimdAdam | null {
+/** The SIMD loops for the wasm backend's memory, or null (no SIMD here, or not the wasm backend). */
+function simdLoops(backend: unknown): SimdAdamVariants | null {
   const memory = (backend as Partial<WasmBackend>).wasm?.asm?.memory
   return memory instanceof webAssembly.Memory ? simdAdamFor(memory) : null
 }
@@ -133,12 +133,13 @@ function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const outs = ins.filter((_, i) => i !== 1).map((t) => be.makeOutput(t.shape, 'float32'))
   // Views only after every allocation: malloc may grow the heap and detach older views.
   const sc = scalars(a, a.amsgrad)
-  const simd = sc.wd === 0 && !a.amsgrad ? simdLoop(backend) : null
+  const simd = a.amsgrad ? null : simdLoops(backend)
   if (simd) {
     const at = (t: tf.TensorInfo): number => be.dataIdMap.get(t.dataId).memoryOffset
     const [p, g, m, v] = ins.map(at)
     const [pO, mO, vO] = outs.map(at)
-    simd(p!, g!, m!, v!, pO!, mO!, vO!, tf.util.sizeFromShape(ins[0]!.shape), sc.b1, sc.omb1, sc.b2, sc.omb2, sc.eps, sc.bc2Sqrt, sc.negStep)
+    const loop = sc.wd === 0 ? simd.plain : sc.decoupled ? simd.decoupled : simd.l2
+    loop(p!, g!, m!, v!, pO!, mO!, vO!, tf.util.sizeFromShape(ins[0]!.shape), sc.b1, sc.omb1, sc.b2, sc.omb2, sc.eps, sc.bc2Sqrt, sc.negStep, sc.wd, sc.decay)
     return outs
   }
   const [p, g, m, v, vm] = ins.map((t) => be.typedArrayFromHeap(t))
@@ -194,8 +195,8 @@ export function plainAdamUpdate(param: tf.Variable, grad: tf.Tensor, slots: Adam
 export function fusedAdamUpdate(param: tf.Variable, grad: tf.Tensor, slots: AdamSlots, h: AdamHyper, force = false): void {
   const backend = tf.getBackend()
   const onJsBackend = backend === 'cpu' || backend === 'wasm'
-  // The SIMD loop (plain Adam on wasm) beats the separate kernels at every size.
-  const simd = backend === 'wasm' && h.weightDecay === 0 && !slots.maxExpAvgSq && simdLoop(tf.backend()) !== null
+  // The SIMD loops (Adam, L2, AdamW on wasm) beat the separate kernels at every size.
+  const simd = backend === 'wasm' && !slots.maxExpAvgSq && simdLoops(tf.backend()) !== null
   const fusedPays = onJsBackend && (force || simd || backend === 'cpu' || param.size <= FUSED_ADAM_MAX_ELEMENTS)
   if (!fusedPays || param.dtype !== 'float32' || grad.dtype !== 'float32') {
     plainAdamUpdate(param, grad, slots, h)
