@@ -27,9 +27,11 @@ export class Adam extends SlotOptimizer {
     const { weightDecay, beta2, amsgrad, type } = this.cfg
     const decoupled = type === 'adamw'
     const beta1 = s.momentum ?? this.cfg.beta1
-    if (this.fused) {
-      // The same update, bit for bit, in one kernel per small parameter: ~13 kernels of
-      // per-op overhead each was most of the step's non-matmul time on wasm.
+    // Elsewhere (tfjs-node) the fused call would fall back to plain ops with per-parameter scalars.
+    const backend = tf.getBackend()
+    if (this.fused && (backend === 'wasm' || backend === 'cpu')) {
+      // The same update, bit for bit, in one kernel per parameter instead of ~13 (on wasm a
+      // SIMD loop, see ../wasm-tuning/simd-adam).
       const h = { lr: s.lr, beta1, beta2, eps: this.cfg.eps, weightDecay, decoupled, step: s.k }
       vars.forEach((p, i) => {
         const slots = {
