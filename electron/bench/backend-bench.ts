@@ -1,29 +1,49 @@
 /**
- * Backend table: ms per training step for the same models and batches on
- *  - stock tfjs on wasm (tf.train.adam + minimize, no overrides),
- *  - the same with LR Lab's wasm kernel overrides,
- *  - LR Lab's fast path: overrides + denseForward + variableGrads + fusedAdamUpdate,
- *  - stock tfjs on cpu,
- * with the speed-ups against stock wasm measured in the same run.
+ * Backend table: ms per training step for the same models on
+ *  - stock tfjs on wasm (tf.train.adam + minimize on one fixed batch, no overrides, no metrics),
+ *  - the same with LR Lab's wasm kernel overrides (the floor LR Lab's trainer can reach),
+ *  - LR Lab's trainer (train(): shuffled batches, our Adam, per-step scalars, epoch metrics and
+ *    layer diagnostics) on wasm with its tuning, and with LRLAB_WASM_TUNING=0 for contrast,
+ *  - stock tfjs and LR Lab's trainer on cpu,
+ * with the speed-ups against stock wasm measured in the same run; the article regression's
+ * 100 epochs; and the aggregate throughput of two trainer processes running at once.
  */
 import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { applyWasmTuning, denseForward, fusedAdamUpdate, removeWasmTuning, type AdamHyper } from '../trainer/wasm-tuning/index'
+import { fork } from 'node:child_process'
+import { applyWasmTuning, removeWasmTuning } from '../trainer/wasm-tuning/index'
+import { parseRunConfig, type RunConfigInput } from '../../shared/config'
+import { train } from '../trainer/train'
 import type { Figure } from './figure'
 
 interface Mlp {
   name: string
   sizes: number[]
   batch: number
+  /** The same model as an LR Lab run (Adam, lr 0.001). */
+  config: RunConfigInput
 }
 
 const MODELS: Mlp[] = [
-  { name: 'MLP 784-256-256-10, batch 128, Adam', sizes: [784, 256, 256, 10], batch: 128 },
-  { name: 'digits MLP 64-64-10, batch 32, Adam', sizes: [64, 64, 10], batch: 32 },
+  {
+    name: 'MLP 784-256-256-10, batch 128, Adam', sizes: [784, 256, 256, 10], batch: 128,
+    config: {
+      data: { kind: 'synthetic-classification', n: 128 * 16, features: 784, classes: 10 }, model: { kind: 'mlp', hidden: [256, 256] },
+      loss: 'crossEntropy', optimizer: { type: 'adam', lr: 0.001 }, epochs: 2, batchSize: 128, validationSplit: 0,
+    },
+  },
+  {
+    name: 'digits MLP 64-64-10, batch 32, Adam', sizes: [64, 64, 10], batch: 32,
+    config: {
+      data: { kind: 'digits' }, model: { kind: 'mlp', hidden: [64] }, loss: 'crossEntropy',
+      optimizer: { type: 'adam', lr: 0.001 }, epochs: 2, batchSize: 32, validationSplit: 0.2,
+    },
+  },
 ]
 
-type Variant = 'stock' | 'fast'
+/** The article's regression with every metric on: validation split, per-epoch diagnostics. */
+const ARTICLE: RunConfigInput = { data: { kind: 'linreg', n: 100 }, optimizer: { type: 'adam', lr: 0.01 }, epochs: 100, batchSize: 'full', validationSplit: 0.2 }
 
 /** A variable whose initial tensor is freed (tf.variable keeps its own reference). */
 const variable = (init: () => tf.Tensor, trainable = true): tf.Variable => tf.tidy(() => tf.variable(init(), trainable))
@@ -39,53 +59,28 @@ async function useWasm(): Promise<void> {
   await tf.ready()
 }
 
-/** One MLP trainer: 'stock' is tfjs's Adam through minimize, 'fast' is LR Lab's fast path. */
-function mlpTrainer(m: Mlp, variant: Variant): { step(): number; dispose(): void } {
+/** Stock tfjs: tfjs's Adam through minimize on one fixed batch, the loss read every step. */
+function stockTrainer(m: Mlp): { step(): number; dispose(): void } {
   const ws = m.sizes.slice(1).map((n, i) => variable(() => tf.randomNormal([m.sizes[i]!, n], 0, 0.05, 'float32', i)))
   const bs = m.sizes.slice(1).map((n) => variable(() => tf.zeros([n])))
   const x = tf.randomNormal([m.batch, m.sizes[0]!], 0, 1, 'float32', 9)
   const classes = m.sizes.at(-1)!
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: m.batch }, (_, i) => i % classes), 'int32'), classes).toFloat())
   const last = ws.length - 1
-  if (variant === 'stock') {
     const opt = tf.train.adam(0.001)
-    const loss = (): tf.Scalar => {
-      let h: tf.Tensor = x
-      ws.forEach((w, i) => {
-        h = tf.add(tf.matMul(h as tf.Tensor2D, w), bs[i]!)
-        if (i < last) h = tf.relu(h)
-      })
-      return tf.losses.softmaxCrossEntropy(y, h) as tf.Scalar
-    }
-    return {
-      step: () => tf.tidy(() => opt.minimize(loss, true)!.dataSync()[0]!),
-      dispose: () => {
-        tf.dispose([...ws, ...bs, x, y])
-        opt.dispose()
-      },
-    }
-  }
-  const params = ws.flatMap((w, i) => [w, bs[i]!])
-  const slots = params.map((p) => ({ expAvg: variable(() => tf.zerosLike(p), false), expAvgSq: variable(() => tf.zerosLike(p), false) }))
-  let k = 0
   const loss = (): tf.Scalar => {
-    let h = x as tf.Tensor2D
+    let h: tf.Tensor = x
     ws.forEach((w, i) => {
-      h = denseForward(h, w as tf.Tensor2D, bs[i]! as tf.Tensor1D, i < last ? 'relu' : 'linear', { inputGrad: i > 0 })
+      h = tf.add(tf.matMul(h as tf.Tensor2D, w), bs[i]!)
+      if (i < last) h = tf.relu(h)
     })
     return tf.losses.softmaxCrossEntropy(y, h) as tf.Scalar
   }
   return {
-    step: () =>
-      tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(loss, params)
-        const hyper: AdamHyper = { lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: ++k }
-        params.forEach((p, i) => fusedAdamUpdate(p, grads[p.name]!, slots[i]!, hyper))
-        return value.dataSync()[0]!
-      }),
+    step: () => tf.tidy(() => opt.minimize(loss, true)!.dataSync()[0]!),
     dispose: () => {
       tf.dispose([...ws, ...bs, x, y])
-      slots.forEach((s) => tf.dispose([s.expAvg, s.expAvgSq]))
+      opt.dispose()
     },
   }
 }
@@ -101,69 +96,148 @@ function msPerStep(make: () => { step(): number; dispose(): void }, steps: numbe
     times.push((performance.now() - t0) / steps)
   }
   t.dispose()
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!
+  return median(times)
 }
 
-/** The article's regression: Linear(1,1) on 100 points, full batch, MSE, Adam; ms for `epochs` steps. */
-function regressionMs(epochs: number, variant: Variant): number {
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+const quietSink = { metrics: () => {}, progress: () => {}, event: () => {} }
+const running = { stopRequested: () => false, waitIfPaused: async () => {} }
+
+/**
+ * One LR Lab run through the real trainer; its training time (summary.durationSec: the loop
+ * with every per-step scalar, epoch metric and diagnostic, not dataset loading or model
+ * building) and steps.
+ */
+async function trainerRun(config: RunConfigInput): Promise<{ ms: number; steps: number }> {
+  const r = await train(parseRunConfig(config), quietSink, running)
+  if (r.status !== 'finished') throw new Error(`bench run ended ${r.status}`)
+  return { ms: r.summary.durationSec * 1000, steps: r.summary.steps }
+}
+
+/** Median ms/step of LR Lab's trainer over `rounds` runs after a warm-up run. */
+async function trainerMsPerStep(config: RunConfigInput, rounds: number): Promise<number> {
+  await trainerRun(config)
+  const times: number[] = []
+  for (let r = 0; r < rounds; r++) {
+    const { ms, steps } = await trainerRun(config)
+    times.push(ms / steps)
+  }
+  return median(times)
+}
+
+/** The trainer with the wasm tuning off, as LRLAB_WASM_TUNING=0 runs it; tuning back on after. */
+async function untuned<T>(fn: () => Promise<T>): Promise<T> {
+  const prior = process.env.LRLAB_WASM_TUNING
+  removeWasmTuning()
+  process.env.LRLAB_WASM_TUNING = '0'
+  try {
+    return await fn()
+  } finally {
+    if (prior === undefined) delete process.env.LRLAB_WASM_TUNING
+    else process.env.LRLAB_WASM_TUNING = prior
+    applyWasmTuning()
+  }
+}
+
+/** The article regression through tfjs's minimize (no metrics): ms for `epochs` steps. */
+function stockRegressionMs(epochs: number): number {
   const xs = tf.tensor2d(Array.from({ length: 100 }, (_, i) => [i / 50 - 1]))
   const ys = tf.tidy(() => xs.mul(2).add(0.5))
   const w = variable(() => tf.zeros([1, 1]))
   const b = variable(() => tf.zeros([1]))
-  const loss = (): tf.Scalar =>
-    tf.losses.meanSquaredError(ys, variant === 'fast' ? denseForward(xs, w as tf.Tensor2D, b as tf.Tensor1D, 'linear', { inputGrad: false }) : tf.add(tf.matMul(xs, w), b)) as tf.Scalar
+  const loss = (): tf.Scalar => tf.losses.meanSquaredError(ys, tf.add(tf.matMul(xs, w), b)) as tf.Scalar
   const opt = tf.train.adam(0.01)
-  const slots = [w, b].map((p) => ({ expAvg: variable(() => tf.zerosLike(p), false), expAvgSq: variable(() => tf.zerosLike(p), false) }))
   const t0 = performance.now()
-  for (let k = 1; k <= epochs; k++) {
-    tf.tidy(() => {
-      if (variant === 'stock') return opt.minimize(loss, true)!.dataSync()[0]
-      const { value, grads } = tf.variableGrads(loss, [w, b])
-      const hyper: AdamHyper = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: k }
-      ;[w, b].forEach((p, i) => fusedAdamUpdate(p, grads[p.name]!, slots[i]!, hyper))
-      return value.dataSync()[0]
-    })
-  }
+  for (let k = 1; k <= epochs; k++) tf.tidy(() => opt.minimize(loss, true)!.dataSync()[0])
   const ms = performance.now() - t0
   tf.dispose([xs, ys, w, b])
-  slots.forEach((s) => tf.dispose([s.expAvg, s.expAvgSq]))
   opt.dispose()
   return ms
 }
 
+/** `--bench-child` mode: run the MLP through the trainer `runs` times and print its steps/s. */
+export async function benchChild(runs: number): Promise<void> {
+  await useWasm()
+  applyWasmTuning()
+  const config = MODELS[0]!.config
+  await trainerRun(config)
+  let steps = 0
+  const t0 = performance.now()
+  for (let i = 0; i < runs; i++) steps += (await trainerRun(config)).steps
+  process.stdout.write(JSON.stringify({ stepsPerSec: steps / ((performance.now() - t0) / 1000) }) + '\n')
+}
+
+/** Aggregate MLP steps/s of `n` trainer processes started together (this bench entry in child mode). */
+async function processesThroughput(n: number, runs: number): Promise<number> {
+  const entry = process.argv[1]!
+  const one = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const child = fork(entry, ['--bench-child', String(runs)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+      let out = ''
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+      child.on('error', reject)
+      child.on('exit', (code) => {
+        const line = out.trim().split('\n').at(-1) ?? ''
+        if (code !== 0 || !line.startsWith('{')) reject(new Error(`bench child exited ${code}: ${out.slice(-300)}`))
+        else resolve((JSON.parse(line) as { stepsPerSec: number }).stepsPerSec)
+      })
+    })
+  const rates = await Promise.all(Array.from({ length: n }, one))
+  return rates.reduce((a, b) => a + b, 0)
+}
+
 export async function backendFigures(opts: { quick?: boolean }): Promise<Figure[]> {
   const steps = opts.quick ? 10 : 30
+  const rounds = opts.quick ? 3 : 5
   const figures: Figure[] = []
   const prior = tf.getBackend()
   await useWasm()
   const stockBaseline = 'stock tfjs on wasm, same run'
   for (const m of MODELS) {
     removeWasmTuning()
-    const stock = msPerStep(() => mlpTrainer(m, 'stock'), steps)
+    const stock = msPerStep(() => stockTrainer(m), steps, rounds)
     applyWasmTuning()
-    const tuned = msPerStep(() => mlpTrainer(m, 'stock'), steps)
-    const fast = msPerStep(() => mlpTrainer(m, 'fast'), steps)
+    const tuned = msPerStep(() => stockTrainer(m), steps, rounds)
+    const lrlab = await trainerMsPerStep(m.config, rounds)
+    const lrlabUntuned = await untuned(() => trainerMsPerStep(m.config, opts.quick ? 1 : 3))
     figures.push(
       { name: `${m.name}: stock tfjs on wasm`, value: stock, unit: 'ms/step', baseline: null },
       { name: `${m.name}: stock tfjs on wasm with LR Lab's kernel overrides`, value: tuned, unit: 'ms/step', baseline: null },
-      { name: `${m.name}: LR Lab's fast path on wasm (overrides, denseForward, fusedAdamUpdate)`, value: fast, unit: 'ms/step', baseline: null },
-      { name: `${m.name}: speed-up from the kernel overrides`, value: stock / tuned, unit: 'ratio', baseline: stockBaseline },
-      { name: `${m.name}: speed-up from the fast path`, value: stock / fast, unit: 'ratio', baseline: stockBaseline },
+      { name: `${m.name}: LR Lab trainer on wasm (tuned, all metrics)`, value: lrlab, unit: 'ms/step', baseline: null },
+      { name: `${m.name}: LR Lab trainer on wasm, LRLAB_WASM_TUNING=0`, value: lrlabUntuned, unit: 'ms/step', baseline: null },
+      { name: `${m.name}: speed-up, LR Lab trainer vs stock tfjs`, value: stock / lrlab, unit: 'ratio', baseline: stockBaseline },
+      { name: `${m.name}: speed-up from the tuning, LR Lab trainer`, value: lrlabUntuned / lrlab, unit: 'ratio', baseline: 'the same trainer with LRLAB_WASM_TUNING=0, same run' },
     )
   }
   const epochs = 100
-  // A warm-up run, then the median of three: the first run pays for JIT and kernel setup.
-  const regression = (v: Variant): number => [0, 1, 2, 3].map(() => regressionMs(epochs, v)).slice(1).sort((a, b) => a - b)[1]!
+  // A warm-up run, then the median: the first run pays for JIT and kernel setup.
   removeWasmTuning()
-  const regStock = regression('stock')
+  stockRegressionMs(epochs)
+  const regStock = median(Array.from({ length: rounds }, () => stockRegressionMs(epochs)))
   applyWasmTuning()
-  const regFast = regression('fast')
+  await trainerRun(ARTICLE)
+  const regRuns: number[] = []
+  for (let r = 0; r < rounds; r++) regRuns.push((await trainerRun(ARTICLE)).ms)
   figures.push(
-    { name: `article regression Linear(1,1), 100 points, full batch, Adam, ${epochs} epochs, training steps only: stock tfjs on wasm`, value: regStock, unit: 'ms', baseline: null },
-    { name: `the same, LR Lab's fast path on wasm`, value: regFast, unit: 'ms', baseline: null },
+    { name: `article regression Linear(1,1), 100 points, full batch, Adam, ${epochs} epochs: stock tfjs on wasm (minimize, no metrics)`, value: regStock, unit: 'ms', baseline: null },
+    { name: `the same, LR Lab trainer on wasm (validation, all metrics and diagnostics)`, value: median(regRuns), unit: 'ms', baseline: null },
+  )
+  // Two cores: the non-threaded wasm build uses one, so two runs of a sweep in two processes.
+  const oneProc = await processesThroughput(1, opts.quick ? 1 : 2)
+  const twoProcs = await processesThroughput(2, opts.quick ? 1 : 2)
+  figures.push(
+    { name: `${MODELS[0]!.name}: LR Lab trainer, one process`, value: oneProc, unit: 'steps/s', baseline: null },
+    { name: `the same, two processes at once (aggregate)`, value: twoProcs, unit: 'steps/s', baseline: null },
+    { name: `aggregate throughput of two trainer processes`, value: twoProcs / oneProc, unit: 'ratio', baseline: 'one process, same run' },
   )
   await tf.setBackend('cpu')
-  for (const m of MODELS) figures.push({ name: `${m.name}: stock tfjs on cpu`, value: msPerStep(() => mlpTrainer(m, 'stock'), opts.quick ? 3 : 6, 1), unit: 'ms/step', baseline: null })
+  for (const m of MODELS) {
+    figures.push({ name: `${m.name}: stock tfjs on cpu`, value: msPerStep(() => stockTrainer(m), opts.quick ? 3 : 6, 1), unit: 'ms/step', baseline: null })
+    // One epoch, one timed run: the cpu backend is ~20× slower than wasm here.
+    const cpuConfig = { ...m.config, epochs: 1 } as RunConfigInput
+    figures.push({ name: `${m.name}: LR Lab trainer on cpu`, value: await trainerMsPerStep(cpuConfig, 1), unit: 'ms/step', baseline: null })
+  }
   if (prior) await tf.setBackend(prior)
   // The app runs wasm with the overrides on: leave it that way.
   if (tf.getBackend() === 'wasm') applyWasmTuning()

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { ClippingConfig } from '../../shared/clipping-config'
+import { globalL2Norm, wasmTuningActive } from './wasm-tuning'
 
 export interface ClipResult {
   /** New tensors (the caller disposes them and its own gradients). */
@@ -31,7 +32,8 @@ export function globalNorm(tensors: tf.Tensor[], normType: number | 'inf' = 2): 
   return tf.tidy(() => {
     if (tensors.length === 0) return tf.scalar(0)
     if (normType === 'inf') return tf.max(tf.stack(tensors.map((t) => t.abs().max()))) as tf.Scalar
-    if (normType === 2) return tf.addN(tensors.map((t) => t.square().sum())).sqrt() as tf.Scalar
+    // One kernel instead of 2n + 2 on tuned wasm, with the same bits.
+    if (normType === 2) return globalL2Norm(tensors, wasmTuningActive())
     if (normType === 1) return tf.addN(tensors.map((t) => t.abs().sum())) as tf.Scalar
     const p = tf.scalar(normType)
     return tf.addN(tensors.map((t) => t.abs().pow(p).sum())).pow(tf.scalar(1 / normType)) as tf.Scalar

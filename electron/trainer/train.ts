@@ -18,6 +18,7 @@ import { checkLossFits, lossOf, metricName, metricOf, outputsFor, targetTensor }
 import { epochColumnsFor, planGroups } from './param-groups'
 import { applyLayerWeights, loadLayerWeights, saveModel } from './model-io'
 import { ConfigError } from '../../shared/config'
+import { globalL2Norm, wasmTuningActive } from './wasm-tuning'
 
 export const STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
 export const EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss', 'val_metric', 'train_metric']
@@ -136,7 +137,8 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
 
   /** Per layer [‖w‖, ‖g‖, ‖Δw‖/‖w‖] after the step, from the weights before it and the applied gradients. */
   const layerDiagnostics = (before: tf.Tensor[], applied: tf.Tensor[]): tf.Tensor1D => {
-    const norm = (ts: tf.Tensor[]): tf.Scalar => tf.sqrt(tf.addN(ts.map((t) => tf.sum(tf.square(t))))) as tf.Scalar
+    const fused = wasmTuningActive()
+    const norm = (ts: tf.Tensor[]): tf.Scalar => globalL2Norm(ts, fused)
     const out: tf.Scalar[] = []
     for (const l of model.layers) {
       const g = groups.layers.indexOf(l)

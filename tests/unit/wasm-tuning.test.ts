@@ -6,12 +6,15 @@ import {
   applyWasmTuning,
   denseForward,
   fusedAdamUpdate,
+  FUSED_NORM_MAX_ELEMENTS,
+  globalL2Norm,
   plainAdamUpdate,
   removeWasmTuning,
   wasmTuningActive,
   type AdamHyper,
   type AdamSlots,
 } from '../../electron/trainer/wasm-tuning/index'
+import { simdAdamFor, type WasmMemory } from '../../electron/trainer/wasm-tuning/simd-adam'
 
 /** Register and select wasm as electron/trainer/backend.ts does; false where it cannot load. */
 async function useWasm(): Promise<boolean> {
@@ -65,6 +68,58 @@ describe('wasm tuning', () => {
       sameFloat32(Array.from(tuned.dataSync()), Array.from(stock.dataSync()), what)
       tf.dispose([a, b, stock, tuned])
     }
+  })
+
+  it('gather gives the stock kernel\'s values for every axis, dtype and index shape, and rejects bad indices', () => {
+    expect(wasm).toBe(true)
+    const cases: [number[], tf.DataType, number[], number[], number][] = [
+      [[6, 5], 'float32', [4], [5, 0, 5, 2], 0], // rows, repeated
+      [[6, 40], 'float32', [3], [1, 4, 0], 0], // long rows (block copy path)
+      [[6, 5], 'int32', [2, 2], [3, 1, 0, 5], 0], // 2-D indices
+      [[4, 6, 3], 'float32', [3], [5, 0, 2], 1], // inner axis
+      [[4, 6, 3], 'bool', [2], [2, 1], 2], // last axis, bool
+      [[7], 'float32', [3], [6, 6, 0], 0],
+      [[5, 3], 'float32', [0], [], 0], // empty
+    ]
+    for (const [shape, dtype, idxShape, idx, axis] of cases) {
+      const what = `[${shape}] ${dtype} axis ${axis} indices [${idx}]`
+      const x = tf.tidy(() => tf.randomUniform(shape, -5, 5, 'float32', 3).cast(dtype))
+      const indices = tf.tensor(idx, idxShape, 'int32')
+      removeWasmTuning()
+      const stock = tf.gather(x, indices, axis)
+      expect(applyWasmTuning().kernels).toContain('GatherV2: block copies')
+      const tuned = tf.gather(x, indices, axis)
+      expect(tuned.shape, what).toEqual(stock.shape)
+      expect(tuned.dtype, what).toBe(stock.dtype)
+      expect(Array.from(tuned.dataSync()), what).toEqual(Array.from(stock.dataSync()))
+      tf.dispose([x, indices, stock, tuned])
+    }
+    const x = tf.zeros([3, 2])
+    for (const bad of [3, -1]) {
+      const indices = tf.tensor1d([0, bad], 'int32')
+      expect(() => tf.gather(x, indices), `index ${bad}`).toThrow(/not in \[0, 2\]/)
+      indices.dispose()
+    }
+    x.dispose()
+  })
+
+  it('globalL2Norm is the plain ops\' norm bit for bit, in one kernel when small', () => {
+    expect(wasm).toBe(true)
+    const sets: number[][][] = [[[1]], [[3, 4], [7]], [[64, 64], [64], [64, 10], [10]], [[100, 100], [50, 50], [3]], [[FUSED_NORM_MAX_ELEMENTS]], [[FUSED_NORM_MAX_ELEMENTS + 1], [2]]]
+    sets.forEach((shapes, k) => {
+      const ts = shapes.map((s, i) => tf.randomNormal(s, 0, 10 ** (i - 1), 'float32', 31 * k + i))
+      const plain = globalL2Norm(ts, false)
+      const before = tf.memory().numTensors
+      const fused = globalL2Norm(ts)
+      expect(tf.memory().numTensors - before, `[${shapes.join('; ')}] tensors made`).toBe(1)
+      expect(fused.shape).toEqual([])
+      expect(fused.dataSync()[0], `[${shapes.join('; ')}]`).toBe(plain.dataSync()[0])
+      tf.dispose([...ts, plain, fused])
+    })
+    // Large inputs take the plain kernels: same value, and no custom kernel is needed.
+    const big = tf.ones([FUSED_NORM_MAX_ELEMENTS + 1])
+    expect(globalL2Norm([big]).dataSync()[0]).toBeCloseTo(Math.sqrt(FUSED_NORM_MAX_ELEMENTS + 1), 2)
+    big.dispose()
   })
 
   it('is idempotent and can be removed', () => {
@@ -182,6 +237,39 @@ describe('wasm tuning', () => {
       }
     }
     if (wasm) await tf.setBackend('wasm')
+  })
+
+  it('the SIMD Adam loops (Adam, L2, AdamW) equal the plain update bit for bit at every size and lane remainder', () => {
+    expect(wasm).toBe(true)
+    const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WasmMemory } } }).wasm.asm.memory
+    expect(simdAdamFor(memory), 'wasm SIMD must be available here').not.toBeNull()
+    const variants: [string, Partial<AdamHyper>][] = [['adam', {}], ['L2', { weightDecay: 0.05 }], ['adamw', { weightDecay: 0.05, decoupled: true }]]
+    for (const [variant, over] of variants)
+    for (const n of [1, 3, 4, 5, 17, 4099, 200_704]) {
+      const run = (fused: boolean): number[][] => {
+        const p = variable(() => tf.randomNormal([n], 0, 1, 'float32', 41))
+        // Non-zero state, as after many steps; v > 0.
+        const slots: AdamSlots = { expAvg: variable(() => tf.randomNormal([n], 0, 0.1, 'float32', 42), false), expAvgSq: variable(() => tf.randomUniform([n], 0, 0.01, 'float32', 43), false) }
+        for (let k = 1; k <= 3; k++) {
+          const g = tf.randomNormal([n], 0, 1 / k, 'float32', 50 + k)
+          const h: AdamHyper = { lr: 0.003, beta1: 0.85, beta2: 0.995, eps: 1e-6, weightDecay: 0, decoupled: false, step: k + 10, ...over }
+          if (fused) fusedAdamUpdate(p, g, slots, h)
+          else plainAdamUpdate(p, g, slots, h)
+          g.dispose()
+        }
+        const out = [p, slots.expAvg, slots.expAvgSq].map((t) => Array.from(t.dataSync()))
+        tf.dispose([p, slots.expAvg, slots.expAvgSq])
+        return out
+      }
+      const before = tf.memory().numTensors
+      const fused = run(true)
+      expect(tf.memory().numTensors, `${variant} n=${n}: tensors left`).toBe(before)
+      const plain = run(false)
+      for (let j = 0; j < 3; j++) {
+        const bad = fused[j]!.findIndex((x, i) => !Object.is(x, plain[j]![i]!))
+        expect(bad, `${variant} n=${n} output ${j} first mismatch at ${bad}: ${fused[j]![bad]} vs ${plain[j]![bad]}`).toBe(-1)
+      }
+    }
   })
 
   it('is a no-op on other backends', async () => {

@@ -6,11 +6,15 @@
 import * as tf from '@tensorflow/tfjs'
 import type { OptimizerConfig } from '../../../shared/optimizer-config'
 import { SlotOptimizer, type GroupStep } from './slots'
+import { fusedAdamUpdate, isWasmTuningEnabled } from '../wasm-tuning'
 import type { ParamGroup } from './types'
 
 type AdamConfig = Extract<OptimizerConfig, { type: 'adam' | 'adamw' }>
 
 export class Adam extends SlotOptimizer {
+  /** Decided once: reading process.env every step costs more than a small update. */
+  private readonly fused = isWasmTuningEnabled()
+
   constructor(private readonly cfg: AdamConfig, groups: ParamGroup[]) {
     super(cfg.type, groups)
   }
@@ -23,6 +27,22 @@ export class Adam extends SlotOptimizer {
     const { weightDecay, beta2, amsgrad, type } = this.cfg
     const decoupled = type === 'adamw'
     const beta1 = s.momentum ?? this.cfg.beta1
+    // Elsewhere (tfjs-node) the fused call would fall back to plain ops with per-parameter scalars.
+    const backend = tf.getBackend()
+    if (this.fused && (backend === 'wasm' || backend === 'cpu')) {
+      // The same update, bit for bit, in one kernel per parameter instead of ~13 (on wasm a
+      // SIMD loop, see ../wasm-tuning/simd-adam).
+      const h = { lr: s.lr, beta1, beta2, eps: this.cfg.eps, weightDecay, decoupled, step: s.k }
+      vars.forEach((p, i) => {
+        const slots = {
+          expAvg: this.filledSlot(g, i, 'exp_avg', p),
+          expAvgSq: this.filledSlot(g, i, 'exp_avg_sq', p),
+          ...(amsgrad && { maxExpAvgSq: this.filledSlot(g, i, 'max_exp_avg_sq', p) }),
+        }
+        fusedAdamUpdate(p, grads[i]!, slots, h)
+      })
+      return
+    }
     const bc1 = 1 - beta1 ** s.k
     const bc2 = 1 - beta2 ** s.k
     const b1 = tf.scalar(beta1)

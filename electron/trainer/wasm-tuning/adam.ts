@@ -7,11 +7,13 @@
  * them, so the results are the plain ops' results bit for bit: float32 +, −, ×, ÷ and sqrt
  * computed in float64 and rounded once are correctly rounded.
  *
- * Runs on wasm (reading and writing the wasm heap; only tensors up to FUSED_ADAM_MAX_ELEMENTS,
- * where it is faster) and cpu; elsewhere the plain ops run, which give the same numbers.
+ * Runs on wasm (reading and writing the wasm heap: Adam, L2 and AdamW through the SIMD loops
+ * of ./simd-adam at any size, amsgrad in JS up to FUSED_ADAM_MAX_ELEMENTS, where that is
+ * faster) and cpu; elsewhere the plain ops run, which give the same numbers.
  * Outputs are new buffers, never written in place: tf.clone (optimizer snapshots) shares buffers.
  */
 import * as tf from '@tensorflow/tfjs'
+import { simdAdamFor, webAssembly, type SimdAdamVariants, type WasmMemory } from './simd-adam'
 
 export interface AdamHyper {
   lr: number
@@ -110,6 +112,14 @@ const INPUTS = ['param', 'grad', 'expAvg', 'expAvgSq', 'maxExpAvgSq'] as const
 interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array
+  dataIdMap: { get(dataId: object): { memoryOffset: number } }
+  wasm: { asm: { memory?: WasmMemory } }
+}
+
+/** The SIMD loops for the wasm backend's memory, or null (no SIMD here, or not the wasm backend). */
+function simdLoops(backend: unknown): SimdAdamVariants | null {
+  const memory = (backend as Partial<WasmBackend>).wasm?.asm?.memory
+  return memory instanceof webAssembly.Memory ? simdAdamFor(memory) : null
 }
 interface CpuBackend {
   data: { get(dataId: object): { values: unknown } }
@@ -122,9 +132,19 @@ function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const ins = INPUTS.map((k) => inputs[k]).filter((t): t is tf.TensorInfo => t !== undefined)
   const outs = ins.filter((_, i) => i !== 1).map((t) => be.makeOutput(t.shape, 'float32'))
   // Views only after every allocation: malloc may grow the heap and detach older views.
+  const sc = scalars(a, a.amsgrad)
+  const simd = a.amsgrad ? null : simdLoops(backend)
+  if (simd) {
+    const at = (t: tf.TensorInfo): number => be.dataIdMap.get(t.dataId).memoryOffset
+    const [p, g, m, v] = ins.map(at)
+    const [pO, mO, vO] = outs.map(at)
+    const loop = sc.wd === 0 ? simd.plain : sc.decoupled ? simd.decoupled : simd.l2
+    loop(p!, g!, m!, v!, pO!, mO!, vO!, tf.util.sizeFromShape(ins[0]!.shape), sc.b1, sc.omb1, sc.b2, sc.omb2, sc.eps, sc.bc2Sqrt, sc.negStep, sc.wd, sc.decay)
+    return outs
+  }
   const [p, g, m, v, vm] = ins.map((t) => be.typedArrayFromHeap(t))
   const [pO, mO, vO, vmO] = outs.map((t) => be.typedArrayFromHeap(t))
-  adamLoop(scalars(a, a.amsgrad), p!, g!, m!, v!, vm ?? null, pO!, mO!, vO!, vmO ?? null)
+  adamLoop(sc, p!, g!, m!, v!, vm ?? null, pO!, mO!, vO!, vmO ?? null)
   return outs
 }
 
@@ -175,7 +195,9 @@ export function plainAdamUpdate(param: tf.Variable, grad: tf.Tensor, slots: Adam
 export function fusedAdamUpdate(param: tf.Variable, grad: tf.Tensor, slots: AdamSlots, h: AdamHyper, force = false): void {
   const backend = tf.getBackend()
   const onJsBackend = backend === 'cpu' || backend === 'wasm'
-  const fusedPays = onJsBackend && (force || backend === 'cpu' || param.size <= FUSED_ADAM_MAX_ELEMENTS)
+  // The SIMD loops (Adam, L2, AdamW on wasm) beat the separate kernels at every size.
+  const simd = backend === 'wasm' && !slots.maxExpAvgSq && simdLoops(tf.backend()) !== null
+  const fusedPays = onJsBackend && (force || simd || backend === 'cpu' || param.size <= FUSED_ADAM_MAX_ELEMENTS)
   if (!fusedPays || param.dtype !== 'float32' || grad.dtype !== 'float32') {
     plainAdamUpdate(param, grad, slots, h)
     return
