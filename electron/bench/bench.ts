@@ -99,14 +99,21 @@ async function monitoredLoop(input: RunConfigInput, dataDir: string, backend: Aw
 }
 
 async function main(): Promise<void> {
-  const opts = new Command('bench').option('--out <file>', 'write every figure as JSON').option('--quick', 'fewer repetitions').parse().opts<{ out?: string; quick?: boolean }>()
+  const opts = new Command('bench')
+    .option('--out <file>', 'write every figure as JSON')
+    .option('--quick', 'fewer repetitions')
+    .option('--only <sections>', 'comma-separated sections to run: training, storage, backend, render')
+    .parse()
+    .opts<{ out?: string; quick?: boolean; only?: string }>()
+  const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : null
+  const runs = (section: string) => !only || only.has(section)
   const backend = await selectBackend('auto')
   console.log(`LR Lab bench · ${describeBackend(backend)} · node ${process.versions.node} · tfjs ${tf.version.tfjs}\n`)
   const figures: Figure[] = []
   const dataDir = mkdtempSync(join(tmpdir(), 'lrlab-bench-'))
   const reps = opts.quick ? 1 : 3
   try {
-    for (const c of CASES) {
+    for (const c of runs('training') ? CASES : []) {
       await bareLoop(c.config) // warm-up: kernels compiled, memory pools grown
       await monitoredLoop(c.config, dataDir, backend)
       let bare = Infinity
@@ -124,9 +131,9 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dataDir, { recursive: true, force: true })
   }
-  figures.push(...(await storageFigures({ quick: opts.quick })))
-  figures.push(...(await backendFigures({ quick: opts.quick })))
-  figures.push(...(await renderFigures({ quick: opts.quick })))
+  if (runs('storage')) figures.push(...(await storageFigures({ quick: opts.quick })))
+  if (runs('backend')) figures.push(...(await backendFigures({ quick: opts.quick })))
+  if (runs('render')) figures.push(...(await renderFigures({ quick: opts.quick })))
   const w = Math.max(...figures.map((f) => f.name.length))
   for (const f of figures) console.log(`${f.name.padEnd(w)}  ${f.value.toFixed(f.unit === 'ratio' ? 3 : 4).padStart(10)} ${f.unit}${f.baseline ? `  (vs ${f.baseline})` : ''}`)
   if (opts.out) {
