@@ -25,8 +25,9 @@ const RUN_ID = 'bench-stream'
 
 function rendererDir(): string {
   const here = dirname(fileURLToPath(import.meta.url))
-  const candidates = [join(here, '..', 'renderer'), join(here, '..', '..', 'out', 'renderer'), join(process.cwd(), 'out', 'renderer')]
-  const found = candidates.find((d) => existsSync(join(d, 'index.html')))
+  // LRLAB_RENDERER_DIR: another build of the renderer (e.g. an older commit's, to compare).
+  const candidates = [process.env.LRLAB_RENDERER_DIR ?? '', join(here, '..', 'renderer'), join(here, '..', '..', 'out', 'renderer'), join(process.cwd(), 'out', 'renderer')]
+  const found = candidates.find((d) => d && existsSync(join(d, 'index.html')))
   if (!found) throw new Error(`the renderer is not built (no index.html in ${candidates.join(', ')}); run "npm run build"`)
   return found
 }
