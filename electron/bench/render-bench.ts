@@ -155,6 +155,15 @@ export async function renderFigures(opts: { quick?: boolean }): Promise<Figure[]
     }
     const tracePath = process.env.LRLAB_RENDER_TRACE
     if (tracePath) await browser.startTracing(page, { path: tracePath })
+    // CPU time the renderer spends (main thread and whole process): unlike frame times, it
+    // barely moves when other processes compete for the cores.
+    const perf = await page.context().newCDPSession(page)
+    await perf.send('Performance.enable')
+    const cpu = async () => {
+      const m = new Map((await perf.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]))
+      return { thread: m.get('ThreadTime') ?? NaN, process: m.get('ProcessTime') ?? NaN, at: performance.now() }
+    }
+    const cpu0 = await cpu()
     const measuring = page.evaluate(`(${MEASURE_FRAMES})(${streamMs})`) as Promise<number[]>
     // LRLAB_RENDER_SHOTS=dir: screenshots mid-stream in light and dark (they disturb the frame times).
     const shots = process.env.LRLAB_RENDER_SHOTS
@@ -166,6 +175,10 @@ export async function renderFigures(opts: { quick?: boolean }): Promise<Figure[]
       }
     }
     const streaming = stats(await measuring)
+    const cpu1 = await cpu()
+    const wallS = (cpu1.at - cpu0.at) / 1000
+    const mainCpu = ((cpu1.thread - cpu0.thread) * 1000) / wallS
+    const processCpu = ((cpu1.process - cpu0.process) * 1000) / wallS
     clearInterval(timer)
     if (tracePath) await browser.stopTracing()
     if (cdp && profilePath) writeFileSync(profilePath, JSON.stringify((await cdp.send('Profiler.stop')).profile))
@@ -192,6 +205,8 @@ export async function renderFigures(opts: { quick?: boolean }): Promise<Figure[]
       { name: `render: frame time p95, ${label}`, value: streaming.p95, unit: 'ms', baseline: null },
       { name: `render: frame time p99, ${label}`, value: streaming.p99, unit: 'ms', baseline: null },
       { name: `render: frame time max, ${label}`, value: streaming.max, unit: 'ms', baseline: null },
+      { name: `render: renderer main-thread CPU, ${label}`, value: mainCpu, unit: 'ms per s', baseline: null },
+      { name: `render: renderer process CPU, ${label}`, value: processCpu, unit: 'ms per s', baseline: null },
       { name: `render: dropped frames (> 33 ms), ${label}`, value: streaming.dropped, unit: `of ${streaming.frames} frames`, baseline: null },
       { name: `render: frame time p50 ratio, ${label}`, value: streaming.p50 / empty.p50, unit: '×', baseline: `p50 ${ratio}` },
       { name: `render: frame time p95 ratio, ${label}`, value: streaming.p95 / empty.p95, unit: '×', baseline: `p95 ${ratio}` },

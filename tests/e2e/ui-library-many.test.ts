@@ -108,7 +108,7 @@ describe('run library with 1,000 runs', () => {
     await items().first().focus()
     for (let i = 0; i < 150; i++) await page.keyboard.press('ArrowDown')
     // Sorted by name descending: the 151st row is run 0849.
-    const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-run-id') ?? null)
+    const focused = await page.evaluate(`document.activeElement?.getAttribute('data-run-id') ?? null`)
     expect(focused).toBe(ids[RUNS - 1 - 150])
     expect(await rowInView(ids[RUNS - 1 - 150]!)).toBe(true)
     await page.keyboard.press('Enter')
