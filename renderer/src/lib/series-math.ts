@@ -304,12 +304,9 @@ export class LiveMinMax {
   }
 
   private emit(x: Float64Array, y: Float64Array): XY {
+    const ox = this.ox
+    const oy = this.oy
     let k = 0
-    const put = (i: number) => {
-      this.ox[k] = x[i]!
-      this.oy[k] = y[i]!
-      k++
-    }
     for (let b = 0; b < this.buckets; b++) {
       // min and max are both set or both unset; the NaN index differs from both. Emit ascending.
       const a = this.minI[b]!
@@ -317,17 +314,27 @@ export class LiveMinMax {
       const d = this.nanI[b]!
       const p = a < c ? a : c
       const q = a < c ? c : a
-      if (p < 0) {
-        if (d >= 0) put(d)
-        continue
+      if (d >= 0 && (p < 0 || d < p)) {
+        ox[k] = x[d]!
+        oy[k++] = y[d]!
       }
-      if (d >= 0 && d < p) put(d)
-      put(p)
-      if (d > p && d < q) put(d)
-      if (q !== p) put(q)
-      if (d > q) put(d)
+      if (p < 0) continue
+      ox[k] = x[p]!
+      oy[k++] = y[p]!
+      if (d > p && d < q) {
+        ox[k] = x[d]!
+        oy[k++] = y[d]!
+      }
+      if (q !== p) {
+        ox[k] = x[q]!
+        oy[k++] = y[q]!
+      }
+      if (d > q) {
+        ox[k] = x[d]!
+        oy[k++] = y[d]!
+      }
     }
-    return { x: this.ox.subarray(0, k), y: this.oy.subarray(0, k) }
+    return { x: ox.subarray(0, k), y: oy.subarray(0, k) }
   }
 }
 
