@@ -21,6 +21,9 @@ function fromBase64(b64: string): Uint8Array {
     const b = NodeBuffer.from(b64, 'base64')
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
   }
+  // Native decoding where the engine has it (Chromium 140+): several times faster than atob.
+  const native = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64
+  if (native) return native(b64)
   const s = atob(b64)
   const out = new Uint8Array(s.length)
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
@@ -40,7 +43,8 @@ export function decodeWire(text: string): unknown {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       if (typeof v[TAG] === 'string') {
         const bytes = fromBase64(v[TAG])
-        // Copy into an aligned buffer: the decoded bytes may start at any offset.
+        // A buffer of its own is aligned already; otherwise copy (the bytes may start at any offset).
+        if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.byteLength % 8 === 0) return new Float64Array(bytes.buffer)
         const out = new Float64Array(bytes.byteLength / 8)
         new Uint8Array(out.buffer).set(bytes)
         return out

@@ -3,9 +3,11 @@
  * through the real browser bridge (WebSocket, wire encoding) to a real service, receives
  * synthetic `metrics` events at 20,000 steps per second pushed from the service side, the
  * same path a training run's batches take. Frame times are measured in the page with
- * requestAnimationFrame; the baseline is the same page's frame times while idle.
+ * requestAnimationFrame. The baseline is an empty page's frame interval in the same browser,
+ * measured first: it shows what headless Chromium's requestAnimationFrame itself delivers
+ * (if it were capped, say at 30 fps, every ratio would hide it).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,8 +25,9 @@ const RUN_ID = 'bench-stream'
 
 function rendererDir(): string {
   const here = dirname(fileURLToPath(import.meta.url))
-  const candidates = [join(here, '..', 'renderer'), join(here, '..', '..', 'out', 'renderer'), join(process.cwd(), 'out', 'renderer')]
-  const found = candidates.find((d) => existsSync(join(d, 'index.html')))
+  // LRLAB_RENDERER_DIR: another build of the renderer (e.g. an older commit's, to compare).
+  const candidates = [process.env.LRLAB_RENDERER_DIR ?? '', join(here, '..', 'renderer'), join(here, '..', '..', 'out', 'renderer'), join(process.cwd(), 'out', 'renderer')]
+  const found = candidates.find((d) => d && existsSync(join(d, 'index.html')))
   if (!found) throw new Error(`the renderer is not built (no index.html in ${candidates.join(', ')}); run "npm run build"`)
   return found
 }
@@ -77,6 +80,7 @@ function syntheticBatch(from: number, n: number, stepsPerEpoch: number, t0: numb
 interface FrameStats {
   p50: number
   p95: number
+  p99: number
   max: number
   dropped: number
   frames: number
@@ -85,7 +89,7 @@ interface FrameStats {
 function stats(intervals: number[]): FrameStats {
   const sorted = [...intervals].sort((a, b) => a - b)
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
-  return { p50: q(0.5), p95: q(0.95), max: sorted[sorted.length - 1] ?? NaN, dropped: intervals.filter((v) => v > 33).length, frames: intervals.length }
+  return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: sorted[sorted.length - 1] ?? NaN, dropped: intervals.filter((v) => v > 33).length, frames: intervals.length }
 }
 
 /** Frame intervals (ms) measured in the page for `ms` milliseconds. */
@@ -115,6 +119,8 @@ export async function renderFigures(opts: { quick?: boolean }): Promise<Figure[]
   const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] })
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await page.setContent('<!doctype html><title>empty</title><body></body>')
+    const empty = stats(await page.evaluate(`(${MEASURE_FRAMES})(${idleMs})`) as number[])
     await page.goto(bridge.url)
     await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 60_000 })
     await page.getByTestId('view-dashboard').click()
@@ -140,8 +146,42 @@ export async function renderFigures(opts: { quick?: boolean }): Promise<Figure[]
       }
       inject({ type: 'status', runId: RUN_ID, status: 'running', progress: progress(sent) })
     }, BATCH_MS)
-    const streaming = stats(await page.evaluate(`(${MEASURE_FRAMES})(${streamMs})`) as number[])
+    // LRLAB_RENDER_PROFILE=file.cpuprofile: a CPU profile of the page while it streams (open in DevTools).
+    const profilePath = process.env.LRLAB_RENDER_PROFILE
+    const cdp = profilePath ? await page.context().newCDPSession(page) : null
+    if (cdp) {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.start')
+    }
+    const tracePath = process.env.LRLAB_RENDER_TRACE
+    if (tracePath) await browser.startTracing(page, { path: tracePath })
+    // CPU time the renderer spends (main thread and whole process): unlike frame times, it
+    // barely moves when other processes compete for the cores.
+    const perf = await page.context().newCDPSession(page)
+    await perf.send('Performance.enable')
+    const cpu = async () => {
+      const m = new Map((await perf.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]))
+      return { thread: m.get('ThreadTime') ?? NaN, process: m.get('ProcessTime') ?? NaN, at: performance.now() }
+    }
+    const cpu0 = await cpu()
+    const measuring = page.evaluate(`(${MEASURE_FRAMES})(${streamMs})`) as Promise<number[]>
+    // LRLAB_RENDER_SHOTS=dir: screenshots mid-stream in light and dark (they disturb the frame times).
+    const shots = process.env.LRLAB_RENDER_SHOTS
+    if (shots) {
+      await page.waitForTimeout(streamMs / 2)
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme })
+        await page.screenshot({ path: join(shots, `dashboard-streaming-${scheme}.png`) })
+      }
+    }
+    const streaming = stats(await measuring)
+    const cpu1 = await cpu()
+    const wallS = (cpu1.at - cpu0.at) / 1000
+    const mainCpu = ((cpu1.thread - cpu0.thread) * 1000) / wallS
+    const processCpu = ((cpu1.process - cpu0.process) * 1000) / wallS
     clearInterval(timer)
+    if (tracePath) await browser.stopTracing()
+    if (cdp && profilePath) writeFileSync(profilePath, JSON.stringify((await cdp.send('Profiler.stop')).profile))
     while (sent < totalSteps) {
       const n = Math.min(perBatch, totalSteps - sent)
       inject({ type: 'metrics', runId: RUN_ID, steps: syntheticBatch(sent, n, stepsPerEpoch, 0), epochs: {} })
@@ -155,15 +195,22 @@ export async function renderFigures(opts: { quick?: boolean }): Promise<Figure[]
     if (shown !== totalSteps) throw new Error(`the loss chart shows ${shown} of ${totalSteps} streamed steps`)
 
     const label = `streaming ${STEPS_PER_SECOND.toLocaleString('en-US')} steps/s for ${streamMs / 1000} s`
+    const ratio = 'frame interval of an empty page in the same headless Chromium'
     return [
+      { name: 'render: frame interval p50, empty page (rAF baseline)', value: empty.p50, unit: 'ms', baseline: null },
+      { name: 'render: frame interval p95, empty page (rAF baseline)', value: empty.p95, unit: 'ms', baseline: null },
+      { name: 'render: frame time p50, dashboard idle', value: idle.p50, unit: 'ms', baseline: null },
+      { name: 'render: frame time p95, dashboard idle', value: idle.p95, unit: 'ms', baseline: null },
       { name: `render: frame time p50, ${label}`, value: streaming.p50, unit: 'ms', baseline: null },
       { name: `render: frame time p95, ${label}`, value: streaming.p95, unit: 'ms', baseline: null },
+      { name: `render: frame time p99, ${label}`, value: streaming.p99, unit: 'ms', baseline: null },
       { name: `render: frame time max, ${label}`, value: streaming.max, unit: 'ms', baseline: null },
+      { name: `render: renderer main-thread CPU, ${label}`, value: mainCpu, unit: 'ms per s', baseline: null },
+      { name: `render: renderer process CPU, ${label}`, value: processCpu, unit: 'ms per s', baseline: null },
       { name: `render: dropped frames (> 33 ms), ${label}`, value: streaming.dropped, unit: `of ${streaming.frames} frames`, baseline: null },
-      { name: 'render: frame time p50, idle page', value: idle.p50, unit: 'ms', baseline: null },
-      { name: 'render: frame time p95, idle page', value: idle.p95, unit: 'ms', baseline: null },
-      { name: `render: frame time p95 ratio, ${label}`, value: streaming.p95 / idle.p95, unit: '×', baseline: 'frame time p95 of the same page while idle' },
-      { name: `render: frame time p50 ratio, ${label}`, value: streaming.p50 / idle.p50, unit: '×', baseline: 'frame time p50 of the same page while idle' },
+      { name: `render: frame time p50 ratio, ${label}`, value: streaming.p50 / empty.p50, unit: '×', baseline: `p50 ${ratio}` },
+      { name: `render: frame time p95 ratio, ${label}`, value: streaming.p95 / empty.p95, unit: '×', baseline: `p95 ${ratio}` },
+      { name: `render: frame time p99 ratio, ${label}`, value: streaming.p99 / empty.p99, unit: '×', baseline: `p99 ${ratio}` },
     ]
   } finally {
     await browser.close()

@@ -55,7 +55,8 @@ describe('builder', () => {
   it('fills the form from a preset and shows the divergence banner with its step', async () => {
     const preset = findPreset('article-too-large')
     if (preset) {
-      await page.locator('[data-testid="presets"] summary').click()
+      // Presets are open on a first visit.
+      expect(await page.getByTestId('presets').getAttribute('open')).not.toBeNull()
       await page.getByTestId(`preset-${preset.name}`).click()
       await expect.poll(() => page.getByTestId('lr-input').inputValue()).toBe('0.05')
       expect(await page.getByTestId('schedule-select').inputValue()).toBe('constant')

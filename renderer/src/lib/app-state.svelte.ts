@@ -170,6 +170,9 @@ export class AppState {
     return r
   }
 
+  /** Runs whose status events already prompted a library refresh. */
+  private libraryAskedFor = new Set<string>()
+
   private onEvent(e: ServiceEvent): void {
     if (e.type === 'library') {
       void this.refreshLibrary()
@@ -189,8 +192,15 @@ export class AppState {
     if (!this.focusId && e.status === 'running') this.focusId = e.runId
     const before = r.status
     r.applyStatus(e)
-    if (!wasKnownInLibrary || (before !== e.status && TERMINAL_STATUSES.includes(e.status))) void this.refreshLibrary()
-    else this.library = this.library.map((l) => (l.id === e.runId && l.status !== e.status ? { ...l, status: e.status } : l))
+    // Status events come many times a second while a run streams: ask for the list once per
+    // unknown run (not on every event), and leave the list untouched when nothing in it changed.
+    const unknown = !wasKnownInLibrary && !this.libraryAskedFor.has(e.runId)
+    if (unknown || (before !== e.status && TERMINAL_STATUSES.includes(e.status))) {
+      this.libraryAskedFor.add(e.runId)
+      void this.refreshLibrary()
+    } else if (this.library.some((l) => l.id === e.runId && l.status !== e.status)) {
+      this.library = this.library.map((l) => (l.id === e.runId ? { ...l, status: e.status } : l))
+    }
   }
 
   async start(config: unknown): Promise<boolean> {

@@ -121,6 +121,23 @@ export function restartMarkers(run: RunData, stepX: Float64Array): number[] {
   return planned.steps.map((s) => at(column, s)).filter((v): v is number => v !== null)
 }
 
+/** Per run: x of the steps where clipping acted, extended as rows arrive (not rescanned every frame). */
+const clipCache = new WeakMap<RunData, { rows: number; lastX: number; xs: number[] }>()
+
+/** x of a run's steps whose `clipped` column is 1. */
+export function clipEventXs(run: RunData, stepX: Float64Array): number[] {
+  const clipped = run.steps.get('clipped')
+  if (!clipped) return []
+  const n = Math.min(clipped.length, stepX.length)
+  let c = clipCache.get(run)
+  // x of already-scanned rows can change (x axis switched, fractional epochs rescaled): rescan then.
+  if (!c || n < c.rows || (c.rows > 0 && !Object.is(stepX[c.rows - 1], c.lastX))) clipCache.set(run, (c = { rows: 0, lastX: NaN, xs: [] }))
+  for (let i = c.rows; i < n; i++) if (clipped[i] === 1) c.xs.push(stepX[i]!)
+  c.rows = n
+  c.lastX = n > 0 ? stepX[n - 1]! : NaN
+  return c.xs
+}
+
 export function formatSeconds(v: number): string {
   if (!Number.isFinite(v)) return ''
   if (Math.abs(v) < 60) return `${Number(v.toFixed(2))}s`

@@ -185,3 +185,195 @@ export class IncrementalEma {
     this.constant = true
   }
 }
+
+/**
+ * decimateMinMax over a growing series' whole extent (a live, unzoomed chart), kept up to
+ * date instead of recomputed: only the points added since the last call are visited.
+ * Buckets are a power of two wide in x and anchored at the extent's start, with between
+ * `pixels` and 2·`pixels` of them (each at most one pixel); when the extent outgrows them,
+ * neighbouring buckets merge exactly (min of mins, max of maxes), since a bucket of twice
+ * the width is precisely the union of two. Each bucket keeps its min, max and first NaN in
+ * their original order, as decimateMinMax does. Starts over when the pixel count, the
+ * extent's start or the already-seen points change. Returned arrays are reused (valid until
+ * the next call).
+ */
+export class LiveMinMax {
+  private origin = NaN
+  private width = NaN
+  private pixels = 0
+  private buckets = 0
+  private minI = new Int32Array(0)
+  private maxI = new Int32Array(0)
+  private nanI = new Int32Array(0)
+  private seen = 0
+  private lastX = NaN
+  private lastY = NaN
+  private ox = new Float64Array(0)
+  private oy = new Float64Array(0)
+
+  /** x per bucket (NaN before there are two distinct x). */
+  get bucketWidth(): number {
+    return this.width
+  }
+
+  decimate(x: Float64Array, y: Float64Array, xMin: number, pixels: number): XY {
+    const n = x.length
+    const intact = pixels === this.pixels && xMin === this.origin && n >= this.seen && (this.seen === 0 || (Object.is(x[this.seen - 1], this.lastX) && Object.is(y[this.seen - 1], this.lastY)))
+    if (!intact) this.reset(xMin, pixels)
+    this.y = y
+    if (n === 0) return { x, y }
+    const span = x[n - 1]! - xMin
+    if (span > 0) {
+      // The narrowest power of two that fits the extent in 2·pixels buckets.
+      const needed = Math.pow(2, Math.ceil(Math.log2(span / (2 * pixels))))
+      if (Number.isNaN(this.width)) this.width = needed
+      else if (needed > this.width) this.merge(needed / this.width)
+      for (let i = this.seen; i < n; i++) this.add(i, y[i]!, Math.max(0, Math.floor((x[i]! - xMin) / this.width)))
+      this.seen = n
+      this.lastX = x[n - 1]!
+      this.lastY = y[n - 1]!
+    }
+    // Few enough points to draw them all (also while every x is still the same).
+    if (n <= 4 * pixels || this.seen < n) return { x, y }
+    return this.emit(x, y)
+  }
+
+  private reset(origin: number, pixels: number): void {
+    this.origin = origin
+    this.pixels = pixels
+    this.width = NaN
+    this.buckets = 0
+    this.seen = 0
+    this.lastX = NaN
+    this.lastY = NaN
+    const cap = 2 * pixels + 4
+    if (this.minI.length < cap) {
+      this.minI = new Int32Array(cap)
+      this.maxI = new Int32Array(cap)
+      this.nanI = new Int32Array(cap)
+      this.ox = new Float64Array(3 * cap)
+      this.oy = new Float64Array(3 * cap)
+    }
+  }
+
+  private add(i: number, v: number, b: number): void {
+    while (this.buckets <= b) {
+      this.minI[this.buckets] = -1
+      this.maxI[this.buckets] = -1
+      this.nanI[this.buckets] = -1
+      this.buckets++
+    }
+    if (Number.isNaN(v)) {
+      if (this.nanI[b]! < 0) this.nanI[b] = i
+      return
+    }
+    // Strict comparisons keep the earliest of equal values, as a rescan would.
+    const lo = this.minI[b]!
+    const hi = this.maxI[b]!
+    if (lo < 0 || v < this.yAt(lo)) this.minI[b] = i
+    if (hi < 0 || v > this.yAt(hi)) this.maxI[b] = i
+  }
+
+  // The y column being folded in (set at the start of each decimate call).
+  private y: Float64Array = new Float64Array(0)
+  private yAt(i: number): number {
+    return this.y[i]!
+  }
+
+  /** Widen buckets by `factor` (a power of two): bucket j absorbs factor·j … factor·j + factor − 1. */
+  private merge(factor: number): void {
+    const merged = Math.floor((this.buckets - 1) / factor) + 1
+    for (let j = 0; j < merged; j++) {
+      let lo = -1
+      let hi = -1
+      let nan = -1
+      for (let b = j * factor; b < Math.min(this.buckets, (j + 1) * factor); b++) {
+        const bl = this.minI[b]!
+        const bh = this.maxI[b]!
+        const bn = this.nanI[b]!
+        if (bl >= 0 && (lo < 0 || this.yAt(bl) < this.yAt(lo))) lo = bl
+        if (bh >= 0 && (hi < 0 || this.yAt(bh) > this.yAt(hi))) hi = bh
+        if (bn >= 0 && nan < 0) nan = bn
+      }
+      this.minI[j] = lo
+      this.maxI[j] = hi
+      this.nanI[j] = nan
+    }
+    this.buckets = merged
+    this.width *= factor
+  }
+
+  private emit(x: Float64Array, y: Float64Array): XY {
+    const ox = this.ox
+    const oy = this.oy
+    let k = 0
+    for (let b = 0; b < this.buckets; b++) {
+      // min and max are both set or both unset; the NaN index differs from both. Emit ascending.
+      const a = this.minI[b]!
+      const c = this.maxI[b]!
+      const d = this.nanI[b]!
+      const p = a < c ? a : c
+      const q = a < c ? c : a
+      if (d >= 0 && (p < 0 || d < p)) {
+        ox[k] = x[d]!
+        oy[k++] = y[d]!
+      }
+      if (p < 0) continue
+      ox[k] = x[p]!
+      oy[k++] = y[p]!
+      if (d > p && d < q) {
+        ox[k] = x[d]!
+        oy[k++] = y[d]!
+      }
+      if (q !== p) {
+        ox[k] = x[q]!
+        oy[k++] = y[q]!
+      }
+      if (d > q) {
+        ox[k] = x[d]!
+        oy[k++] = y[d]!
+      }
+    }
+    return { x: ox.subarray(0, k), y: oy.subarray(0, k) }
+  }
+}
+
+/** uPlot's aligned data built in place: one x column and a y column per part. */
+export interface AlignedColumns {
+  x: number[]
+  ys: (number | null)[][]
+}
+
+/**
+ * Merges series with their own ascending x into one x column (uPlot's aligned data), each
+ * part null where it has no point, into `out`'s arrays (reused from frame to frame instead
+ * of reallocated). `keep` filters y values (non-finite, or ≤ 0 on a log scale, become null).
+ */
+export function alignInto(parts: XY[], keep: (v: number) => boolean, out: AlignedColumns): void {
+  const k = parts.length
+  while (out.ys.length < k) out.ys.push([])
+  out.ys.length = k
+  const heads = new Array<number>(k).fill(0)
+  let rows = 0
+  for (;;) {
+    let xNext = Infinity
+    for (let p = 0; p < k; p++) {
+      const h = heads[p]!
+      if (h < parts[p]!.x.length && parts[p]!.x[h]! < xNext) xNext = parts[p]!.x[h]!
+    }
+    if (xNext === Infinity) break
+    out.x[rows] = xNext
+    for (let p = 0; p < k; p++) {
+      const part = parts[p]!
+      const h = heads[p]!
+      if (h < part.x.length && part.x[h] === xNext) {
+        const v = part.y[h]!
+        out.ys[p]![rows] = keep(v) ? v : null
+        heads[p] = h + 1
+      } else out.ys[p]![rows] = null
+    }
+    rows++
+  }
+  out.x.length = rows
+  for (const y of out.ys) y.length = rows
+}
