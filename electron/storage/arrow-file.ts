@@ -370,11 +370,11 @@ export function readArrowColumns(path: string, label: string, expectedNames?: re
     for (const p of plans) total += p.rows
     // Not zero-filled (every byte kept is read from the file; a short read is sliced off below):
     // zeroing 8 bytes a row first would cost about as much as reading them.
-    // One allocation for all columns (each column a view of it): one large mapping is what the
-    // kernel can back with huge pages, and fresh memory's page faults dominate a big load.
-    const block = Buffer.allocUnsafeSlow(total * 8 * cols.length).buffer
-    const arrays = cols.map((_, c) => new Float64Array(block, c * total * 8, total))
-    const bytes = arrays.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    // One allocation per column: a column of a 1M-step run (8 MB) stays below glibc's largest
+    // mmap threshold, so memory freed by a closed run is reused by the next load instead of
+    // being unmapped and faulted in again (one 72 MB block measured 266 ms warm against 34 ms).
+    const arrays = cols.map(() => new Float64Array(Buffer.allocUnsafeSlow(total * 8).buffer, 0, total))
+    const bytes = arrays.map((a) => new Uint8Array(a.buffer))
     let rows = 0
     for (const p of plans) {
       // Canonical layout: column c's data is body[c·8n, (c+1)·8n), so read it straight into place
