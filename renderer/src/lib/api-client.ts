@@ -5,6 +5,7 @@
 import type { ApiMethod, ElectronBridge, ExportOptions, LrLabApi, ServiceEvent, WsResponse } from '../../../shared/api'
 import { API_METHODS } from '../../../shared/api-methods'
 import { decodeWire, encodeWire } from '../../../shared/wire'
+import { downloadBlob } from './download'
 
 export type EventListener = (event: ServiceEvent) => void
 export type ConnectionState = 'connecting' | 'open' | 'closed'
@@ -139,14 +140,7 @@ function webSocketClient(): ClientApi {
     },
     async downloadCsv(runId, options) {
       const { filename, csv } = await api.exportCsv(runId, options)
-      const href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }))
-      const a = document.createElement('a')
-      a.href = href
-      a.download = filename
-      document.body.append(a)
-      a.click()
-      a.remove()
-      setTimeout(() => URL.revokeObjectURL(href), 1000)
+      downloadBlob(filename, new Blob([csv], { type: 'text/csv' }))
       return filename
     },
   }
