@@ -9,15 +9,12 @@
  *   made gathering each shuffled batch from the dataset a fifth of a training step (./gather).
  * - fusedAdamUpdate: one kernel per parameter instead of ~15 (see ./adam).
  * - globalL2Norm: clipping's and the layer diagnostics' norms in one kernel (see ./norm).
- * - denseForward: a dense layer whose backward never computes an unneeded input gradient
- *   (see ./dense).
  *
  * LRLAB_WASM_TUNING=0 turns the kernel overrides off (to compare, or to rule them out).
  */
 import * as tf from '@tensorflow/tfjs'
 
 export { fusedAdamUpdate, plainAdamUpdate, FUSED_ADAM_MAX_ELEMENTS, type AdamHyper, type AdamSlots } from './adam'
-export { denseForward, type DenseActivation } from './dense'
 export { globalL2Norm, FUSED_NORM_MAX_ELEMENTS } from './norm'
 import { blockGather } from './gather'
 
@@ -71,9 +68,6 @@ export function isWasmTuningEnabled(): boolean {
   const v = (process.env.LRLAB_WASM_TUNING ?? '').trim().toLowerCase()
   return !(v === '0' || v === 'false' || v === 'off')
 }
-
-/** Old name, kept for electron/trainer/backend.ts until it imports this module. */
-export const wasmTuningEnabled = isWasmTuningEnabled
 
 function transposeFirstMatMul(stock: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelFunc {
   return (args: KernelArgs) => {
