@@ -223,7 +223,8 @@ export async function backendFigures(opts: { quick?: boolean }): Promise<Figure[
     { name: `article regression Linear(1,1), 100 points, full batch, Adam, ${epochs} epochs: stock tfjs on wasm (minimize, no metrics)`, value: regStock, unit: 'ms', baseline: null },
     { name: `the same, LR Lab trainer on wasm (validation, all metrics and diagnostics)`, value: median(regRuns), unit: 'ms', baseline: null },
   )
-  // Two cores: the non-threaded wasm build uses one, so two runs of a sweep in two processes.
+  // Two cores: a run's products use one (splitting them over two threads did not pay: see
+  // issue 8), so two runs of a sweep in two processes.
   const oneProc = await processesThroughput(1, opts.quick ? 1 : 2)
   const twoProcs = await processesThroughput(2, opts.quick ? 1 : 2)
   figures.push(

@@ -1,10 +1,12 @@
 /**
  * Fast paths for tfjs's wasm backend, the backend every LR Lab machine ends up on.
  *
- * - BatchMatMul override: the stock kernel runs 5–28× slower with transposeA/transposeB
- *   set, and backprop through every dense layer asks for exactly those products. We
- *   transpose the operand explicitly (a tiled copy in JS, faster than the stock Transpose
- *   kernel) and multiply plain: the same arithmetic, the same float32 results.
+ * - BatchMatMul override: our SIMD GEMM (./gemm), which reads transposed operands in place.
+ *   The stock kernel runs 5–28× slower with transposeA/transposeB set, and backprop through
+ *   every dense layer asks for exactly those products; even plain, XNNPACK re-packs the weights
+ *   on every call. Ours sums in XNNPACK's order, so results equal the stock plain product of the
+ *   explicitly transposed operands bit for bit. Where wasm SIMD is missing, the override
+ *   transposes explicitly (a tiled copy in JS) and calls the stock plain product.
  * - GatherV2 override: block copies instead of the stock per-element strided copy, which
  *   made gathering each shuffled batch from the dataset a fifth of a training step (./gather).
  * - fusedAdamUpdate: one kernel per parameter instead of ~15 (see ./adam).
@@ -17,6 +19,8 @@ import * as tf from '@tensorflow/tfjs'
 export { fusedAdamUpdate, plainAdamUpdate, FUSED_ADAM_MAX_ELEMENTS, type AdamHyper, type AdamSlots } from './adam'
 export { globalL2Norm, FUSED_NORM_MAX_ELEMENTS } from './norm'
 import { blockGather } from './gather'
+import { gemmFor, packedBytes, type GemmKernels } from './gemm'
+import { webAssembly, type WasmMemory } from './wasm-asm'
 
 export interface TuningReport {
   /** True when the overrides are registered (now or by an earlier call). */
@@ -34,6 +38,8 @@ interface WasmBackendData {
   disposeData(dataId: object): void
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array
+  dataIdMap: { get(dataId: object): { memoryOffset: number } }
+  wasm: { asm: { memory?: WasmMemory } }
 }
 
 /**
@@ -58,7 +64,8 @@ export function blockTranspose(src: Float32Array, dst: Float32Array, r: number, 
   }
 }
 
-const MATMUL_LABEL = 'BatchMatMul: transpose first'
+const MATMUL_GEMM_LABEL = 'BatchMatMul: SIMD GEMM'
+const MATMUL_TRANSPOSE_LABEL = 'BatchMatMul: transpose first'
 const GATHER_LABEL = 'GatherV2: block copies'
 /** The stock kernels replaced, to put back; null when no override is registered. */
 let stockKernels: tf.KernelConfig[] | null = null
@@ -69,33 +76,77 @@ export function isWasmTuningEnabled(): boolean {
   return !(v === '0' || v === 'false' || v === 'off')
 }
 
-function transposeFirstMatMul(stock: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelFunc {
-  return (args: KernelArgs) => {
-    const { inputs, backend, attrs } = args
-    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
-    if (!transposeA && !transposeB) return stock.kernelFunc(args)
-    const temps: tf.TensorInfo[] = []
-    const swapLastTwo = (t: tf.TensorInfo): tf.TensorInfo => {
-      const rank = t.shape.length
-      let out: tf.TensorInfo
-      if (t.dtype === 'float32') {
-        const be = backend as unknown as WasmBackendData
-        const [r, c] = t.shape.slice(-2) as [number, number]
-        out = be.makeOutput([...t.shape.slice(0, -2), c, r], 'float32')
-        // Views only after makeOutput: its malloc may grow the heap and detach older views.
-        blockTranspose(be.typedArrayFromHeap(t) as Float32Array, be.typedArrayFromHeap(out) as Float32Array, r, c)
-      } else {
-        const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2]
-        out = transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as tf.TensorInfo
-      }
-      temps.push(out)
-      return out
+/**
+ * C = op(A)·op(B) with our SIMD GEMM (./gemm), reading transposed operands in place. Handles what
+ * the stock kernel handles: float32, batch dims flattened, one side's batch of 1 broadcast.
+ * Returns null for what it leaves to the stock kernel (empty products).
+ */
+function gemmMatMul(gemm: GemmKernels, { inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
+  const be = backend as unknown as WasmBackendData
+  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
+  const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
+  const [ra, ca] = a.shape.slice(-2) as [number, number]
+  const [rb, cb] = b.shape.slice(-2) as [number, number]
+  const [M, K] = transposeA ? [ca, ra] : [ra, ca]
+  const [K2, N] = transposeB ? [cb, rb] : [rb, cb]
+  if (K !== K2) throw new Error(`Error in matMul: inner shapes (${K}) and (${K2}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`)
+  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2))
+  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2))
+  if (M === 0 || N === 0 || K === 0 || batchA === 0 || batchB === 0) return null
+  const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), M, N]
+  const out = be.makeOutput(outShape, 'float32')
+  const pack = be.makeOutput([packedBytes(K, N) / 4], 'float32')
+  const at = (t: tf.TensorInfo): number => be.dataIdMap.get(t.dataId).memoryOffset
+  const [aBase, bBase, cBase, packAt] = [at(a), at(b), at(out), at(pack)]
+  // Byte strides: A's (row, k), B's (k, column).
+  const [sai, sak] = transposeA ? [4, 4 * M] : [4 * K, 4]
+  const [sbk, sbn] = transposeB ? [4, 4 * K] : [4 * N, 4]
+  for (let i = 0; i < Math.max(batchA, batchB); i++) {
+    if (i === 0 || batchB > 1) gemm.pack_b(bBase + (batchB > 1 ? i : 0) * 4 * K * N, sbk, sbn, K, N, packAt)
+    gemm.gemm(aBase + (batchA > 1 ? i : 0) * 4 * M * K, sai, sak, packAt, K, N, M, cBase + i * 4 * M * N, 4 * N)
+  }
+  be.disposeData(pack.dataId)
+  return out
+}
+
+/** The fallback where wasm SIMD is missing: transpose explicitly, then the stock (fast) plain product. */
+function transposeFirst(stock: tf.KernelConfig, transpose: tf.KernelConfig, args: KernelArgs): tf.TensorInfo {
+  const { inputs, backend, attrs } = args
+  const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
+  if (!transposeA && !transposeB) return stock.kernelFunc(args) as tf.TensorInfo
+  const temps: tf.TensorInfo[] = []
+  const swapLastTwo = (t: tf.TensorInfo): tf.TensorInfo => {
+    const rank = t.shape.length
+    let out: tf.TensorInfo
+    if (t.dtype === 'float32') {
+      const be = backend as unknown as WasmBackendData
+      const [r, c] = t.shape.slice(-2) as [number, number]
+      out = be.makeOutput([...t.shape.slice(0, -2), c, r], 'float32')
+      // Views only after makeOutput: its malloc may grow the heap and detach older views.
+      blockTranspose(be.typedArrayFromHeap(t) as Float32Array, be.typedArrayFromHeap(out) as Float32Array, r, c)
+    } else {
+      const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2]
+      out = transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as tf.TensorInfo
     }
-    const a = transposeA ? swapLastTwo(inputs.a!) : inputs.a!
-    const b = transposeB ? swapLastTwo(inputs.b!) : inputs.b!
-    const out = stock.kernelFunc({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } })
-    for (const t of temps) (backend as unknown as WasmBackendData).disposeData(t.dataId)
+    temps.push(out)
     return out
+  }
+  const a = transposeA ? swapLastTwo(inputs.a!) : inputs.a!
+  const b = transposeB ? swapLastTwo(inputs.b!) : inputs.b!
+  const out = stock.kernelFunc({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } }) as tf.TensorInfo
+  for (const t of temps) (backend as unknown as WasmBackendData).disposeData(t.dataId)
+  return out
+}
+
+/** Which BatchMatMul the override runs on this backend: our GEMM, or transpose-first where wasm SIMD is missing. */
+function matMulKernel(stock: tf.KernelConfig, transpose: tf.KernelConfig): { label: string; kernelFunc: tf.KernelFunc } {
+  const memory = (tf.backend() as unknown as Partial<WasmBackendData>).wasm?.asm?.memory
+  const gemm = memory instanceof webAssembly.Memory ? gemmFor(memory) : null
+  if (!gemm) return { label: MATMUL_TRANSPOSE_LABEL, kernelFunc: (args) => transposeFirst(stock, transpose, args) }
+  const floats = (args: KernelArgs): boolean => args.inputs.a!.dtype === 'float32' && args.inputs.b!.dtype === 'float32'
+  return {
+    label: MATMUL_GEMM_LABEL,
+    kernelFunc: (args) => (floats(args) && gemmMatMul(gemm, args)) || transposeFirst(stock, transpose, args),
   }
 }
 
@@ -107,7 +158,8 @@ function override(name: string, make: (stock: tf.KernelConfig) => tf.KernelFunc)
   return stock
 }
 
-const LABELS = [MATMUL_LABEL, GATHER_LABEL]
+/** What the registered overrides are, for the report. */
+let labels: string[] = []
 
 /**
  * Register the kernel overrides when the active backend is wasm and tuning is enabled.
@@ -117,12 +169,19 @@ export function applyWasmTuning(): TuningReport {
   const backend = tf.getBackend()
   if (backend !== 'wasm') return { applied: false, backend, kernels: [], reason: `active backend is ${backend}, not wasm` }
   if (!isWasmTuningEnabled()) return { applied: false, backend, kernels: [], reason: 'LRLAB_WASM_TUNING=0' }
-  if (stockKernels) return { applied: true, backend, kernels: [...LABELS] }
+  if (stockKernels) return { applied: true, backend, kernels: [...labels] }
   const transpose = tf.getKernel('Transpose', 'wasm')
   if (!tf.getKernel('BatchMatMul', 'wasm') || !transpose || !tf.getKernel('GatherV2', 'wasm'))
     return { applied: false, backend, kernels: [], reason: 'wasm BatchMatMul, Transpose or GatherV2 kernel not registered' }
-  stockKernels = [override('BatchMatMul', (stock) => transposeFirstMatMul(stock, transpose)), override('GatherV2', blockGather)]
-  return { applied: true, backend, kernels: [...LABELS] }
+  let matMulLabel = ''
+  const matMul = override('BatchMatMul', (stock) => {
+    const k = matMulKernel(stock, transpose)
+    matMulLabel = k.label
+    return k.kernelFunc
+  })
+  stockKernels = [matMul, override('GatherV2', blockGather)]
+  labels = [matMulLabel, GATHER_LABEL]
+  return { applied: true, backend, kernels: [...labels] }
 }
 
 /** Put the stock kernels back (side-by-side measurements, tests). Idempotent. */
