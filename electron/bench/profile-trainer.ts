@@ -26,7 +26,9 @@ const args = process.argv.slice(2)
 const name = args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a)) ?? 'mlp'
 const runsAt = args.indexOf('--runs')
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 9
-const perKernel = args.includes('--kernels')
+const perKernel = args.includes('--kernels') || args.includes('--shapes')
+/** --shapes: one line per kernel and input shapes (and axis), to see which call is the slow one. */
+const byShape = args.includes('--shapes')
 const workload = WORKLOADS[name]
 if (!workload) throw new Error(`workload must be one of ${Object.keys(WORKLOADS).join(', ')}`)
 
@@ -39,6 +41,7 @@ await run() // warm-up: JIT, kernel setup, heap growth
 
 // Count (and time) every kernel the backend runs, custom ones included, by wrapping them.
 const kernels = new Map<string, { calls: number; ms: number }>()
+const shapes = new Map<string, { calls: number; ms: number }>()
 for (const k of tf.getKernelsForBackend(tf.getBackend())) {
   const inner = k.kernelFunc
   const entry = { calls: 0, ms: 0 }
@@ -51,7 +54,15 @@ for (const k of tf.getKernelsForBackend(tf.getBackend())) {
       if (!perKernel) return inner(a)
       const t0 = performance.now()
       const out = inner(a)
-      entry.ms += performance.now() - t0
+      const ms = performance.now() - t0
+      entry.ms += ms
+      if (byShape) {
+        const key = `${k.kernelName} ${Object.values(a.inputs).map((t) => `[${t?.shape}]`).join('·')}${(a.attrs as { axis?: unknown })?.axis !== undefined ? ` axis ${String((a.attrs as { axis?: unknown }).axis)}` : ''}`
+        const e = shapes.get(key) ?? { calls: 0, ms: 0 }
+        e.calls++
+        e.ms += ms
+        shapes.set(key, e)
+      }
       return out
     },
   })
@@ -70,4 +81,9 @@ if (perKernel) {
   console.log(`kernel time ${(total / counted.steps).toFixed(3)} ms/step of ${(counted.ms / counted.steps).toFixed(3)} ms/step in the loop (timing each kernel adds overhead)`)
   for (const [k, e] of [...kernels].filter(([, e]) => e.calls > 0).sort((a, b) => b[1].ms - a[1].ms))
     console.log(`  ${k.padEnd(22)} ${(e.calls / counted.steps).toFixed(1).padStart(6)} calls/step ${(e.ms / counted.steps).toFixed(3).padStart(8)} ms/step ${((e.ms / total) * 100).toFixed(1).padStart(5)}%`)
+}
+if (byShape) {
+  console.log('by input shapes (top 25):')
+  for (const [k, e] of [...shapes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
+    console.log(`  ${k.padEnd(52)} ${(e.calls / counted.steps).toFixed(2).padStart(6)} calls/step ${(e.ms / counted.steps).toFixed(3).padStart(8)} ms/step`)
 }

@@ -86,6 +86,35 @@ describe('wasm tuning', () => {
     }
   })
 
+  it('sum over leading axes gives the stock kernel\'s values bit for bit; other sums go to the stock kernel', () => {
+    expect(wasm).toBe(true)
+    const cases: [number[], number | number[] | undefined, boolean][] = [
+      [[128, 256], 0, false], [[128, 10], 0, true], [[128, 7], [0], false], [[1, 5], 0, false], [[300, 3], 0, false],
+      [[4, 6, 9], [0, 1], false], [[4, 6, 9], [1, 0], true], [[4, 6, 9], 0, false],
+      // Not leading: the stock kernel.
+      [[128, 256], 1, false], [[128, 256], undefined, false], [[4, 6, 9], [0, 2], false],
+    ]
+    for (const [shape, axis, keepDims] of cases) {
+      const what = `sum [${shape}] axis ${JSON.stringify(axis)} keepDims ${keepDims}`
+      const x = tf.randomNormal(shape, 0, 1, 'float32', 7)
+      removeWasmTuning()
+      const stock = tf.sum(x, axis, keepDims)
+      expect(applyWasmTuning().kernels).toContain('Sum over leading axes: SIMD columns')
+      const tuned = tf.sum(x, axis, keepDims)
+      expect(tuned.shape, what).toEqual(stock.shape)
+      const [t, r] = [tuned.dataSync(), stock.dataSync()]
+      const firstDiff = t.findIndex((v, i) => !Object.is(v, r[i]))
+      expect(firstDiff, `${what}: first differing element ${firstDiff}: ${t[firstDiff]} vs ${r[firstDiff]}`).toBe(-1)
+      tf.dispose([x, stock, tuned])
+    }
+    const empty = tf.sum(tf.zeros([0, 5]), 0)
+    expect(Array.from(empty.dataSync()), 'zero rows sum to zeros').toEqual([0, 0, 0, 0, 0])
+    empty.dispose()
+    const ints = tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32')
+    expect(Array.from(tf.sum(ints, 0).dataSync()), 'int32 to the stock kernel').toEqual([4, 6])
+    ints.dispose()
+  })
+
   it('gather gives the stock kernel\'s values for every axis, dtype and index shape, and rejects bad indices', () => {
     expect(wasm).toBe(true)
     const cases: [number[], tf.DataType, number[], number[], number][] = [

@@ -24,7 +24,7 @@ import {
   I32, V128, F32, I32_ADD, I32_SUB, I32_MUL, I32_AND, I32_EQ, I32_EQZ, I32_LT_U, I32_GT_U, I32_SHL,
   BLOCK, LOOP, IF, ELSE, BR, BR_IF, END, VOID, CALL, SELECT, LOCAL_TEE, F32_LOAD, F32_STORE, F32_CONST,
   V128_LOAD, V128_LOAD32_SPLAT, V128_STORE, F32X4_ADD, F32X4_MUL, F32X4_EXTRACT_LANE,
-  get, set, i32, memarg, uleb, moduleWithImportedMemory, instantiateOn, type FunctionDef, type WasmMemory,
+  get, set, i32, memarg, uleb, countDown, moduleWithImportedMemory, instantiateOn, type FunctionDef, type WasmMemory,
 } from './wasm-asm'
 
 /**
@@ -44,8 +44,6 @@ export interface GemmKernels {
 }
 
 const add = (l: number, by: number[]): number[] => [...get(l), ...by, I32_ADD, ...set(l)]
-/** `l -= 1; br_if depth (l != 0)` — the bottom of a do-while loop. */
-const countDown = (l: number, depth: number): number[] => [...get(l), ...i32(1), I32_SUB, LOCAL_TEE, ...uleb(l), BR_IF, depth]
 
 /** The microkernel for `mr` rows: params a, sai, sak, b, K, c, ldc, nc (columns to store, 1..8). */
 function microkernel(mr: number): FunctionDef {

@@ -7,6 +7,7 @@
  *   on every call. Ours sums in XNNPACK's order, so results equal the stock plain product of the
  *   explicitly transposed operands bit for bit. Where wasm SIMD is missing, the override
  *   transposes explicitly (a tiled copy in JS) and calls the stock plain product.
+ * - Sum override for leading axes (bias gradients): SIMD over columns, no transpose (./column-sum).
  * - GatherV2 override: block copies instead of the stock per-element strided copy, which
  *   made gathering each shuffled batch from the dataset a fifth of a training step (./gather).
  * - fusedAdamUpdate: one kernel per parameter instead of ~15 (see ./adam).
@@ -19,6 +20,7 @@ import * as tf from '@tensorflow/tfjs'
 export { fusedAdamUpdate, plainAdamUpdate, FUSED_ADAM_MAX_ELEMENTS, type AdamHyper, type AdamSlots } from './adam'
 export { globalL2Norm, FUSED_NORM_MAX_ELEMENTS } from './norm'
 import { blockGather } from './gather'
+import { columnSum } from './column-sum'
 import { gemmFor, packedBytes, type GemmKernels } from './gemm'
 import { webAssembly, type WasmMemory } from './wasm-asm'
 
@@ -67,6 +69,7 @@ export function blockTranspose(src: Float32Array, dst: Float32Array, r: number, 
 const MATMUL_GEMM_LABEL = 'BatchMatMul: SIMD GEMM'
 const MATMUL_TRANSPOSE_LABEL = 'BatchMatMul: transpose first'
 const GATHER_LABEL = 'GatherV2: block copies'
+const SUM_LABEL = 'Sum over leading axes: SIMD columns'
 /** The stock kernels replaced, to put back; null when no override is registered. */
 let stockKernels: tf.KernelConfig[] | null = null
 
@@ -171,16 +174,16 @@ export function applyWasmTuning(): TuningReport {
   if (!isWasmTuningEnabled()) return { applied: false, backend, kernels: [], reason: 'LRLAB_WASM_TUNING=0' }
   if (stockKernels) return { applied: true, backend, kernels: [...labels] }
   const transpose = tf.getKernel('Transpose', 'wasm')
-  if (!tf.getKernel('BatchMatMul', 'wasm') || !transpose || !tf.getKernel('GatherV2', 'wasm'))
-    return { applied: false, backend, kernels: [], reason: 'wasm BatchMatMul, Transpose or GatherV2 kernel not registered' }
+  if (!tf.getKernel('BatchMatMul', 'wasm') || !transpose || !tf.getKernel('GatherV2', 'wasm') || !tf.getKernel('Sum', 'wasm'))
+    return { applied: false, backend, kernels: [], reason: 'wasm BatchMatMul, Transpose, GatherV2 or Sum kernel not registered' }
   let matMulLabel = ''
   const matMul = override('BatchMatMul', (stock) => {
     const k = matMulKernel(stock, transpose)
     matMulLabel = k.label
     return k.kernelFunc
   })
-  stockKernels = [matMul, override('GatherV2', blockGather)]
-  labels = [matMulLabel, GATHER_LABEL]
+  stockKernels = [matMul, override('GatherV2', blockGather), override('Sum', columnSum)]
+  labels = [matMulLabel, GATHER_LABEL, SUM_LABEL]
   return { applied: true, backend, kernels: [...labels] }
 }
 

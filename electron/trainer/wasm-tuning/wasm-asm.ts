@@ -47,6 +47,8 @@ export const vec = (items: number[][]): number[] => [...uleb(items.length), ...i
 export const get = (l: number): number[] => [LOCAL_GET, ...uleb(l)]
 export const set = (l: number): number[] => [LOCAL_SET, ...uleb(l)]
 export const i32 = (n: number): number[] => [I32_CONST, ...sleb(n)]
+/** `l -= 1; br_if depth (l != 0)`: the bottom of a do-while loop. */
+export const countDown = (l: number, depth: number): number[] => [...get(l), ...i32(1), I32_SUB, LOCAL_TEE, ...uleb(l), BR_IF, depth]
 /** A memory access's immediate: alignment hint (log2 bytes) and constant byte offset. */
 export const memarg = (align: number, offset = 0): number[] => [align, ...uleb(offset)]
 
