@@ -9,6 +9,7 @@ import {
   globalL2Norm,
   plainAdamUpdate,
   removeWasmTuning,
+  transposeFirst,
   wasmTuningActive,
   type AdamHyper,
   type AdamSlots,
@@ -84,6 +85,26 @@ describe('wasm tuning', () => {
       plain.dispose()
       tf.dispose([a, b, stock, tuned])
     }
+  })
+
+  it('the fallback without wasm SIMD (transpose first, then the stock plain product) equals the plain product bit for bit', () => {
+    expect(wasm).toBe(true)
+    removeWasmTuning()
+    const stock = tf.getKernel('BatchMatMul', 'wasm')!
+    const transpose = tf.getKernel('Transpose', 'wasm')!
+    for (const [sa, sb, ta, tb] of [[[7, 5], [3, 7], true, true], [[33, 7], [33, 15], true, false], [[2, 5, 7], [2, 3, 7], false, true]] as [number[], number[], boolean, boolean][]) {
+      const what = `[${sa}]×[${sb}] transposeA=${ta} transposeB=${tb}`
+      const a = tf.randomNormal(sa, 0, 1, 'float32', 8)
+      const b = tf.randomNormal(sb, 0, 1, 'float32', 9)
+      const swap = (t: tf.Tensor): tf.Tensor => tf.transpose(t, [...Array(t.rank - 2).keys(), t.rank - 1, t.rank - 2])
+      const plain = tf.tidy(() => tf.matMul(ta ? swap(a) : a, tb ? swap(b) : b))
+      const info = transposeFirst(stock, transpose, { inputs: { a, b }, backend: tf.backend(), attrs: { transposeA: ta, transposeB: tb } })
+      const out = tf.engine().makeTensorFromTensorInfo(info)
+      expect(out.shape, what).toEqual(plain.shape)
+      expect(Array.from(out.dataSync()), what).toEqual(Array.from(plain.dataSync()))
+      tf.dispose([a, b, plain, out])
+    }
+    applyWasmTuning()
   })
 
   it('sum over leading axes gives the stock kernel\'s values bit for bit; other sums go to the stock kernel', () => {

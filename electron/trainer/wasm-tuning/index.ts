@@ -113,7 +113,7 @@ function gemmMatMul(gemm: GemmKernels, { inputs, backend, attrs }: KernelArgs): 
 }
 
 /** The fallback where wasm SIMD is missing: transpose explicitly, then the stock (fast) plain product. */
-function transposeFirst(stock: tf.KernelConfig, transpose: tf.KernelConfig, args: KernelArgs): tf.TensorInfo {
+export function transposeFirst(stock: tf.KernelConfig, transpose: tf.KernelConfig, args: KernelArgs): tf.TensorInfo {
   const { inputs, backend, attrs } = args
   const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
   if (!transposeA && !transposeB) return stock.kernelFunc(args) as tf.TensorInfo
