@@ -11,7 +11,9 @@ export function createProgressBar(stream: NodeJS.WriteStream = process.stderr): 
       const frac = p.totalSteps ? p.step / p.totalSteps : 0
       const width = 24
       const filled = Math.round(frac * width)
-      const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  epoch ${p.epoch + 1}/${p.totalEpochs}  step ${p.step}/${p.totalSteps}  ${p.stepsPerSec.toFixed(0)} steps/s  ETA ${fmtEta(p.etaSec)}${loss !== undefined ? `  loss ${loss.toPrecision(5)}` : ''}`
+      // p.epoch is the epoch the next step belongs to: after the last step it is one past the end.
+      const epoch = Math.min(p.epoch + 1, p.totalEpochs)
+      const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  epoch ${epoch}/${p.totalEpochs}  step ${p.step}/${p.totalSteps}  ${p.stepsPerSec.toFixed(0)} steps/s  ETA ${fmtEta(p.etaSec)}${loss !== undefined ? `  loss ${loss.toPrecision(5)}` : ''}`
       if (stream.isTTY) stream.write(`\r${line}\x1b[K`)
       else if (Date.now() - lastPlain > 2000) {
         lastPlain = Date.now()

@@ -32,6 +32,10 @@ describe('lrlab CLI', () => {
     const s = lastJson(r.stdout)
     expect(s.status).toBe('finished')
     expect(s.steps).toBe(30)
+    // Without --json and without a terminal, the progress bar's last line is the final state, never past the last epoch.
+    const plain = lrlab(['train', '--config', cfg, '--data-dir', tempDir()])
+    expect(plain.code, plain.stderr).toBe(0)
+    expect(plain.stderr.trim().split('\n').filter((l) => l.includes('steps/s')).at(-1)).toMatch(/100%  epoch 30\/30  step 30\/30 /)
     expect(['tensorflow', 'wasm', 'cpu']).toContain(s.backend)
     if (s.backend !== 'tensorflow') expect(s.fallbackReasons.join(' ')).toMatch(/tensorflow/)
 
