@@ -18,7 +18,7 @@ import { checkLossFits, lossOf, metricName, metricOf, outputsFor, targetTensor }
 import { epochColumnsFor, planGroups } from './param-groups'
 import { applyLayerWeights, loadLayerWeights, saveModel } from './model-io'
 import { ConfigError } from '../../shared/config'
-import { globalL2Norm, wasmTuningActive } from './wasm-tuning'
+import { layerHealth, wasmTuningActive } from './wasm-tuning'
 
 export const STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
 export const EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss', 'val_metric', 'train_metric']
@@ -136,24 +136,12 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
   let pendingDiagnostics: tf.Tensor1D | null = null
 
   /** Per layer [‖w‖, ‖g‖, ‖Δw‖/‖w‖] after the step, from the weights before it and the applied gradients. */
-  const layerDiagnostics = (before: tf.Tensor[], applied: tf.Tensor[]): tf.Tensor1D => {
-    const fused = wasmTuningActive()
-    const norm = (ts: tf.Tensor[]): tf.Scalar => globalL2Norm(ts, fused)
-    const out: tf.Scalar[] = []
-    for (const l of model.layers) {
-      const g = groups.layers.indexOf(l)
+  const layerDiagnostics = (before: tf.Tensor[], applied: tf.Tensor[]): tf.Tensor1D =>
+    layerHealth(model.layers.map((l) => {
+      if (!groups.layers.includes(l)) return { weights: l.vars, grads: null, before: null } // frozen: no gradient, no update
       const idx = l.vars.map((v) => trainVars.indexOf(v))
-      const w = norm(l.vars)
-      if (g < 0) {
-        out.push(w, tf.scalar(0), tf.scalar(0)) // frozen: no gradient, no update
-        continue
-      }
-      const grad = norm(idx.map((i) => applied[i]!))
-      const delta = norm(l.vars.map((v, j) => tf.sub(v, before[idx[j]!]!)))
-      out.push(w, grad, tf.div(delta, tf.add(norm(idx.map((i) => before[i]!)), 1e-12)) as tf.Scalar)
-    }
-    return tf.stack(out) as tf.Tensor1D
-  }
+      return { weights: l.vars, grads: idx.map((i) => applied[i]!), before: idx.map((i) => before[i]!) }
+    }), wasmTuningActive())
   try {
     return await runLoop()
   } finally {

@@ -7,6 +7,7 @@ import {
   fusedAdamUpdate,
   FUSED_NORM_MAX_ELEMENTS,
   globalL2Norm,
+  layerHealth,
   plainAdamUpdate,
   removeWasmTuning,
   transposeFirst,
@@ -186,6 +187,36 @@ describe('wasm tuning', () => {
     const big = tf.ones([FUSED_NORM_MAX_ELEMENTS + 1])
     expect(globalL2Norm([big]).dataSync()[0]).toBeCloseTo(Math.sqrt(FUSED_NORM_MAX_ELEMENTS + 1), 2)
     big.dispose()
+  })
+
+  it('layerHealth is the plain ops\' diagnostics bit for bit (trained, frozen, unchanged layers), in one kernel when small', async () => {
+    expect(wasm).toBe(true)
+    let seed = 5
+    const random = (shape: number[], scale: number): tf.Tensor => tf.randomNormal(shape, 0, scale, 'float32', seed++)
+    // Each layer: variable shapes, and what happened to it this step.
+    const cases: { shapes: number[][]; kind: 'trained' | 'frozen' | 'unchanged' }[][] = [
+      [{ shapes: [[1, 1], [1]], kind: 'trained' }],
+      [{ shapes: [[64, 64], [64]], kind: 'frozen' }, { shapes: [[64, 10], [10]], kind: 'trained' }],
+      [{ shapes: [[3, 5], [5]], kind: 'unchanged' }, { shapes: [[5, 2], [2]], kind: 'trained' }, { shapes: [[2, 1]], kind: 'frozen' }],
+      [{ shapes: [[200, 100], [100]], kind: 'trained' }], // above the fused bound: the plain ops with fused norms
+    ]
+    for (const layers of cases) {
+      const made = layers.map(({ shapes, kind }) => {
+        const weights = shapes.map((s) => random(s, 0.5))
+        if (kind === 'frozen') return { weights, grads: null, before: null }
+        const before = kind === 'unchanged' ? weights.map((w) => w.clone()) : weights.map((w) => tf.sub(w, random(w.shape, 1e-3)))
+        return { weights, grads: shapes.map((s) => random(s, 0.1)), before }
+      })
+      const what = layers.map((l) => `${l.kind} [${l.shapes.join('; ')}]`).join(', ')
+      const plain = layerHealth(made, false)
+      let fused: tf.Tensor | undefined
+      const profile = await tf.profile(() => (fused = layerHealth(made)))
+      const small = made.flatMap((l) => [...l.weights, ...(l.grads ?? []), ...(l.before ?? [])]).reduce((n, t) => n + t.size, 0) <= 2 * FUSED_NORM_MAX_ELEMENTS
+      if (small) expect(profile.kernelNames, what).toEqual(['LRLabLayerHealth'])
+      expect(fused!.shape, what).toEqual([layers.length * 3])
+      expect(Array.from(fused!.dataSync()), what).toEqual(Array.from(plain.dataSync()))
+      tf.dispose([plain, fused!, ...made.flatMap((l) => [...l.weights, ...(l.grads ?? []), ...(l.before ?? [])])])
+    }
   })
 
   it('is idempotent and can be removed', () => {

@@ -12,6 +12,7 @@
  *   made gathering each shuffled batch from the dataset a fifth of a training step (./gather).
  * - fusedAdamUpdate: one kernel per parameter instead of ~15 (see ./adam).
  * - globalL2Norm: clipping's and the layer diagnostics' norms in one kernel (see ./norm).
+ * - layerHealth: the whole per-layer diagnostics vector in one kernel (see ./layer-health).
  *
  * LRLAB_WASM_TUNING=0 turns the kernel overrides off (to compare, or to rule them out).
  */
@@ -19,6 +20,7 @@ import * as tf from '@tensorflow/tfjs'
 
 export { fusedAdamUpdate, plainAdamUpdate, FUSED_ADAM_MAX_ELEMENTS, type AdamHyper, type AdamSlots } from './adam'
 export { globalL2Norm, FUSED_NORM_MAX_ELEMENTS } from './norm'
+export { layerHealth, type LayerTensors } from './layer-health'
 import { blockGather } from './gather'
 import { columnSum } from './column-sum'
 import { gemmFor, packedBytes, type GemmKernels } from './gemm'
