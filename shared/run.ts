@@ -12,7 +12,7 @@ export interface BackendInfo {
   requested: 'auto' | BackendName
   /** One line per backend that was tried before this one and failed, with the reason. */
   fallbackReasons: string[]
-  /** Fast paths LR Lab installed on this backend (see electron/trainer/wasm-tuning.ts). */
+  /** Fast paths LR Lab installed on this backend (see electron/trainer/wasm-tuning/). */
   tuning?: string[]
 }
 

@@ -47,6 +47,12 @@ describe('browser bridge: the foundation path', () => {
     await expect.poll(() => points('chart-loss'), { timeout: 30_000 }).toBeGreaterThan(first)
     expect(await points('chart-lr')).toBeGreaterThan(0)
     await expect.poll(() => page.getByTestId('progress').textContent(), { timeout: 10_000 }).toMatch(/steps\/s/)
+    // The run's backend; on wasm, LR Lab's fast kernels are marked and named in the tooltip.
+    const badge = page.getByTestId('backend-badge')
+    if (/wasm/.test((await badge.textContent()) ?? '')) {
+      await expect.poll(() => badge.getAttribute('title')).toMatch(/fast kernels[^\n]*BatchMatMul: SIMD GEMM/)
+      expect(await page.getByTestId('backend-tuned').textContent()).toBe('tuned')
+    }
     await page.screenshot({ path: join(ARTIFACTS, 'foundation-live.png') })
 
     await page.getByTestId('stop-button').click()
