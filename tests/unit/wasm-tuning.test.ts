@@ -137,6 +137,65 @@ describe('wasm tuning', () => {
     ints.dispose()
   })
 
+  /** Values with the float32 corner cases (NaN, ±Infinity, −0, subnormals, overflow) among normal ones. */
+  const awkward = (shape: number[], seed: number): tf.Tensor => {
+    const n = shape.reduce((p, d) => p * d, 1)
+    const special = [NaN, Infinity, -Infinity, -0, 0, 1e-40, -3e-39, 3e38, -3e38, 1, -1]
+    const values = Array.from(tf.randomNormal([n], 0, 3, 'float32', seed).dataSync())
+    return tf.tensor(values.map((v, i) => (i % 7 === 3 ? special[(i / 7 + seed) % special.length | 0]! : v)), shape)
+  }
+  /** First element where two tensors differ (Object.is: NaN equals NaN, −0 differs from 0), or -1. */
+  const firstDifference = (t: tf.Tensor, r: tf.Tensor): string | number => {
+    const [a, b] = [t.dataSync(), r.dataSync()]
+    const i = a.findIndex((v, k) => !Object.is(v, b[k]))
+    return i < 0 ? -1 : `${i}: ${a[i]} vs ${b[i]}`
+  }
+
+  it('small tensors: Add, Sub, Multiply, RealDiv and SquaredDifference give the stock kernels\' values bit for bit, broadcasts included', () => {
+    expect(wasm).toBe(true)
+    const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+      ['Add', tf.add], ['Sub', tf.sub], ['Multiply', tf.mul], ['RealDiv', tf.div], ['SquaredDifference', tf.squaredDifference],
+    ]
+    const shapes: [number[], number[]][] = [
+      [[80, 1], [80, 1]], [[80, 1], []], [[], [80, 1]], [[7, 5], [1]], [[7, 5], [1, 5]], [[1, 5], [7, 5]], [[3, 7, 5], [5]],
+      [[1, 3], [2, 1, 3]], [[16, 16], [16]], [[64, 64], [64]], [[7, 5], [7, 1]], [[256], [256]], [[257], [1]], [[2, 3], [3, 2, 3]],
+    ]
+    for (const [name, op] of ops) {
+      for (const [sa, sb] of shapes) {
+        const what = `${name} [${sa}]·[${sb}]`
+        const [a, b] = [awkward(sa, 1), awkward(sb, 2)]
+        removeWasmTuning()
+        const stock = op(a, b)
+        expect(applyWasmTuning().kernels.some((k) => k.startsWith('small tensors') && k.includes(name)), what).toBe(true)
+        const tuned = op(a, b)
+        expect(tuned.shape, what).toEqual(stock.shape)
+        expect(firstDifference(tuned, stock), what).toBe(-1)
+        tf.dispose([a, b, stock, tuned])
+      }
+    }
+    const ints = tf.add(tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3, 4], 'int32'))
+    expect([ints.dtype, Array.from(ints.dataSync())], 'int32 to the stock kernel').toEqual(['int32', [4, 6]])
+    ints.dispose()
+  })
+
+  it('products whose batch dimensions broadcast only as shapes ([2, 1] with [1, 3]) give the stock kernel\'s values', () => {
+    expect(wasm).toBe(true)
+    // Flattened, those batches are 2 and 3: neither equal nor 1, so ours leave them to the stock kernel.
+    for (const [sa, sb] of [[[2, 1, 3, 4], [1, 3, 4, 5]], [[2, 1, 30, 40], [1, 3, 40, 50]]] as number[][][]) {
+      const what = `[${sa}]×[${sb}]`
+      const [a, b] = [tf.randomNormal(sa!, 0, 1, 'float32', 5), tf.randomNormal(sb!, 0, 1, 'float32', 6)]
+      // The kernel itself: tf.matMul may reshape before it gets there.
+      const run = (): tf.Tensor => tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor
+      removeWasmTuning()
+      const stock = run()
+      applyWasmTuning()
+      const tuned = run()
+      expect(tuned.shape, what).toEqual([2, 3, sa![2]!, sb![3]!])
+      expect(firstDifference(tuned, stock), what).toBe(-1)
+      tf.dispose([a, b, stock, tuned])
+    }
+  })
+
   it('gather gives the stock kernel\'s values for every axis, dtype and index shape, and rejects bad indices', () => {
     expect(wasm).toBe(true)
     const cases: [number[], tf.DataType, number[], number[], number][] = [

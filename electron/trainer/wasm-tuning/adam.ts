@@ -13,7 +13,8 @@
  * Outputs are new buffers, never written in place: tf.clone (optimizer snapshots) shares buffers.
  */
 import * as tf from '@tensorflow/tfjs'
-import { simdAdamFor, webAssembly, type SimdAdamVariants, type WasmMemory } from './simd-adam'
+import { simdAdamFor, webAssembly, type SimdAdamVariants } from './simd-adam'
+import type { KernelArgs, WasmBackend } from './wasm-backend'
 
 export interface AdamHyper {
   lr: number
@@ -106,15 +107,8 @@ function adamLoopGeneral(s: Scalars, p: Float32Array, g: Float32Array, m: Float3
 }
 
 type Attrs = AdamHyper & { amsgrad: boolean }
-type KernelArgs = Parameters<tf.KernelFunc>[0]
 const INPUTS = ['param', 'grad', 'expAvg', 'expAvgSq', 'maxExpAvgSq'] as const
 
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array
-  dataIdMap: { get(dataId: object): { memoryOffset: number } }
-  wasm: { asm: { memory?: WasmMemory } }
-}
 
 /** The SIMD loops for the wasm backend's memory, or null (no SIMD here, or not the wasm backend). */
 function simdLoops(backend: unknown): SimdAdamVariants | null {

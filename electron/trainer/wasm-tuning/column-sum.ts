@@ -12,6 +12,7 @@ import {
   I32, I32_ADD, I32_AND, I32_SHL, I32_GE_U, BLOCK, LOOP, BR, BR_IF, END, VOID, F32_LOAD, F32_STORE, F32_CONST, F32_ADD,
   V128_LOAD, V128_STORE, F32X4_ADD, get, set, i32, memarg, countDown, moduleWithImportedMemory, instantiateOn, webAssembly, type WasmMemory,
 } from './wasm-asm'
+import type { KernelArgs, WasmBackend } from './wasm-backend'
 
 type ColumnSum = (x: number, rows: number, cols: number, out: number) => void
 
@@ -42,13 +43,6 @@ function columnSumFor(memory: WasmMemory): ColumnSum | null {
   return instances.get(memory)!
 }
 
-type KernelArgs = Parameters<tf.KernelFunc>[0]
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array
-  dataIdMap: { get(dataId: object): { memoryOffset: number } }
-  wasm: { asm: { memory?: WasmMemory } }
-}
 
 /** The Sum kernel: leading-axes float32 sums here, the rest (full reductions, inner axes) to the stock kernel. */
 export function columnSum(stock: tf.KernelConfig): tf.KernelFunc {

@@ -8,6 +8,8 @@
  *   explicitly transposed operands bit for bit. Where wasm SIMD is missing, the override
  *   transposes explicitly (a tiled copy in JS) and calls the stock plain product.
  * - Sum override for leading axes (bias gradients): SIMD over columns, no transpose (./column-sum).
+ * - Small float32 tensors (Add, Sub, Multiply, RealDiv, SquaredDifference, BatchMatMul) in JS
+ *   loops, skipping the stock kernels' fixed cost (./small-tensors).
  * - GatherV2 override: block copies instead of the stock per-element strided copy, which
  *   made gathering each shuffled batch from the dataset a fifth of a training step (./gather).
  * - fusedAdamUpdate: one kernel per parameter instead of ~15 (see ./adam).
@@ -23,8 +25,10 @@ export { globalL2Norm, FUSED_NORM_MAX_ELEMENTS } from './norm'
 export { layerHealth, type LayerTensors } from './layer-health'
 import { blockGather } from './gather'
 import { columnSum } from './column-sum'
+import { SMALL_BINARY_KERNELS, smallBinary, smallMatMul } from './small-tensors'
 import { gemmFor, packedBytes, type GemmKernels } from './gemm'
-import { webAssembly, type WasmMemory } from './wasm-asm'
+import { webAssembly } from './wasm-asm'
+import type { KernelArgs, WasmBackend } from './wasm-backend'
 
 export interface TuningReport {
   /** True when the overrides are registered (now or by an earlier call). */
@@ -37,14 +41,6 @@ export interface TuningReport {
   reason?: string
 }
 
-type KernelArgs = Parameters<tf.KernelFunc>[0]
-interface WasmBackendData {
-  disposeData(dataId: object): void
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array
-  dataIdMap: { get(dataId: object): { memoryOffset: number } }
-  wasm: { asm: { memory?: WasmMemory } }
-}
 
 /**
  * Swap the last two axes of each [r, c] matrix in src into dst, in 32×32 tiles so both
@@ -72,6 +68,7 @@ const MATMUL_GEMM_LABEL = 'BatchMatMul: SIMD GEMM'
 const MATMUL_TRANSPOSE_LABEL = 'BatchMatMul: transpose first'
 const GATHER_LABEL = 'GatherV2: block copies'
 const SUM_LABEL = 'Sum over leading axes: SIMD columns'
+const SMALL_LABEL = `small tensors (${[...SMALL_BINARY_KERNELS, 'BatchMatMul'].join(', ')}): JS loops`
 /** The stock kernels replaced, to put back; null when no override is registered. */
 let stockKernels: tf.KernelConfig[] | null = null
 
@@ -87,7 +84,7 @@ export function isWasmTuningEnabled(): boolean {
  * Returns null for what it leaves to the stock kernel (empty products).
  */
 function gemmMatMul(gemm: GemmKernels, { inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
-  const be = backend as unknown as WasmBackendData
+  const be = backend as unknown as WasmBackend
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
   const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
   const [ra, ca] = a.shape.slice(-2) as [number, number]
@@ -97,6 +94,8 @@ function gemmMatMul(gemm: GemmKernels, { inputs, backend, attrs }: KernelArgs): 
   if (K !== K2) throw new Error(`Error in matMul: inner shapes (${K}) and (${K2}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`)
   const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2))
   const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2))
+  // Batch dims that broadcast only as shapes ([2, 1] with [1, 3]: 2 and 3 flattened) go to the stock kernel, which expands them.
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null
   if (M === 0 || N === 0 || K === 0 || batchA === 0 || batchB === 0) return null
   const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), M, N]
   const out = be.makeOutput(outShape, 'float32')
@@ -124,11 +123,11 @@ export function transposeFirst(stock: tf.KernelConfig, transpose: tf.KernelConfi
     const rank = t.shape.length
     let out: tf.TensorInfo
     if (t.dtype === 'float32') {
-      const be = backend as unknown as WasmBackendData
+      const be = backend as unknown as WasmBackend
       const [r, c] = t.shape.slice(-2) as [number, number]
       out = be.makeOutput([...t.shape.slice(0, -2), c, r], 'float32')
       // Views only after makeOutput: its malloc may grow the heap and detach older views.
-      blockTranspose(be.typedArrayFromHeap(t) as Float32Array, be.typedArrayFromHeap(out) as Float32Array, r, c)
+      blockTranspose(be.typedArrayFromHeap(t), be.typedArrayFromHeap(out), r, c)
     } else {
       const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2]
       out = transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as tf.TensorInfo
@@ -139,19 +138,19 @@ export function transposeFirst(stock: tf.KernelConfig, transpose: tf.KernelConfi
   const a = transposeA ? swapLastTwo(inputs.a!) : inputs.a!
   const b = transposeB ? swapLastTwo(inputs.b!) : inputs.b!
   const out = stock.kernelFunc({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } }) as tf.TensorInfo
-  for (const t of temps) (backend as unknown as WasmBackendData).disposeData(t.dataId)
+  for (const t of temps) (backend as unknown as WasmBackend).disposeData(t.dataId)
   return out
 }
 
 /** Which BatchMatMul the override runs on this backend: our GEMM, or transpose-first where wasm SIMD is missing. */
 function matMulKernel(stock: tf.KernelConfig, transpose: tf.KernelConfig): { label: string; kernelFunc: tf.KernelFunc } {
-  const memory = (tf.backend() as unknown as Partial<WasmBackendData>).wasm?.asm?.memory
+  const memory = (tf.backend() as unknown as Partial<WasmBackend>).wasm?.asm?.memory
   const gemm = memory instanceof webAssembly.Memory ? gemmFor(memory) : null
-  if (!gemm) return { label: MATMUL_TRANSPOSE_LABEL, kernelFunc: (args) => transposeFirst(stock, transpose, args) }
+  if (!gemm) return { label: MATMUL_TRANSPOSE_LABEL, kernelFunc: (args) => smallMatMul(args) ?? transposeFirst(stock, transpose, args) }
   const floats = (args: KernelArgs): boolean => args.inputs.a!.dtype === 'float32' && args.inputs.b!.dtype === 'float32'
   return {
     label: MATMUL_GEMM_LABEL,
-    kernelFunc: (args) => (floats(args) && gemmMatMul(gemm, args)) || transposeFirst(stock, transpose, args),
+    kernelFunc: (args) => smallMatMul(args) ?? ((floats(args) && gemmMatMul(gemm, args)) || transposeFirst(stock, transpose, args)),
   }
 }
 
@@ -176,16 +175,17 @@ export function applyWasmTuning(): TuningReport {
   if (!isWasmTuningEnabled()) return { applied: false, backend, kernels: [], reason: 'LRLAB_WASM_TUNING=0' }
   if (stockKernels) return { applied: true, backend, kernels: [...labels] }
   const transpose = tf.getKernel('Transpose', 'wasm')
-  if (!tf.getKernel('BatchMatMul', 'wasm') || !transpose || !tf.getKernel('GatherV2', 'wasm') || !tf.getKernel('Sum', 'wasm'))
-    return { applied: false, backend, kernels: [], reason: 'wasm BatchMatMul, Transpose, GatherV2 or Sum kernel not registered' }
+  const missing = ['BatchMatMul', 'Transpose', 'GatherV2', 'Sum', ...SMALL_BINARY_KERNELS].filter((k) => !tf.getKernel(k, 'wasm'))
+  if (missing.length) return { applied: false, backend, kernels: [], reason: `wasm kernels not registered: ${missing.join(', ')}` }
   let matMulLabel = ''
   const matMul = override('BatchMatMul', (stock) => {
     const k = matMulKernel(stock, transpose)
     matMulLabel = k.label
     return k.kernelFunc
   })
-  stockKernels = [matMul, override('GatherV2', blockGather), override('Sum', columnSum)]
-  labels = [matMulLabel, GATHER_LABEL, SUM_LABEL]
+  const small = SMALL_BINARY_KERNELS.map((name) => override(name, (stock) => smallBinary(name, stock.kernelFunc)))
+  stockKernels = [matMul, override('GatherV2', blockGather), override('Sum', columnSum), ...small]
+  labels = [matMulLabel, GATHER_LABEL, SUM_LABEL, SMALL_LABEL]
   return { applied: true, backend, kernels: [...labels] }
 }
 

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { FUSED_NORM_MAX_ELEMENTS, globalL2Norm } from './norm'
+import type { KernelArgs, WasmBackend } from './wasm-backend'
 
 const KERNEL = 'LRLabLayerHealth'
 /** ‖w₀‖ guard, as the trainer has always added it. */
@@ -30,11 +31,6 @@ export interface LayerTensors {
   before: tf.Tensor[] | null
 }
 
-type KernelArgs = Parameters<tf.KernelFunc>[0]
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array
-}
 
 /** ./norm's order: a float32 sum of float32 squares per tensor, the tensors' sums added in order. */
 function sumOfSquares(views: Float32Array[]): number {

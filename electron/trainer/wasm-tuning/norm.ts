@@ -9,6 +9,7 @@
  * Math.fround in that order reproduces them exactly.
  */
 import * as tf from '@tensorflow/tfjs'
+import type { KernelArgs, WasmBackend } from './wasm-backend'
 
 const KERNEL = 'LRLabGlobalNorm'
 /**
@@ -18,11 +19,6 @@ const KERNEL = 'LRLabGlobalNorm'
 export const FUSED_NORM_MAX_ELEMENTS = 16384
 const f = Math.fround
 
-type KernelArgs = Parameters<tf.KernelFunc>[0]
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array
-}
 
 function wasmKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const be = backend as unknown as WasmBackend
