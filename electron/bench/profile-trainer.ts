@@ -1,5 +1,6 @@
 /**
- * Where LR Lab's trainer spends a step: `npx tsx electron/bench/profile-trainer.ts [mlp|digits|article] [--runs N] [--kernels]`.
+ * Where LR Lab's trainer spends a step: `npx tsx electron/bench/profile-trainer.ts [mlp|digits|article|PRESET] [--runs N] [--kernels]`
+ * (PRESET: any name `lrlab presets` lists).
  * Runs the real train() on the bench's workloads (Adam) and prints the loop's ms/step (min and
  * median of N runs, training loop only: summary.durationSec), kernel calls per step and, with
  * --kernels, each kernel's calls per step and share of kernel time. LRLAB_BACKEND picks the
@@ -7,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { parseRunConfig, type RunConfigInput } from '../../shared/config'
+import { findPreset, PRESETS } from '../../shared/presets'
 import { describeBackend, selectBackend } from '../trainer/backend'
 import { train } from '../trainer/train'
 
@@ -29,8 +31,8 @@ const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 9
 const perKernel = args.includes('--kernels') || args.includes('--shapes')
 /** --shapes: one line per kernel and input shapes (and axis), to see which call is the slow one. */
 const byShape = args.includes('--shapes')
-const workload = WORKLOADS[name]
-if (!workload) throw new Error(`workload must be one of ${Object.keys(WORKLOADS).join(', ')}`)
+const workload = WORKLOADS[name] ?? findPreset(name)?.config
+if (!workload) throw new Error(`workload must be one of ${Object.keys(WORKLOADS).join(', ')} or a preset (${PRESETS.map((p) => p.name).join(', ')})`)
 
 const backend = await selectBackend((process.env.LRLAB_BACKEND as 'wasm' | undefined) ?? 'wasm')
 const run = async (): Promise<{ ms: number; steps: number }> => {
