@@ -196,6 +196,15 @@ describe('wasm tuning', () => {
     }
   })
 
+  it('products with inner sizes that differ are refused naming the shapes as given, small or large', () => {
+    expect(wasm).toBe(true)
+    applyWasmTuning()
+    tf.tidy(() => {
+      expect(() => tf.matMul(tf.ones([4, 3]), tf.ones([5, 6]), true, false)).toThrow(/inner shapes \(4\) and \(5\) of Tensors with shapes 4,3 and 5,6 and transposeA=true/)
+      expect(() => tf.matMul(tf.ones([40, 30]), tf.ones([50, 60]), true, false)).toThrow(/inner shapes \(40\) and \(50\) of Tensors with shapes 40,30 and 50,60 and transposeA=true/)
+    })
+  })
+
   it('gather gives the stock kernel\'s values for every axis, dtype and index shape, and rejects bad indices', () => {
     expect(wasm).toBe(true)
     const cases: [number[], tf.DataType, number[], number[], number][] = [

@@ -25,7 +25,7 @@ export { globalL2Norm, FUSED_NORM_MAX_ELEMENTS } from './norm'
 export { layerHealth, type LayerTensors } from './layer-health'
 import { blockGather } from './gather'
 import { columnSum } from './column-sum'
-import { SMALL_BINARY_KERNELS, smallBinary, smallMatMul } from './small-tensors'
+import { productDims, SMALL_BINARY_KERNELS, smallBinary, smallMatMul } from './small-tensors'
 import { gemmFor, packedBytes, type GemmKernels } from './gemm'
 import { webAssembly } from './wasm-asm'
 import type { KernelArgs, WasmBackend } from './wasm-backend'
@@ -79,25 +79,17 @@ export function isWasmTuningEnabled(): boolean {
 }
 
 /**
- * C = op(A)·op(B) with our SIMD GEMM (./gemm), reading transposed operands in place. Handles what
- * the stock kernel handles: float32, batch dims flattened, one side's batch of 1 broadcast.
- * Returns null for what it leaves to the stock kernel (empty products).
+ * C = op(A)·op(B) with our SIMD GEMM (./gemm), reading transposed operands in place: float32,
+ * batch dims flattened, one side's batch of 1 broadcast. Returns null for what it leaves to the
+ * stock kernel (see productDims).
  */
-function gemmMatMul(gemm: GemmKernels, { inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
-  const be = backend as unknown as WasmBackend
-  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
-  const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
-  const [ra, ca] = a.shape.slice(-2) as [number, number]
-  const [rb, cb] = b.shape.slice(-2) as [number, number]
-  const [M, K] = transposeA ? [ca, ra] : [ra, ca]
-  const [K2, N] = transposeB ? [cb, rb] : [rb, cb]
-  if (K !== K2) throw new Error(`Error in matMul: inner shapes (${K}) and (${K2}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`)
-  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2))
-  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2))
-  // Batch dims that broadcast only as shapes ([2, 1] with [1, 3]: 2 and 3 flattened) go to the stock kernel, which expands them.
-  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null
-  if (M === 0 || N === 0 || K === 0 || batchA === 0 || batchB === 0) return null
-  const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), M, N]
+function gemmMatMul(gemm: GemmKernels, args: KernelArgs): tf.TensorInfo | null {
+  const dims = productDims(args)
+  if (!dims) return null
+  const { M, K, N, batchA, batchB, outShape } = dims
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean }
+  const be = args.backend as unknown as WasmBackend
   const out = be.makeOutput(outShape, 'float32')
   const pack = be.makeOutput([packedBytes(K, N) / 4], 'float32')
   const at = (t: tf.TensorInfo): number => be.dataIdMap.get(t.dataId).memoryOffset
@@ -147,10 +139,9 @@ function matMulKernel(stock: tf.KernelConfig, transpose: tf.KernelConfig): { lab
   const memory = (tf.backend() as unknown as Partial<WasmBackend>).wasm?.asm?.memory
   const gemm = memory instanceof webAssembly.Memory ? gemmFor(memory) : null
   if (!gemm) return { label: MATMUL_TRANSPOSE_LABEL, kernelFunc: (args) => smallMatMul(args) ?? transposeFirst(stock, transpose, args) }
-  const floats = (args: KernelArgs): boolean => args.inputs.a!.dtype === 'float32' && args.inputs.b!.dtype === 'float32'
   return {
     label: MATMUL_GEMM_LABEL,
-    kernelFunc: (args) => smallMatMul(args) ?? ((floats(args) && gemmMatMul(gemm, args)) || transposeFirst(stock, transpose, args)),
+    kernelFunc: (args) => smallMatMul(args) ?? gemmMatMul(gemm, args) ?? transposeFirst(stock, transpose, args),
   }
 }
 

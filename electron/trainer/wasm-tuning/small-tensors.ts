@@ -86,11 +86,22 @@ export function smallBinary(name: string, next: tf.KernelFunc): tf.KernelFunc {
   }
 }
 
+/** The sizes of op(A)·op(B) with the batch dims flattened. */
+export interface ProductDims {
+  M: number
+  K: number
+  N: number
+  batchA: number
+  batchB: number
+  outShape: number[]
+}
+
 /**
- * op(A)·op(B) for small float32 products (batch dims flattened, a batch of 1 broadcast), or
- * null for the caller's own path.
+ * A float32 product's sizes, or null for what our products (this module's and ./gemm's) leave to
+ * the stock kernel: other dtypes, empty products, and batches that broadcast only as shapes
+ * ([2, 1] with [1, 3]: 2 and 3 flattened, which it expands). Inner sizes that differ throw.
  */
-export function smallMatMul({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
+export function productDims({ inputs, attrs }: KernelArgs): ProductDims | null {
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return null
   const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
@@ -100,12 +111,23 @@ export function smallMatMul({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   const [K2, N] = transposeB ? [cb, rb] : [rb, cb]
   const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2))
   const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2))
-  const batch = Math.max(batchA, batchB)
-  // Mismatched inner sizes, batches that broadcast only as shapes, empty products: the caller's path deals with them.
-  if (K !== K2 || (batchA !== batchB && batchA !== 1 && batchB !== 1)) return null
-  if (M * N * K * batch === 0 || M * N * K * batch > SMALL_MAX_PRODUCT) return null
+  // The stock kernel's message, with the shapes as the caller gave them (transposeFirst would report its transposed copy).
+  if (K !== K2) throw new Error(`Error in matMul: inner shapes (${K}) and (${K2}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`)
+  if ((batchA !== batchB && batchA !== 1 && batchB !== 1) || M * N * K * batchA * batchB === 0) return null
   const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), M, N]
-  const be = backend as unknown as WasmBackend
+  return { M, K, N, batchA, batchB, outShape }
+}
+
+/** op(A)·op(B) for small float32 products, or null for the caller's own path. */
+export function smallMatMul(args: KernelArgs): tf.TensorInfo | null {
+  const dims = productDims(args)
+  if (!dims) return null
+  const { M, K, N, batchA, batchB, outShape } = dims
+  const batch = Math.max(batchA, batchB)
+  if (M * N * K * batch > SMALL_MAX_PRODUCT) return null
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean }
+  const be = args.backend as unknown as WasmBackend
   const out = be.makeOutput(outShape, 'float32')
   const [x, y, o] = [be.typedArrayFromHeap(a), be.typedArrayFromHeap(b), be.typedArrayFromHeap(out)]
   const [sai, sak] = transposeA ? [1, M] : [K, 1]
