@@ -38,15 +38,21 @@ export function requestedBackend(fromConfig: 'auto' | BackendName = 'auto'): 'au
   throw new Error(`LRLAB_BACKEND must be one of auto, tensorflow, wasm, cpu (got "${process.env.LRLAB_BACKEND}")`)
 }
 
-let selected: BackendInfo | null = null
+/** Each request's answer, initialised once per process. */
+const selections = new Map<'auto' | BackendName, BackendInfo>()
 
 /**
- * Initialise a backend once per process. A forced backend that fails is an error, not a
- * silent fallback: the user asked for it by name.
+ * Initialise a backend once per process and make it the active one. A forced backend that
+ * fails is an error, not a silent fallback: the user asked for it by name. Asking again
+ * re-activates the earlier answer (a test may have switched to cpu in between).
  */
 export async function selectBackend(request: 'auto' | BackendName = 'auto'): Promise<BackendInfo> {
   const requested = requestedBackend(request)
-  if (selected && (requested === 'auto' || selected.name === requested)) return selected
+  const known = selections.get(requested)
+  if (known) {
+    if (tf.getBackend() !== known.name) await tf.setBackend(known.name)
+    return known
+  }
   const candidates = requested === 'auto' ? ORDER : [requested]
   const fallbackReasons: string[] = []
   for (const name of candidates) {
@@ -59,8 +65,9 @@ export async function selectBackend(request: 'auto' | BackendName = 'auto'): Pro
       await tf.ready()
       const report = name === 'wasm' ? applyWasmTuning() : null
       const tuning = report?.applied ? report.kernels : []
-      selected = { name, requested, fallbackReasons, ...(tuning.length && { tuning }) }
-      return selected
+      const info: BackendInfo = { name, requested, fallbackReasons, ...(tuning.length && { tuning }) }
+      selections.set(requested, info)
+      return info
     } catch (e) {
       const reason = name === 'tensorflow' && /Cannot find module|can not be found/.test(errorLine(e))
         ? 'tensorflow: @tensorflow/tfjs-node or its native libtensorflow is not installed (its download failed or was skipped at npm install)'

@@ -52,9 +52,7 @@ function mismatches(actual: ArrayLike<number>, expected: number[], what: string)
 
 describe.each(['auto', 'cpu'] as const)('clipping vs PyTorch on the %s backend', (backend) => {
   beforeAll(async () => {
-    const name = backend === 'auto' ? (await selectBackend('auto')).name : 'cpu'
-    await tf.setBackend(name)
-    await tf.ready()
+    await selectBackend(backend)
   })
 
   it('has cases', () => {

@@ -55,10 +55,7 @@ function firstMismatch(c: OptimizerCase): string | null {
 
 describe.each(['auto', 'cpu'] as const)('optimizers vs PyTorch on the %s backend', (backend) => {
   beforeAll(async () => {
-    // selectBackend caches its choice, so switch back explicitly after the cpu pass.
-    const name = backend === 'auto' ? (await selectBackend('auto')).name : 'cpu'
-    await tf.setBackend(name)
-    await tf.ready()
+    await selectBackend(backend)
   })
 
   it('has cases', () => {
@@ -76,9 +73,7 @@ describe.each(['auto', 'cpu'] as const)('optimizers vs PyTorch on the %s backend
 /** Behaviour the traces do not cover: groups, per-step overrides, snapshots, memory. */
 describe.each(['auto', 'cpu'] as const)('optimizer mechanics on the %s backend', (backend) => {
   beforeAll(async () => {
-    const name = backend === 'auto' ? (await selectBackend('auto')).name : 'cpu'
-    await tf.setBackend(name)
-    await tf.ready()
+    await selectBackend(backend)
   })
 
   const values = (v: tf.Tensor): number[] => Array.from(v.dataSync())

@@ -39,9 +39,7 @@ describe('ClippingSchema', () => {
 
 describe.each(['auto', 'cpu'] as const)('clipGradients on the %s backend', (backend) => {
   beforeAll(async () => {
-    const name = backend === 'auto' ? (await selectBackend('auto')).name : 'cpu'
-    await tf.setBackend(name)
-    await tf.ready()
+    await selectBackend(backend)
   })
 
   /** Run a clip on plain arrays and read everything back, disposing all tensors. */
