@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { RunConfig } from '../../shared/config'
 import type { Dataset } from './data'
+import { fusedRegressionEval } from './wasm-tuning'
 
 export type LossKind = RunConfig['loss']
 
@@ -52,4 +53,18 @@ export function metricOf(kind: LossKind, classification: boolean, y: tf.Tensor2D
   if (!classification) return tf.sub(1, tf.div(tf.sum(tf.squaredDifference(y, out)), tf.sum(tf.squaredDifference(y, tf.mean(y))))) as tf.Scalar
   const hit = kind === 'binaryCrossEntropy' ? tf.equal(tf.greater(out, 0), tf.greater(y, 0.5)) : tf.equal(tf.argMax(out, 1), tf.argMax(y, 1))
   return tf.mean(tf.cast(hit, 'float32')) as tf.Scalar
+}
+
+/**
+ * An evaluation's [loss, metric] (`withLoss`) or [metric], as one tensor. `fused` (the wasm
+ * tuning is on) lets a regression's MSE and R² or MAE take one kernel; the values are the
+ * plain ops' bit for bit.
+ */
+export function evaluation(kind: LossKind, classification: boolean, y: tf.Tensor2D, out: tf.Tensor2D, metric: 'accuracy' | 'r2' | 'mae', withLoss: boolean, fused: boolean): tf.Tensor1D {
+  if (fused && metric !== 'accuracy' && !classification && (!withLoss || kind === 'mse')) {
+    const one = fusedRegressionEval(y, out, { mse: withLoss, metric })
+    if (one) return one
+  }
+  const m = metricOf(kind, classification, y, out, metric)
+  return tf.stack(withLoss ? [lossOf(kind, y, out), m] : [m]) as tf.Tensor1D
 }

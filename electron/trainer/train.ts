@@ -14,7 +14,7 @@ import { clipGradients } from './clipping'
 import { loadDataset, splitDataset, type Dataset } from './data'
 import { buildModel, type Model } from './model'
 import { createRng, permutation } from './random'
-import { checkLossFits, lossOf, metricName, metricOf, outputsFor, targetTensor } from './losses'
+import { checkLossFits, evaluation, lossOf, metricName, outputsFor, targetTensor } from './losses'
 import { epochColumnsFor, planGroups } from './param-groups'
 import { applyLayerWeights, loadLayerWeights, saveModel } from './model-io'
 import { ConfigError } from '../../shared/config'
@@ -266,12 +266,10 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
       // model as it stands after the epoch, evaluated like validation) and the layer health checks.
       const metric = metricName(config, classes !== undefined)
       const epochScalars = tf.tidy(() => {
-        const val = xVal && yVal ? (() => {
-          const out = model.forward(xVal)
-          return [lossOf(config.loss, yVal, out), metricOf(config.loss, classes !== undefined, yVal, out, metric)]
-        })() : [tf.scalar(NaN), tf.scalar(NaN)]
-        const trainMetric = metricOf(config.loss, classes !== undefined, yAll, model.forward(xAll), metric)
-        return tf.concat([tf.stack([...val, trainMetric]), ...(pendingDiagnostics ? [pendingDiagnostics] : [])]) as tf.Tensor1D
+        const [classification, fused] = [classes !== undefined, wasmTuningActive()]
+        const val = xVal && yVal ? evaluation(config.loss, classification, yVal, model.forward(xVal), metric, true, fused) : tf.tensor1d([NaN, NaN])
+        const trainMetric = evaluation(config.loss, classification, yAll, model.forward(xAll), metric, false, fused)
+        return tf.concat([val, trainMetric, ...(pendingDiagnostics ? [pendingDiagnostics] : [])]) as tf.Tensor1D
       })
       const values = await epochScalars.data()
       epochScalars.dispose()

@@ -6,6 +6,8 @@ import {
   applyWasmTuning,
   fusedAdamUpdate,
   FUSED_NORM_MAX_ELEMENTS,
+  fusedRegressionEval,
+  FUSED_EVAL_MAX_ELEMENTS,
   globalL2Norm,
   layerHealth,
   plainAdamUpdate,
@@ -16,6 +18,7 @@ import {
   type AdamSlots,
 } from '../../electron/trainer/wasm-tuning/index'
 import { simdAdamFor, type WasmMemory } from '../../electron/trainer/wasm-tuning/simd-adam'
+import { lossOf, metricOf } from '../../electron/trainer/losses'
 
 /** Register and select wasm as electron/trainer/backend.ts does; false where it cannot load. */
 async function useWasm(): Promise<boolean> {
@@ -285,6 +288,43 @@ describe('wasm tuning', () => {
       expect(Array.from(fused!.dataSync()), what).toEqual(Array.from(plain.dataSync()))
       tf.dispose([plain, fused!, ...made.flatMap((l) => [...l.weights, ...(l.grads ?? []), ...(l.before ?? [])])])
     }
+  })
+
+  it('fusedRegressionEval is the plain MSE, R² and MAE bit for bit, in one kernel', async () => {
+    expect(wasm).toBe(true)
+    const cases: [string, () => [tf.Tensor2D, tf.Tensor2D]][] = [
+      ['[20, 1]', () => [tf.randomNormal([20, 1], 0, 3, 'float32', 1), tf.randomNormal([20, 1], 0, 3, 'float32', 2)] as [tf.Tensor2D, tf.Tensor2D]],
+      ['[80, 1] close fit', () => tf.tidy(() => {
+        const y = tf.randomNormal([80, 1], 2, 1, 'float32', 3) as tf.Tensor2D
+        return [y, tf.add(y, tf.randomNormal([80, 1], 0, 1e-3, 'float32', 4)) as tf.Tensor2D]
+      })],
+      ['[50, 3]', () => [tf.randomNormal([50, 3], 0, 1, 'float32', 5), tf.randomNormal([50, 3], 0, 1, 'float32', 6)] as [tf.Tensor2D, tf.Tensor2D]],
+      ['[1, 1]', () => [tf.tensor2d([[0.5]]), tf.tensor2d([[0.25]])]],
+      ['constant targets (R² divides by zero)', () => [tf.fill([10, 1], 2) as tf.Tensor2D, tf.randomNormal([10, 1], 0, 1, 'float32', 7) as tf.Tensor2D]],
+      ['a NaN prediction', () => [tf.randomNormal([8, 1], 0, 1, 'float32', 8) as tf.Tensor2D, tf.tensor2d([1, 2, NaN, 4, 5, 6, 7, 8], [8, 1])]],
+    ]
+    for (const [what, make] of cases) {
+      const [y, out] = make()
+      for (const metric of ['r2', 'mae'] as const) {
+        for (const mse of [true, false]) {
+          const label = `${what}, ${metric}, mse ${mse}`
+          const plain = tf.tidy(() => Array.from(tf.stack([...(mse ? [lossOf('mse', y, out)] : []), metricOf('mse', false, y, out, metric)]).dataSync()))
+          let fused: tf.Tensor1D | null = null
+          const profile = await tf.profile(() => (fused = fusedRegressionEval(y, out, { mse, metric }))!)
+          expect(profile.kernelNames, label).toEqual(['LRLabRegressionEval'])
+          const values = Array.from(fused!.dataSync())
+          values.forEach((v, i) => expect(Object.is(v, plain[i]), `${label} [${i}]: ${v} vs ${plain[i]}`).toBe(true))
+          fused!.dispose()
+        }
+      }
+      tf.dispose([y, out])
+    }
+    // Large, mismatched or non-float inputs: the caller runs the plain ops.
+    const big = tf.zeros([FUSED_EVAL_MAX_ELEMENTS + 1, 1])
+    expect(fusedRegressionEval(big, big, { mse: true, metric: 'r2' })).toBeNull()
+    const [a, b] = [tf.zeros([4, 1]), tf.zeros([4, 2])]
+    expect(fusedRegressionEval(a, b, { mse: true, metric: 'r2' })).toBeNull()
+    tf.dispose([big, a, b])
   })
 
   it('is idempotent and can be removed', () => {

@@ -15,6 +15,7 @@
  * - fusedAdamUpdate: one kernel per parameter instead of ~15 (see ./adam).
  * - globalL2Norm: clipping's and the layer diagnostics' norms in one kernel (see ./norm).
  * - layerHealth: the whole per-layer diagnostics vector in one kernel (see ./layer-health).
+ * - fusedRegressionEval: an epoch's MSE and R² or MAE in one kernel (see ./regression-eval).
  *
  * LRLAB_WASM_TUNING=0 turns the kernel overrides off (to compare, or to rule them out).
  */
@@ -23,6 +24,7 @@ import * as tf from '@tensorflow/tfjs'
 export { fusedAdamUpdate, plainAdamUpdate, FUSED_ADAM_MAX_ELEMENTS, type AdamHyper, type AdamSlots } from './adam'
 export { globalL2Norm, FUSED_NORM_MAX_ELEMENTS } from './norm'
 export { layerHealth, type LayerTensors } from './layer-health'
+export { fusedRegressionEval, FUSED_EVAL_MAX_ELEMENTS } from './regression-eval'
 import { blockGather } from './gather'
 import { columnSum } from './column-sum'
 import { productDims, SMALL_BINARY_KERNELS, smallBinary, smallMatMul } from './small-tensors'
