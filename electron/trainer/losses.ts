@@ -2,15 +2,18 @@
 import * as tf from '@tensorflow/tfjs'
 import type { RunConfig } from '../../shared/config'
 import type { Dataset } from './data'
-import { fusedRegressionEval } from './wasm-tuning'
+import { fusedMseLoss, fusedRegressionEval } from './wasm-tuning'
 
 export type LossKind = RunConfig['loss']
 
-/** Mean loss of a batch; classification losses take logits. */
-export function lossOf(kind: LossKind, y: tf.Tensor2D, out: tf.Tensor2D): tf.Scalar {
+/**
+ * Mean loss of a batch; classification losses take logits. `fused` (the wasm tuning is on) lets
+ * MSE and its gradient take one kernel each, with the plain ops' values bit for bit.
+ */
+export function lossOf(kind: LossKind, y: tf.Tensor2D, out: tf.Tensor2D, fused = false): tf.Scalar {
   switch (kind) {
     case 'mse':
-      return tf.losses.meanSquaredError(y, out) as tf.Scalar
+      return (fused && fusedMseLoss(y, out)) || (tf.losses.meanSquaredError(y, out) as tf.Scalar)
     case 'mae':
       return tf.losses.absoluteDifference(y, out) as tf.Scalar
     case 'huber':

@@ -15,6 +15,7 @@ import { createRng, permutation } from './random'
 import { checkLossFits, lossOf, outputsFor, targetTensor } from './losses'
 import { applyLayerWeights, loadLayerWeights } from './model-io'
 import { planGroups } from './param-groups'
+import { wasmTuningActive } from './wasm-tuning'
 
 /** The result travels to the UI as is: one type for both sides. */
 export type RangeTestResult = RangeTestResultData
@@ -137,7 +138,8 @@ export async function runRangeTest(config: RunConfig, o: RangeTestOptions, onPro
     pos += batch
     return { x: tf.gather(xAll, idx), y: tf.gather(yAll, idx) }
   }
-  const lossFn = (out: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => lossOf(config.loss, y, out)
+  const fused = wasmTuningActive()
+  const lossFn = (out: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => lossOf(config.loss, y, out, fused)
   try {
     return await rangeTestOn(model, optimizer, batches, lossFn, config, o, onProgress, groups)
   } finally {

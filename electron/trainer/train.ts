@@ -168,7 +168,8 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
     let epochLossSum = 0
     let epochLossCount = 0
 
-    const lossFn = (x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => lossOf(config.loss, y, model.forward(x, true))
+    const fusedLoss = wasmTuningActive()
+    const lossFn = (x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => lossOf(config.loss, y, model.forward(x, true), fusedLoss)
 
     /** Read every pending step's scalars in one transfer; detect divergence. */
     const flushSteps = async (): Promise<void> => {

@@ -6,6 +6,7 @@ import {
   applyWasmTuning,
   fusedAdamUpdate,
   FUSED_NORM_MAX_ELEMENTS,
+  fusedMseLoss,
   fusedRegressionEval,
   FUSED_EVAL_MAX_ELEMENTS,
   globalL2Norm,
@@ -325,6 +326,30 @@ describe('wasm tuning', () => {
     const [a, b] = [tf.zeros([4, 1]), tf.zeros([4, 2])]
     expect(fusedRegressionEval(a, b, { mse: true, metric: 'r2' })).toBeNull()
     tf.dispose([big, a, b])
+  })
+
+  it('fusedMseLoss and its gradients (for the predictions and the targets, any upstream dy) are the plain MSE\'s bit for bit', async () => {
+    expect(wasm).toBe(true)
+    const cases: [number[], number][] = [[[80, 1], 1], [[80, 1], 0.37], [[32, 3], 1], [[1, 1], 2.5], [[7, 2], -3]]
+    for (const [shape, upstream] of cases) {
+      const what = `[${shape}] dy ${upstream}`
+      const y = awkward(shape, 11)
+      const out = tf.randomNormal(shape, 0, 2, 'float32', 12)
+      const dy = tf.scalar(upstream)
+      const plainLoss = tf.losses.meanSquaredError(y, out)
+      const plainGrads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.losses.meanSquaredError(a, b))([y, out], dy)
+      let fusedLoss: tf.Scalar | null = null
+      const profile = await tf.profile(() => (fusedLoss = fusedMseLoss(y, out))!)
+      expect(profile.kernelNames, what).toEqual(['LRLabMseLoss'])
+      const fusedGrads = tf.grads((a: tf.Tensor, b: tf.Tensor) => fusedMseLoss(a, b)!)([y, out], dy)
+      expect(firstDifference(fusedLoss!, plainLoss), `${what}: loss`).toBe(-1)
+      expect(firstDifference(fusedGrads[0]!, plainGrads[0]!), `${what}: d/dy`).toBe(-1)
+      expect(firstDifference(fusedGrads[1]!, plainGrads[1]!), `${what}: d/dout`).toBe(-1)
+      tf.dispose([y, out, dy, plainLoss, ...plainGrads, fusedLoss!, ...fusedGrads])
+    }
+    const [a, b] = [tf.zeros([4, 1]), tf.zeros([4, 2])]
+    expect(fusedMseLoss(a, b), 'shapes differ: the plain ops broadcast').toBeNull()
+    tf.dispose([a, b])
   })
 
   it('is idempotent and can be removed', () => {

@@ -16,6 +16,7 @@
  * - globalL2Norm: clipping's and the layer diagnostics' norms in one kernel (see ./norm).
  * - layerHealth: the whole per-layer diagnostics vector in one kernel (see ./layer-health).
  * - fusedRegressionEval: an epoch's MSE and R² or MAE in one kernel (see ./regression-eval).
+ * - fusedMseLoss: the training loss MSE and its gradient in one kernel each (see ./mse-loss).
  *
  * LRLAB_WASM_TUNING=0 turns the kernel overrides off (to compare, or to rule them out).
  */
@@ -25,6 +26,7 @@ export { fusedAdamUpdate, plainAdamUpdate, FUSED_ADAM_MAX_ELEMENTS, type AdamHyp
 export { globalL2Norm, FUSED_NORM_MAX_ELEMENTS } from './norm'
 export { layerHealth, type LayerTensors } from './layer-health'
 export { fusedRegressionEval, FUSED_EVAL_MAX_ELEMENTS } from './regression-eval'
+export { fusedMseLoss, FUSED_MSE_MAX_ELEMENTS } from './mse-loss'
 import { blockGather } from './gather'
 import { columnSum } from './column-sum'
 import { productDims, SMALL_BINARY_KERNELS, smallBinary, smallMatMul } from './small-tensors'
