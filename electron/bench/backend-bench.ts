@@ -211,10 +211,11 @@ export async function backendFigures(opts: { quick?: boolean }): Promise<Figure[
     )
   }
   const epochs = 100
-  // Warm-up runs first (JIT tiers, kernel setup), then many short rounds: a 100-epoch run takes
-  // ~10–30 ms here, so the machine's noise is large; the median and the best are both reported.
+  // Warm-up runs first (V8 optimises the loop over a few thousand epochs; kernel setup), then
+  // many short rounds: a 100-epoch run takes 10–30 ms here, so the machine's noise is large and
+  // the median and the best are both reported.
   const regRounds = opts.quick ? 5 : 15
-  const warmUps = opts.quick ? 2 : 5
+  const warmUps = opts.quick ? 3 : 20
   removeWasmTuning()
   for (let r = 0; r < warmUps; r++) stockRegressionMs(epochs)
   const regStockRuns = Array.from({ length: regRounds }, () => stockRegressionMs(epochs))
