@@ -9,11 +9,14 @@ import type { ClippingConfig } from '../../shared/clipping-config'
 import { globalL2Norm, wasmTuningActive } from './wasm-tuning'
 
 export interface ClipResult {
-  /** New tensors (the caller disposes them and its own gradients). */
+  /**
+   * The gradients to apply: new tensors, except for mode 'none', where they are the given ones
+   * (a copy would cost a kernel per tensor per step). Dispose the ones that are new.
+   */
   grads: tf.Tensor[]
   /** Global L2 norm of all gradients before clipping, whatever the mode. */
   normBefore: tf.Scalar
-  /** Global L2 norm after clipping. */
+  /** Global L2 norm after clipping (normBefore itself for mode 'none'). */
   normAfter: tf.Scalar
   /** 1 when clipping changed the gradients, else 0 (float32). */
   acted: tf.Scalar
@@ -56,7 +59,7 @@ function unitwiseNorm(t: tf.Tensor): tf.Tensor {
 function clipped(grads: tf.Tensor[], cfg: ClippingConfig, params?: { vars: tf.Variable[]; isOutput: boolean[] }): { grads: tf.Tensor[]; acted: tf.Scalar } {
   switch (cfg.mode) {
     case 'none':
-      return { grads: grads.map((g) => g.clone()), acted: tf.scalar(0) }
+      return { grads, acted: tf.scalar(0) }
     case 'value': {
       const c = cfg.clipValue
       return {
@@ -119,8 +122,8 @@ export function clipGradients(
   const r = tf.tidy(() => {
     const normBefore = globalNorm(grads, 2)
     const c = clipped(grads, cfg, params)
-    // For 'none' the norm is unchanged: reuse it rather than recompute.
-    const normAfter = cfg.mode === 'none' ? normBefore.clone() : globalNorm(c.grads, 2)
+    // For 'none' the norm is unchanged: the same tensor, not a recomputation.
+    const normAfter = cfg.mode === 'none' ? normBefore : globalNorm(c.grads, 2)
     return { grads: c.grads, normBefore, normAfter, acted: c.acted }
   })
   return r as ClipResult

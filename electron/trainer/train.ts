@@ -174,9 +174,10 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
     /** Read every pending step's scalars in one transfer; detect divergence. */
     const flushSteps = async (): Promise<void> => {
       if (pending.length === 0) return
-      const stacked = tf.stack(pending.map((p) => p.scalars))
+      // One step pending (full-batch runs flush every epoch): read it as it is, no Stack kernel.
+      const stacked = pending.length === 1 ? pending[0]!.scalars : tf.stack(pending.map((p) => p.scalars))
       const values = await stacked.data()
-      stacked.dispose()
+      if (pending.length > 1) stacked.dispose()
       for (let i = 0; i < pending.length; i++) {
         const p = pending[i]!
         p.scalars.dispose()

@@ -64,12 +64,18 @@ describe.each(['auto', 'cpu'] as const)('clipGradients on the %s backend', (back
   const near = (actual: number[], expected: number[], tol = 1e-6) =>
     expected.forEach((e, j) => expect(Math.abs(actual[j]! - e), `index ${j}: ${actual[j]} vs ${e}`).toBeLessThanOrEqual(tol * (1 + Math.abs(e))))
 
-  it('none: copies, reports the norm, never acts', () => {
+  it('none: passes the gradients through (no copies), reports the norm, never acts', () => {
     const r = clip([[3, 4], [12]], { mode: 'none' })
     expect(r.grads).toEqual([[3, 4], [12]])
     expect(r.before).toBeCloseTo(13, 5)
     expect(r.after).toBeCloseTo(13, 5)
     expect(r.acted).toBe(0)
+    const gs = [tf.tensor1d([3, 4]), tf.tensor1d([12])]
+    const direct = clipGradients(gs, ClippingSchema.parse({ mode: 'none' }))
+    expect(direct.grads[0]).toBe(gs[0])
+    expect(direct.grads[1]).toBe(gs[1])
+    expect(direct.normAfter).toBe(direct.normBefore)
+    tf.dispose([...gs, direct.normBefore, direct.acted])
   })
 
   it('norm: PyTorch’s coef max_norm/(total + 1e-6), applied to every gradient', () => {
@@ -190,7 +196,8 @@ describe.each(['auto', 'cpu'] as const)('clipGradients on the %s backend', (back
     for (const input of inputs) {
       const r = clipGradients(gs, ClippingSchema.parse(input), { vars, isOutput: [false, true] })
       expect(r.grads.length).toBe(2)
-      tf.dispose([...r.grads, r.normBefore, r.normAfter, r.acted])
+      // The caller disposes what is new (mode 'none' hands back the given gradients).
+      tf.dispose([...r.grads.filter((g, i) => g !== gs[i]), r.normBefore, r.normAfter, r.acted])
       expect(tf.memory().numTensors, input.mode).toBe(before)
     }
     tf.dispose([...gs, ...vars])
