@@ -132,7 +132,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
   const yVal = data.validation ? targetTensor(config.loss, data.validation) : null
   const shuffleRng = createRng(config.seed ^ 0x5f1e)
   const outputVars = new Set(model.layers.at(-1)!.vars)
-  const isOutputVar = (v: tf.Variable): boolean => outputVars.has(v)
+  const clipParams = { vars: trainVars, isOutput: trainVars.map((v) => outputVars.has(v)) }
   let pendingDiagnostics: tf.Tensor1D | null = null
 
   /** Per layer [‖w‖, ‖g‖, ‖Δw‖/‖w‖] after the step, from the weights before it and the applied gradients. */
@@ -240,7 +240,7 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
           const yb = idx ? tf.gather(yAll, idx) : yAll
           const { value, grads } = tf.variableGrads(() => lossFn(xb, yb), trainVars)
           const gradList = trainVars.map((v) => grads[v.name]!)
-          const clip = clipGradients(gradList, config.clipping, { vars: trainVars, isOutput: trainVars.map((v) => isOutputVar(v)) })
+          const clip = clipGradients(gradList, config.clipping, clipParams)
           // The epoch's last step also measures each layer's health: norms and update/weight ratio.
           const before = lastOfEpoch ? trainVars.map((v) => v.clone()) : null
           let k = 0

@@ -182,6 +182,33 @@ describe('wasm tuning', () => {
     ints.dispose()
   })
 
+  it('stack and concat along the first axis give the stock kernels\' tensors; other axes and dtypes go to them', () => {
+    expect(wasm).toBe(true)
+    const t = (shape: number[], seed: number): tf.Tensor => awkward(shape, seed)
+    const cases: [string, () => tf.Tensor][] = [
+      ['stack 4 scalars', () => tf.stack([t([], 1), t([], 2), t([], 3), t([], 4)])],
+      ['stack [3] ×3', () => tf.stack([t([3], 1), t([3], 2), t([3], 3)])],
+      ['stack [2, 5] ×2 axis 0', () => tf.stack([t([2, 5], 1), t([2, 5], 2)])],
+      ['stack [2, 5] ×2 axis 1 (stock)', () => tf.stack([t([2, 5], 1), t([2, 5], 2)], 1)],
+      ['stack one tensor', () => tf.stack([t([4], 5)])],
+      ['concat [2], [1], [6]', () => tf.concat([t([2], 1), t([1], 2), t([6], 3)])],
+      ['concat [2, 3], [4, 3] axis 0', () => tf.concat([t([2, 3], 1), t([4, 3], 2)], 0)],
+      ['concat [3], [0], [2] axis -1', () => tf.concat([t([3], 1), tf.zeros([0]), t([2], 2)], -1)],
+      ['concat [2, 3], [2, 4] axis 1 (stock)', () => tf.concat([t([2, 3], 1), t([2, 4], 2)], 1)],
+      ['concat int32 (stock)', () => tf.concat([tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3], 'int32')])],
+      ['stack int32 (stock)', () => tf.stack([tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3, 4], 'int32')])],
+    ]
+    for (const [what, make] of cases) {
+      removeWasmTuning()
+      const stock = tf.tidy(make)
+      expect(applyWasmTuning().kernels, what).toContain('Pack, Concat along axis 0: block copies')
+      const tuned = tf.tidy(make)
+      expect([tuned.shape, tuned.dtype], what).toEqual([stock.shape, stock.dtype])
+      expect(firstDifference(tuned, stock), what).toBe(-1)
+      tf.dispose([stock, tuned])
+    }
+  })
+
   it('products whose batch dimensions broadcast only as shapes ([2, 1] with [1, 3]) give the stock kernel\'s values', () => {
     expect(wasm).toBe(true)
     // Flattened, those batches are 2 and 3: neither equal nor 1, so ours leave them to the stock kernel.

@@ -12,6 +12,8 @@
  *   loops, skipping the stock kernels' fixed cost (./small-tensors).
  * - GatherV2 override: block copies instead of the stock per-element strided copy, which
  *   made gathering each shuffled batch from the dataset a fifth of a training step (./gather).
+ * - Pack and Concat along axis 0 as block copies, without the stock per-input reshapes
+ *   (./first-axis-copies).
  * - fusedAdamUpdate: one kernel per parameter instead of ~15 (see ./adam).
  * - globalL2Norm: clipping's and the layer diagnostics' norms in one kernel (see ./norm).
  * - layerHealth: the whole per-layer diagnostics vector in one kernel (see ./layer-health).
@@ -28,6 +30,7 @@ export { layerHealth, type LayerTensors } from './layer-health'
 export { fusedRegressionEval, FUSED_EVAL_MAX_ELEMENTS } from './regression-eval'
 export { fusedMseLoss, FUSED_MSE_MAX_ELEMENTS } from './mse-loss'
 import { blockGather } from './gather'
+import { firstAxisConcat, firstAxisPack } from './first-axis-copies'
 import { columnSum } from './column-sum'
 import { productDims, SMALL_BINARY_KERNELS, smallBinary, smallMatMul } from './small-tensors'
 import { gemmFor, packedBytes, type GemmKernels } from './gemm'
@@ -72,6 +75,7 @@ const MATMUL_GEMM_LABEL = 'BatchMatMul: SIMD GEMM'
 const MATMUL_TRANSPOSE_LABEL = 'BatchMatMul: transpose first'
 const GATHER_LABEL = 'GatherV2: block copies'
 const SUM_LABEL = 'Sum over leading axes: SIMD columns'
+const COPIES_LABEL = 'Pack, Concat along axis 0: block copies'
 const SMALL_LABEL = `small tensors (${[...SMALL_BINARY_KERNELS, 'BatchMatMul'].join(', ')}): JS loops`
 /** The stock kernels replaced, to put back; null when no override is registered. */
 let stockKernels: tf.KernelConfig[] | null = null
@@ -170,7 +174,7 @@ export function applyWasmTuning(): TuningReport {
   if (!isWasmTuningEnabled()) return { applied: false, backend, kernels: [], reason: 'LRLAB_WASM_TUNING=0' }
   if (stockKernels) return { applied: true, backend, kernels: [...labels] }
   const transpose = tf.getKernel('Transpose', 'wasm')
-  const missing = ['BatchMatMul', 'Transpose', 'GatherV2', 'Sum', ...SMALL_BINARY_KERNELS].filter((k) => !tf.getKernel(k, 'wasm'))
+  const missing = ['BatchMatMul', 'Transpose', 'GatherV2', 'Sum', 'Pack', 'Concat', ...SMALL_BINARY_KERNELS].filter((k) => !tf.getKernel(k, 'wasm'))
   if (missing.length) return { applied: false, backend, kernels: [], reason: `wasm kernels not registered: ${missing.join(', ')}` }
   let matMulLabel = ''
   const matMul = override('BatchMatMul', (stock) => {
@@ -179,8 +183,9 @@ export function applyWasmTuning(): TuningReport {
     return k.kernelFunc
   })
   const small = SMALL_BINARY_KERNELS.map((name) => override(name, (stock) => smallBinary(name, stock.kernelFunc)))
-  stockKernels = [matMul, override('GatherV2', blockGather), override('Sum', columnSum), ...small]
-  labels = [matMulLabel, GATHER_LABEL, SUM_LABEL, SMALL_LABEL]
+  const copies = [override('Pack', (stock) => firstAxisPack(stock.kernelFunc)), override('Concat', (stock) => firstAxisConcat(stock.kernelFunc))]
+  stockKernels = [matMul, override('GatherV2', blockGather), override('Sum', columnSum), ...small, ...copies]
+  labels = [matMulLabel, GATHER_LABEL, SUM_LABEL, SMALL_LABEL, COPIES_LABEL]
   return { applied: true, backend, kernels: [...labels] }
 }
 
