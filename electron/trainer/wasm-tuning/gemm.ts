@@ -15,15 +15,17 @@
  * Column panels are the outer loop so a panel (K·32 bytes, 25 KB for K = 784) stays in L1
  * while A streams from L2.
  *
- * Each C element is summed as XNNPACK's kernel sums it (acc + a·b with f32x4 mul then add, k
- * ascending, from zero), so products equal the stock plain product bit for bit. (Relaxed SIMD's
+ * Each C element is summed as the stock kernel sums it: acc + a·b with f32x4 mul then add, k
+ * ascending, from zero, in one pass where tfjs uses XNNPACK (plain, unbatched products) and in
+ * chunks of 48 added together where it uses its own loop (see STOCK_K_BLOCK), so products
+ * equal the stock ones bit for bit. (Relaxed SIMD's
  * fused multiply-add was 11% faster on these products but needs a flag in Node 20 and changes the
  * rounding; not used.)
  */
 import {
   I32, V128, F32, I32_ADD, I32_SUB, I32_MUL, I32_AND, I32_EQ, I32_EQZ, I32_LT_U, I32_GT_U, I32_SHL,
   BLOCK, LOOP, IF, ELSE, BR, BR_IF, END, VOID, CALL, SELECT, LOCAL_TEE, F32_LOAD, F32_STORE, F32_CONST,
-  V128_LOAD, V128_LOAD32_SPLAT, V128_STORE, F32X4_ADD, F32X4_MUL, F32X4_EXTRACT_LANE,
+  V128_LOAD, V128_LOAD32_SPLAT, V128_STORE, F32X4_ADD, F32X4_MUL, F32X4_EXTRACT_LANE, F32X4_SPLAT, F32_ADD,
   get, set, i32, memarg, uleb, countDown, moduleWithImportedMemory, instantiateOn, type FunctionDef, type WasmMemory,
 } from './wasm-asm'
 
@@ -36,54 +38,94 @@ import {
 export const MR = 4
 export const NR = 8
 
+/**
+ * How stock tfjs-wasm sums a product it does not hand to XNNPACK (any transposed operand, or a
+ * batch of more than one): its slow_batch_matmul walks k in blocks of 48, sums each block from
+ * zero and adds it to the output. Summing in the same chunks keeps our products equal to the
+ * stock kernel's bit for bit (checked against it in the tests).
+ */
+export const STOCK_K_BLOCK = 48
+
+/** The k-chunk that reproduces the stock kernel's sums for this product (see STOCK_K_BLOCK). */
+export function stockChunk(K: number, transposed: boolean, batchA: number, batchB: number): number {
+  return !transposed && batchA === 1 && batchB === 1 ? K : STOCK_K_BLOCK
+}
+
 export interface GemmKernels {
   /** Pack B (element (k, n) at src + k·sk + n·sn, byte strides) into [⌈N/8⌉][K][8] floats at dst. */
   pack_b(src: number, sk: number, sn: number, K: number, N: number, dst: number): void
-  /** C (row stride ldc bytes) = A (element (i, k) at a + i·sai + k·sak) · packed B. K ≥ 1. */
-  gemm(a: number, sai: number, sak: number, bPacked: number, K: number, N: number, M: number, c: number, ldc: number): void
+  /**
+   * C (row stride ldc bytes) = A (element (i, k) at a + i·sai + k·sak) · packed B, K ≥ 1, each
+   * element summed over k in chunks of `chunk` (K for one plain pass; see STOCK_K_BLOCK).
+   */
+  gemm(a: number, sai: number, sak: number, bPacked: number, K: number, N: number, M: number, c: number, ldc: number, chunk: number): void
 }
 
 const add = (l: number, by: number[]): number[] => [...get(l), ...by, I32_ADD, ...set(l)]
 
-/** The microkernel for `mr` rows: params a, sai, sak, b, K, c, ldc, nc (columns to store, 1..8). */
+/**
+ * The microkernel for `mr` rows: params a, sai, sak, b, K, c, ldc, nc (columns to store, 1..8),
+ * chunk. K is walked in chunks of `chunk` steps, each summed from zero in registers; the first
+ * chunk is stored, each later one added to what is stored (chunk = K: one plain pass).
+ */
 function microkernel(mr: number): FunctionDef {
-  const [A, SAI, SAK, B, K, C, LDC, NC] = [0, 1, 2, 3, 4, 5, 6, 7]
-  const row = (r: number): number => 8 + r // i32 row pointers into A
-  const acc = (r: number, half: number): number => 8 + mr + 2 * r + half // v128 accumulators, zero-initialised
-  const [BV0, BV1, AV] = [8 + 3 * mr, 9 + 3 * mr, 10 + 3 * mr]
+  const [A, SAI, SAK, B, , C, LDC, NC, CHUNK] = [0, 1, 2, 3, 4, 5, 6, 7, 8]
+  const K = 4
+  const row = (r: number): number => 9 + r // i32 row pointers into A
+  const [KLEFT, KC, FIRST, CP] = [9 + mr, 10 + mr, 11 + mr, 12 + mr]
+  const acc = (r: number, half: number): number => 13 + mr + 2 * r + half // v128 accumulators
+  const [BV0, BV1, AV] = [13 + 3 * mr, 14 + 3 * mr, 15 + 3 * mr]
   const mulAdd = (r: number, half: number): number[] =>
     [...get(acc(r, half)), ...get(AV), ...get(half ? BV1 : BV0), ...F32X4_MUL, ...F32X4_ADD, ...set(acc(r, half))]
+  const zero = [F32_CONST, 0, 0, 0, 0, ...F32X4_SPLAT]
   const body: number[] = [...get(A), ...set(row(0))]
   for (let r = 1; r < mr; r++) body.push(...get(row(r - 1)), ...get(SAI), I32_ADD, ...set(row(r)))
+  body.push(...get(K), ...set(KLEFT), ...i32(1), ...set(FIRST))
+  body.push(BLOCK, VOID, LOOP, VOID, ...get(KLEFT), I32_EQZ, BR_IF, 1)
+  body.push(...get(KLEFT), ...get(CHUNK), ...get(KLEFT), ...get(CHUNK), I32_LT_U, SELECT, ...set(KC))
+  body.push(...get(KLEFT), ...get(KC), I32_SUB, ...set(KLEFT))
+  for (let r = 0; r < mr; r++) body.push(...zero, ...set(acc(r, 0)), ...zero, ...set(acc(r, 1)))
   body.push(LOOP, VOID, ...get(B), ...V128_LOAD, ...memarg(4, 0), ...set(BV0), ...get(B), ...V128_LOAD, ...memarg(4, 16), ...set(BV1))
   for (let r = 0; r < mr; r++) {
     body.push(...get(row(r)), ...V128_LOAD32_SPLAT, ...memarg(2, 0), ...set(AV), ...mulAdd(r, 0), ...mulAdd(r, 1))
     body.push(...add(row(r), get(SAK)))
   }
-  body.push(...add(B, i32(32)), ...countDown(K, 0), END)
-  // Store: two v128 per row for a full panel, else only the first nc lanes.
-  body.push(...get(NC), ...i32(NR), I32_EQ, IF, VOID)
-  for (let r = 0; r < mr; r++) {
-    body.push(...get(C), ...get(acc(r, 0)), ...V128_STORE, ...memarg(4, 0), ...get(C), ...get(acc(r, 1)), ...V128_STORE, ...memarg(4, 16))
-    if (r < mr - 1) body.push(...add(C, get(LDC)))
-  }
-  body.push(ELSE)
-  for (let r = 0; r < mr; r++) {
-    for (let lane = 0; lane < NR; lane++) {
-      body.push(...get(NC), ...i32(lane), I32_GT_U, IF, VOID, ...get(C), ...get(acc(r, lane >> 2)), ...F32X4_EXTRACT_LANE, lane & 3, F32_STORE, ...memarg(2, 4 * lane), END)
+  body.push(...add(B, i32(32)), ...countDown(KC, 0), END)
+  // Store (first chunk) or add to what is stored: two v128 per row for a full panel, else only the first nc lanes.
+  const vector = (r: number, half: number, accumulate: boolean): number[] => accumulate
+    ? [...get(CP), ...get(CP), ...V128_LOAD, ...memarg(4, 16 * half), ...get(acc(r, half)), ...F32X4_ADD, ...V128_STORE, ...memarg(4, 16 * half)]
+    : [...get(CP), ...get(acc(r, half)), ...V128_STORE, ...memarg(4, 16 * half)]
+  const lane = (r: number, l: number, accumulate: boolean): number[] => [
+    ...get(NC), ...i32(l), I32_GT_U, IF, VOID, ...get(CP),
+    ...(accumulate ? [...get(CP), F32_LOAD, ...memarg(2, 4 * l)] : []),
+    ...get(acc(r, l >> 2)), ...F32X4_EXTRACT_LANE, l & 3, ...(accumulate ? [F32_ADD] : []),
+    F32_STORE, ...memarg(2, 4 * l), END,
+  ]
+  const store = (accumulate: boolean): number[] => {
+    const out: number[] = [...get(C), ...set(CP), ...get(NC), ...i32(NR), I32_EQ, IF, VOID]
+    for (let r = 0; r < mr; r++) {
+      out.push(...vector(r, 0, accumulate), ...vector(r, 1, accumulate))
+      if (r < mr - 1) out.push(...add(CP, get(LDC)))
     }
-    if (r < mr - 1) body.push(...add(C, get(LDC)))
+    out.push(ELSE, ...get(C), ...set(CP))
+    for (let r = 0; r < mr; r++) {
+      for (let l = 0; l < NR; l++) out.push(...lane(r, l, accumulate))
+      if (r < mr - 1) out.push(...add(CP, get(LDC)))
+    }
+    out.push(END)
+    return out
   }
-  body.push(END)
-  return { type: 0, locals: [[mr, I32], [2 * mr + 3, V128]], body }
+  body.push(...get(FIRST), IF, VOID, ...store(false), ELSE, ...store(true), END, ...i32(0), ...set(FIRST))
+  body.push(BR, 0, END, END)
+  return { type: 0, locals: [[mr + 4, I32], [2 * mr + 3, V128]], body }
 }
 
-/** gemm(a, sai, sak, bPacked, K, N, M, c, ldc): column panels outside, row blocks inside. */
+/** gemm(a, sai, sak, bPacked, K, N, M, c, ldc, chunk): column panels outside, row blocks inside. */
 function driver(): FunctionDef {
-  const [A, SAI, SAK, BP, K, N, M, C, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8]
-  const [I, AROW, CROW, NCOLS, PANEL, SAI_MR, LDC_MR, CCOL] = [9, 10, 11, 12, 13, 14, 15, 16]
+  const [A, SAI, SAK, BP, K, N, M, C, LDC, CHUNK] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+  const [I, AROW, CROW, NCOLS, PANEL, SAI_MR, LDC_MR, CCOL] = [10, 11, 12, 13, 14, 15, 16, 17]
   const call = (mr: number): number[] => [
-    ...get(AROW), ...get(SAI), ...get(SAK), ...get(BP), ...get(K), ...get(CROW), ...get(LDC), ...get(NCOLS), CALL, ...uleb(mr - 1),
+    ...get(AROW), ...get(SAI), ...get(SAK), ...get(BP), ...get(K), ...get(CROW), ...get(LDC), ...get(NCOLS), ...get(CHUNK), CALL, ...uleb(mr - 1),
   ]
   const body = [
     ...get(K), ...i32(5), I32_SHL, ...set(PANEL),
@@ -138,7 +180,7 @@ function packB(): FunctionDef {
 
 export function gemmModuleBytes(): Uint8Array {
   const kernels = Array.from({ length: MR }, (_, i) => microkernel(i + 1))
-  return moduleWithImportedMemory([Array(8).fill(I32), Array(9).fill(I32), Array(6).fill(I32)], [...kernels, driver(), packB()])
+  return moduleWithImportedMemory([Array(9).fill(I32), Array(10).fill(I32), Array(6).fill(I32)], [...kernels, driver(), packB()])
 }
 
 const instances = new WeakMap<WasmMemory, GemmKernels | null>()

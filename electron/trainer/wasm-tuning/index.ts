@@ -4,9 +4,11 @@
  * - BatchMatMul override: our SIMD GEMM (./gemm), which reads transposed operands in place.
  *   The stock kernel runs 5–28× slower with transposeA/transposeB set, and backprop through
  *   every dense layer asks for exactly those products; even plain, XNNPACK re-packs the weights
- *   on every call. Ours sums in XNNPACK's order, so results equal the stock plain product of the
- *   explicitly transposed operands bit for bit. Where wasm SIMD is missing, the override
- *   transposes explicitly (a tiled copy in JS) and calls the stock plain product.
+ *   on every call. Ours sums as the stock kernel does (one pass where it uses XNNPACK, 48-step
+ *   blocks where it uses its own loop), so results equal the stock ones bit for bit. Where wasm
+ *   SIMD is missing, the override transposes explicitly (a tiled copy in JS) and calls the stock
+ *   plain product, which sums transposed products in one pass: the only place the tuning
+ *   changes a bit, and no current Node or Electron lacks wasm SIMD.
  * - Sum override for leading axes (bias gradients): SIMD over columns, no transpose (./column-sum).
  * - Small float32 tensors (Add, Sub, Multiply, RealDiv, SquaredDifference, BatchMatMul) in JS
  *   loops, skipping the stock kernels' fixed cost (./small-tensors).
@@ -33,7 +35,7 @@ import { blockGather } from './gather'
 import { firstAxisConcat, firstAxisPack } from './first-axis-copies'
 import { columnSum } from './column-sum'
 import { productDims, SMALL_BINARY_KERNELS, smallBinary, smallMatMul } from './small-tensors'
-import { gemmFor, packedBytes, type GemmKernels } from './gemm'
+import { gemmFor, packedBytes, stockChunk, type GemmKernels } from './gemm'
 import { webAssembly } from './wasm-asm'
 import type { KernelArgs, WasmBackend } from './wasm-backend'
 
@@ -102,12 +104,13 @@ function gemmMatMul(gemm: GemmKernels, args: KernelArgs): tf.TensorInfo | null {
   const pack = be.makeOutput([packedBytes(K, N) / 4], 'float32')
   const at = (t: tf.TensorInfo): number => be.dataIdMap.get(t.dataId).memoryOffset
   const [aBase, bBase, cBase, packAt] = [at(a), at(b), at(out), at(pack)]
+  const chunk = stockChunk(K, transposeA || transposeB, batchA, batchB)
   // Byte strides: A's (row, k), B's (k, column).
   const [sai, sak] = transposeA ? [4, 4 * M] : [4 * K, 4]
   const [sbk, sbn] = transposeB ? [4, 4 * K] : [4 * N, 4]
   for (let i = 0; i < Math.max(batchA, batchB); i++) {
     if (i === 0 || batchB > 1) gemm.pack_b(bBase + (batchB > 1 ? i : 0) * 4 * K * N, sbk, sbn, K, N, packAt)
-    gemm.gemm(aBase + (batchA > 1 ? i : 0) * 4 * M * K, sai, sak, packAt, K, N, M, cBase + i * 4 * M * N, 4 * N)
+    gemm.gemm(aBase + (batchA > 1 ? i : 0) * 4 * M * K, sai, sak, packAt, K, N, M, cBase + i * 4 * M * N, 4 * N, chunk)
   }
   be.disposeData(pack.dataId)
   return out

@@ -10,12 +10,13 @@
  * Bit for bit the stock results: +, −, × and ÷ of float32 values are exactly rounded both in
  * XNNPACK and in float64 then rounded to float32 (double rounding is harmless for these four);
  * a squared difference rounds the difference, then the square, as XNNPACK does; products sum
- * each output serially over k from zero, as ./gemm and XNNPACK do. What these paths do not
+ * each output over k from zero in the stock kernel's chunks, as ./gemm does. What these paths do not
  * handle (other dtypes, broadcasts other than a trailing block, larger tensors) goes to the
  * kernel they wrap.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { KernelArgs, WasmBackend } from './wasm-backend'
+import { stockChunk } from './gemm'
 
 /** Output elements up to which the JS loop beats the stock kernel (measured: 80 yes, 512 even, 2048 no). */
 export const SMALL_MAX_ELEMENTS = 256
@@ -132,15 +133,20 @@ export function smallMatMul(args: KernelArgs): tf.TensorInfo | null {
   const [x, y, o] = [be.typedArrayFromHeap(a), be.typedArrayFromHeap(b), be.typedArrayFromHeap(out)]
   const [sai, sak] = transposeA ? [1, M] : [K, 1]
   const [sbk, sbn] = transposeB ? [1, K] : [N, 1]
+  const chunk = stockChunk(K, transposeA || transposeB, batchA, batchB)
   for (let bi = 0; bi < batch; bi++) {
     const aBase = batchA > 1 ? bi * M * K : 0
     const bBase = batchB > 1 ? bi * K * N : 0
     const oBase = bi * M * N
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
-        let s = 0
-        for (let k = 0; k < K; k++) s = f(s + f(x[aBase + i * sai + k * sak]! * y[bBase + k * sbk + j * sbn]!))
-        o[oBase + i * N + j] = s
+        let c = 0
+        for (let k0 = 0; k0 < K; k0 += chunk) {
+          let s = 0
+          for (let k = k0; k < Math.min(k0 + chunk, K); k++) s = f(s + f(x[aBase + i * sai + k * sak]! * y[bBase + k * sbk + j * sbn]!))
+          c = k0 === 0 ? s : f(c + s)
+        }
+        o[oBase + i * N + j] = c
       }
     }
   }
