@@ -37,6 +37,7 @@ const BackendSchema = z.object({
   name: z.enum(['tensorflow', 'wasm', 'cpu']),
   requested: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']),
   fallbackReasons: z.array(z.string()),
+  tuning: z.array(z.string()).optional(),
 })
 
 /** Every manifest field but config, checked one by one so one bad field doesn't cost the rest. */

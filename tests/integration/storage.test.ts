@@ -47,7 +47,8 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
 describe('run store round trip', () => {
   it('writes steps, epochs and events in many appends across flushes and loads them back exactly', () => {
     const store = tempStore()
-    const w = store.createRun({ ...init, name: 'round trip' })
+    const backend = { name: 'wasm' as const, requested: 'auto' as const, fallbackReasons: ['tensorflow: not installed'], tuning: ['BatchMatMul: SIMD GEMM'] }
+    const w = store.createRun({ ...init, backend, name: 'round trip' })
     expect(w.id).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4}$/)
     const rand = rng(3)
     const all = { step: [] as number[], epoch: [] as number[], lr: [] as number[], loss: [] as number[] }
@@ -86,6 +87,8 @@ describe('run store round trip', () => {
     expect(run.manifest).toMatchObject({ id: w.id, name: 'round trip', status: 'finished', summary: { steps: step, durationSec: 2 } })
     expect(run.manifest.writerPid).toBeUndefined()
     expect(run.manifest.config).toEqual(config)
+    // Which fast kernels trained it survives the reload (the library and the badge show it).
+    expect(run.manifest.backend).toEqual(backend)
   })
 
   it('refuses appends with unknown columns or ragged lengths, naming the column', () => {
