@@ -11,7 +11,7 @@
  * reproduces them.
  */
 import * as tf from '@tensorflow/tfjs'
-import { FUSED_NORM_MAX_ELEMENTS, globalL2Norm } from './norm'
+import { FUSED_NORM_MAX_ELEMENTS, globalL2Norm, sumOfSquares } from './norm'
 import type { KernelArgs, WasmBackend } from './wasm-backend'
 
 const KERNEL = 'LRLabLayerHealth'
@@ -31,17 +31,6 @@ export interface LayerTensors {
   before: tf.Tensor[] | null
 }
 
-
-/** ./norm's order: a float32 sum of float32 squares per tensor, the tensors' sums added in order. */
-function sumOfSquares(views: Float32Array[]): number {
-  let total = 0
-  views.forEach((v, k) => {
-    let s = 0
-    for (let i = 0; i < v.length; i++) s = f(s + f(v[i]! * v[i]!))
-    total = k === 0 ? s : f(total + s)
-  })
-  return total
-}
 
 function deltaSumOfSquares(after: Float32Array[], before: Float32Array[]): number {
   let total = 0

@@ -24,14 +24,18 @@ function lossKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const out = be.makeOutput([], 'float32')
   // Views only after makeOutput: its malloc may grow the heap and detach older views.
   const y = be.typedArrayFromHeap(inputs.y!)
-  const p = be.typedArrayFromHeap(inputs.out!)
+  be.typedArrayFromHeap(out)[0] = f(sumOfSquaredErrors(y, be.typedArrayFromHeap(inputs.out!)) / y.length)
+  return out
+}
+
+/** Σ f((y − ŷ)²) added serially in float32 from zero: tf.sum(tf.squaredDifference(y, ŷ)) on wasm. */
+export function sumOfSquaredErrors(y: Float32Array, p: Float32Array): number {
   let s = 0
   for (let i = 0; i < y.length; i++) {
     const d = f(y[i]! - p[i]!)
     s = f(s + f(d * d))
   }
-  be.typedArrayFromHeap(out)[0] = f(s / y.length)
-  return out
+  return s
 }
 
 /** d loss / d a for the squared difference (a − b)², given the upstream scalar dy. */

@@ -24,16 +24,20 @@ function wasmKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const be = backend as unknown as WasmBackend
   const ts = Object.keys(inputs).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))).map((k) => inputs[k]!)
   const out = be.makeOutput([], 'float32')
+  // Views only after makeOutput: its malloc may grow the heap and detach older views.
+  be.typedArrayFromHeap(out)[0] = f(Math.sqrt(sumOfSquares(ts.map((t) => be.typedArrayFromHeap(t)))))
+  return out
+}
+
+/** Σ_t Σ_i t_i² in the plain ops' float32 order: a serial sum of squares per tensor, the tensors' sums added in order. */
+export function sumOfSquares(views: Float32Array[]): number {
   let total = 0
-  ts.forEach((t, k) => {
-    // Views only after makeOutput: its malloc may grow the heap and detach older views.
-    const v = be.typedArrayFromHeap(t)
+  views.forEach((v, k) => {
     let s = 0
     for (let i = 0; i < v.length; i++) s = f(s + f(v[i]! * v[i]!))
     total = k === 0 ? s : f(total + s)
   })
-  be.typedArrayFromHeap(out)[0] = f(Math.sqrt(total))
-  return out
+  return total
 }
 
 /**

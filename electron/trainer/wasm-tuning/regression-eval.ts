@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { KernelArgs, WasmBackend } from './wasm-backend'
+import { sumOfSquaredErrors } from './mse-loss'
 
 const KERNEL = 'LRLabRegressionEval'
 /** Above this many elements the plain SIMD kernels win over the fused loop's three serial passes. */
@@ -41,12 +42,9 @@ function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const p = be.typedArrayFromHeap(inputs.out!)
   const o = be.typedArrayFromHeap(out)
   const n = y.length
-  const squaredError = (i: number): number => {
-    const d = f(y[i]! - p[i]!)
-    return f(d * d)
-  }
-  // Each plain op computes its sums afresh; so does this, to keep their exact values.
-  if (mse) o[0] = f(serialSum(n, squaredError) / n)
+  // The loss and R² share Σ(y − ŷ)²: the same serial sum, so computed once.
+  const squaredErrors = mse || metric === 'r2' ? sumOfSquaredErrors(y, p) : NaN
+  if (mse) o[0] = f(squaredErrors / n)
   let value: number
   if (metric === 'mae') {
     value = f(serialSum(n, (i) => Math.abs(f(y[i]! - p[i]!))) / n)
@@ -56,7 +54,7 @@ function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
       const d = f(y[i]! - mean)
       return f(d * d)
     })
-    value = f(1 - f(serialSum(n, squaredError) / total))
+    value = f(1 - f(squaredErrors / total))
   }
   o[mse ? 1 : 0] = value
   return out
