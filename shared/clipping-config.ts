@@ -8,6 +8,7 @@
  * - adaptive: unit-wise adaptive gradient clipping (AGC, Brock et al. 2021), relative to the weights
  */
 import { z } from 'zod'
+import { strictObject } from './strict'
 
 function num(field: string) {
   return z.number({
@@ -16,12 +17,7 @@ function num(field: string) {
 }
 const positive = (field: string) => num(field).gt(0, { error: `${field} must be > 0` })
 
-function options<T extends z.core.$ZodLooseShape>(mode: string, shape: T) {
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown field(s) for clipping mode ${mode}: ${issue.keys.join(', ')}` : undefined,
-  })
-}
+const options = <T extends z.core.$ZodLooseShape>(mode: string, shape: T) => strictObject(`clipping mode ${mode}`, shape)
 
 export const CLIPPING_MODES = ['none', 'value', 'norm', 'tensor-norm', 'adaptive'] as const
 export type ClippingMode = (typeof CLIPPING_MODES)[number]

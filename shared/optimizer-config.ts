@@ -8,6 +8,7 @@
  * 1.0 means "no extra scaling"), so a default there is the honest choice.
  */
 import { z } from 'zod'
+import { MAX_LR, strictObject } from './strict'
 
 /** A finite number whose messages name the field ("momentum must be ≥ 0"). */
 function num(field: string) {
@@ -15,7 +16,9 @@ function num(field: string) {
     error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a finite number`),
   })
 }
-const lr = (field = 'lr') => num(field).gt(0, { error: `${field} must be > 0` })
+/** PyTorch refuses lr < 0; 0 trains nothing, and above MAX_LR float32 training only overflows. */
+const lr = (field = 'lr') =>
+  num(field).gt(0, { error: `${field} must be > 0` }).max(MAX_LR, { error: `${field} must be ≤ ${MAX_LR} (a larger learning rate overflows float32 training at the first step)` })
 const nonNegative = (field: string) => num(field).min(0, { error: `${field} must be ≥ 0` })
 const unitInterval = (field: string) =>
   num(field).min(0, { error: `${field} must be in [0, 1]` }).max(1, { error: `${field} must be in [0, 1]` })
@@ -24,12 +27,7 @@ const beta = (field: string) =>
   num(field).min(0, { error: `${field} must be in [0, 1)` }).lt(1, { error: `${field} must be in [0, 1)` })
 const flag = (field: string) => z.boolean({ error: `${field} must be true or false` })
 /** Strict, so a misspelt field is an error instead of silently taking the default. */
-function options<T extends z.core.$ZodLooseShape>(type: string, shape: T) {
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown field(s) for ${type}: ${issue.keys.join(', ')}` : undefined,
-  })
-}
+const options = strictObject
 
 const sgd = options('sgd', {
     type: z.literal('sgd'),

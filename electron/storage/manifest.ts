@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { RunConfigSchema, type RunConfig } from '../../shared/config'
+import { parseStoredConfig, RunConfigSchema, type RunConfig } from '../../shared/config'
 import { emptySummary, RUN_STATUSES, type RunManifest, type RunSummary } from '../../shared/run'
 import { writeFileAtomic } from './fs-util'
 
@@ -128,7 +128,7 @@ export function readManifest(file: string, id: string, fullConfigCheck: boolean)
   }
   let configValid = false
   if (fullConfigCheck) {
-    const r = RunConfigSchema.safeParse(obj.config)
+    const r = parseStoredConfig(obj.config)
     if (r.success) {
       m.config = r.data
       configValid = true

@@ -4,7 +4,7 @@
  * t_mul and restart-peak decay m_mul).
  */
 import { z } from 'zod'
-import { atLeast, nonNegative, num, positive, pyMod, stepUnit, variant } from './fields'
+import { atLeast, lrFloor, num, positive, pyMod, stepUnit, variant } from './fields'
 import { recursiveScheduler, type LrScheduler, type ScheduleContext } from './types'
 
 export const cosineSchema = variant('cosine', {
@@ -12,7 +12,7 @@ export const cosineSchema = variant('cosine', {
   stepUnit,
   /** Half-period in steps; omitted = the whole run. Past tMax the curve climbs back up (PyTorch). */
   tMax: atLeast('tMax', 1).optional(),
-  etaMin: nonNegative('etaMin').default(0),
+  etaMin: lrFloor('etaMin').default(0),
 })
 
 export const cosineRestartsSchema = variant('cosine-restarts', {
@@ -22,7 +22,7 @@ export const cosineRestartsSchema = variant('cosine-restarts', {
   t0: atLeast('t0', 1),
   /** Each period is tMult times longer than the one before; may be fractional (Keras t_mul). */
   tMult: num('tMult').min(1, { error: 'tMult must be ≥ 1' }).default(1),
-  etaMin: nonNegative('etaMin').default(0),
+  etaMin: lrFloor('etaMin').default(0),
   /** Each restart's peak is peakDecay times the previous one (Keras m_mul); 1 = PyTorch. */
   peakDecay: positive('peakDecay').default(1),
 })

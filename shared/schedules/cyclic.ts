@@ -5,15 +5,15 @@
  * only the lr cycles.
  */
 import { z } from 'zod'
-import { atLeast, flag, num, oneOf, positive, stepUnit, unitInterval, variant } from './fields'
+import { atLeast, flag, learningRate, num, oneOf, positive, stepUnit, unitInterval, variant } from './fields'
 import type { Hyper, LrScheduler, ScheduleContext } from './types'
 
 export const cyclicSchema = variant('cyclic', {
   type: z.literal('cyclic'),
   stepUnit,
   /** Lower bound; omitted = the optimizer's lr. */
-  baseLr: positive('baseLr').optional(),
-  maxLr: positive('maxLr'),
+  baseLr: learningRate('baseLr').optional(),
+  maxLr: learningRate('maxLr'),
   stepSizeUp: atLeast('stepSizeUp', 1).default(2000),
   /** Omitted = stepSizeUp (symmetric cycle). */
   stepSizeDown: atLeast('stepSizeDown', 1).optional(),
@@ -34,7 +34,7 @@ export const oneCycleSchema = variant('one-cycle', {
   type: z.literal('one-cycle'),
   stepUnit,
   /** Peak lr; omitted = the optimizer's lr. */
-  maxLr: positive('maxLr').optional(),
+  maxLr: learningRate('maxLr').optional(),
   /** Length of the cycle in steps; omitted = the whole run. Must cover the run. */
   totalSteps: atLeast('totalSteps', 1).optional(),
   pctStart: num('pctStart').gt(0, { error: 'pctStart must be in (0, 1)' }).lt(1, { error: 'pctStart must be in (0, 1)' }).default(0.3),

@@ -3,6 +3,7 @@
  * and every variant is strict, so a misspelt field is an error instead of a silent default.
  */
 import { z } from 'zod'
+import { MAX_LR, strictObject } from '../strict'
 
 export function num(field: string) {
   return z.number({
@@ -27,12 +28,13 @@ export function oneOf<const T extends readonly [string, ...string[]]>(field: str
 /** When the trainer steps the schedule: after every optimizer step, or after every epoch. */
 export const stepUnit = oneOf('stepUnit', ['batch', 'epoch']).default('epoch')
 
-export function variant<T extends z.core.$ZodLooseShape>(type: string, shape: T) {
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown field(s) for schedule ${type}: ${issue.keys.join(', ')}` : undefined,
-  })
-}
+export const variant = <T extends z.core.$ZodLooseShape>(type: string, shape: T) => strictObject(`schedule ${type}`, shape)
+
+const lrBound = (field: string) => ({ error: `${field} must be ≤ ${MAX_LR} (a larger learning rate overflows float32 training)` })
+/** A learning rate a schedule sets (maxLr, baseLr): > 0 and at most MAX_LR. */
+export const learningRate = (field: string) => positive(field).max(MAX_LR, lrBound(field))
+/** A learning-rate floor (etaMin, minLr): ≥ 0 and at most MAX_LR. */
+export const lrFloor = (field: string) => nonNegative(field).max(MAX_LR, lrBound(field))
 
 /** Python's modulo (result has the divisor's sign), which PyTorch's formulas rely on. */
 export function pyMod(a: number, n: number): number {

@@ -4,7 +4,7 @@
  * once per epoch; step() without a metric leaves everything unchanged.
  */
 import { z } from 'zod'
-import { atLeast, nonNegative, num, oneOf, stepUnit, variant } from './fields'
+import { atLeast, lrFloor, nonNegative, num, oneOf, stepUnit, variant } from './fields'
 import type { LrScheduler, ScheduleContext } from './types'
 
 export const plateauSchema = variant('plateau', {
@@ -20,7 +20,7 @@ export const plateauSchema = variant('plateau', {
   thresholdMode: oneOf('thresholdMode', ['rel', 'abs']).default('rel'),
   /** Steps after a reduction during which bad steps are not counted. */
   cooldown: atLeast('cooldown', 0).default(0),
-  minLr: nonNegative('minLr').default(0),
+  minLr: lrFloor('minLr').default(0),
   /** Reductions smaller than eps are skipped. */
   eps: nonNegative('eps').default(1e-8),
 }).refine((c) => c.stepUnit === 'epoch', {

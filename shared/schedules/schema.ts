@@ -99,7 +99,35 @@ export interface SequentialInput {
   milestones: number[]
 }
 
-const anySchedule: z.ZodType<ScheduleConfig, ScheduleInput> = z.lazy(() => ScheduleSchema)
+/**
+ * How deep warmup and sequential may nest schedules inside each other. Real recipes nest two or
+ * three levels; the cap keeps a generated or malicious config from exhausting the stack (zod
+ * parses nested schemas recursively: 2,000 levels died with "Maximum call stack size exceeded").
+ */
+export const MAX_SCHEDULE_DEPTH = 8
+
+/** Levels of schedules in `value` (1 for a leaf), counted without recursion and up to `limit` + 1. */
+export function scheduleDepth(value: unknown, limit = MAX_SCHEDULE_DEPTH): number {
+  let deepest = 0
+  const stack: [unknown, number][] = [[value, 1]]
+  while (stack.length) {
+    const [v, d] = stack.pop()!
+    if (typeof v !== 'object' || v === null) continue
+    deepest = Math.max(deepest, d)
+    if (deepest > limit) break
+    const o = v as { schedule?: unknown; schedules?: unknown }
+    if (o.schedule !== undefined) stack.push([o.schedule, d + 1])
+    if (Array.isArray(o.schedules)) for (const c of o.schedules) stack.push([c, d + 1])
+  }
+  return deepest
+}
+
+/** A nested schedule, refused before it is parsed when the nesting below it is too deep. */
+const anySchedule = z.preprocess((v, ctx) => {
+  if (scheduleDepth(v, MAX_SCHEDULE_DEPTH - 1) > MAX_SCHEDULE_DEPTH - 1)
+    ctx.addIssue({ code: 'custom', message: `schedules nest at most ${MAX_SCHEDULE_DEPTH} levels deep (warmup and sequential inside each other)`, input: v })
+  return v
+}, z.lazy(() => ScheduleSchema)) as unknown as z.ZodType<ScheduleConfig, ScheduleInput>
 
 export const warmupSchema = variant('warmup', {
   type: z.literal('warmup'),

@@ -75,7 +75,7 @@ describe('OptimizerSchema validation', () => {
     expect(problems({ type: 'lion', lr: 0.1 })).toEqual([
       'type: type must be one of sgd, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam',
     ])
-    expect(problems({ type: 'sgd', lr: 0.1, momentun: 0.9 })).toEqual([': unknown field(s) for sgd: momentun'])
+    expect(problems({ type: 'sgd', lr: 0.1, momentun: 0.9 })).toEqual([': unknown field(s) for sgd: momentun (did you mean "momentum"?)'])
   })
 
   it('reaches the run config with the field path', () => {
