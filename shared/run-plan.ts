@@ -42,10 +42,112 @@ export function checkScheduleFitsRun(config: RunConfig): string[] {
   return validateScheduleForRun(config.schedule, scheduleContext(config, plan)).map((p) => (p.startsWith('schedule') ? p : `schedule.${p}`))
 }
 
-/** parseRunConfig plus the checks against the run's length: what every boundary that starts a run uses. */
+/** Features and classes of a built-in dataset, from its config (null for a CSV file: only loading it tells). */
+export function datasetShape(data: RunConfig['data']): { features: number; classes: number | null } | null {
+  switch (data.kind) {
+    case 'csv':
+      return null
+    case 'inline':
+      return { features: data.x[0]!.length, classes: null }
+    case 'digits':
+      return { features: 64, classes: 10 }
+    case 'synthetic-classification':
+      return { features: data.features, classes: data.classes }
+    case 'linreg':
+    case 'sine':
+    case 'polynomial':
+      return { features: 1, classes: null }
+    case 'spirals':
+    case 'blobs':
+      return { features: 2, classes: data.classes }
+    default:
+      return { features: 2, classes: 2 } // moons, circles, xor
+  }
+}
+
+/**
+ * The most memory a run may need by the estimate below: 4 GiB. Above it a run is refused before
+ * anything is allocated (hidden [65536, 65536] is 4.3e9 weights, 69 GB with Adam: tfjs would
+ * hang the machine trying). Generous for what LR Lab is for; documented in the README.
+ */
+export const MEMORY_BUDGET_BYTES = 4 * 2 ** 30
+
+export interface MemoryEstimate {
+  parameters: number
+  /** float32 bytes: weights, gradients and optimizer slots, the dataset (in JS and on the backend) and activations of a full pass. */
+  bytes: number
+}
+
+/** Optimizer state per parameter (PyTorch's state tensors). */
+function optimizerSlots(o: RunConfig['optimizer']): number {
+  switch (o.type) {
+    case 'sgd':
+      return o.momentum > 0 ? 1 : 0
+    case 'adagrad':
+      return 1
+    case 'rmsprop':
+      return 1 + (o.momentum > 0 ? 1 : 0) + (o.centered ? 1 : 0)
+    case 'adadelta':
+    case 'adamax':
+    case 'nadam':
+      return 2
+    case 'adam':
+    case 'adamw':
+      return o.amsgrad ? 3 : 2
+  }
+}
+
+/** A run's memory from its config and its data's shape; an estimate to refuse the impossible, not a measurement. */
+export function estimateMemory(config: RunConfig, shape: { rows: number; features: number; outputs: number }): MemoryEstimate {
+  const { rows, features, outputs } = shape
+  const m = config.model
+  let parameters: number
+  let widths: number // activations per row across the layers
+  if (m.kind === 'linear') {
+    parameters = (features + 1) * outputs
+    widths = outputs
+  } else if (m.kind === 'mlp') {
+    const sizes = [features, ...m.hidden, outputs]
+    parameters = sizes.slice(1).reduce((sum, out, i) => sum + (sizes[i]! + 1) * out, 0) + (m.batchNorm ? 4 * m.hidden.reduce((a, b) => a + b, 0) : 0)
+    widths = sizes.slice(1).reduce((a, b) => a + b, 0)
+  } else {
+    const side = Math.ceil(Math.sqrt(features) / 2)
+    const pooled = side * side * m.filters
+    parameters = m.filters * (m.kernel * m.kernel + 1) + (pooled + 1) * m.dense + (m.dense + 1) * outputs
+    widths = features * m.filters * m.kernel * m.kernel + pooled + m.dense + outputs
+  }
+  // weights + gradients + optimizer slots + one update temporary; dataset twice (JS and backend);
+  // activations and their gradients for a pass over every row (the epoch's evaluation does one).
+  const bytes = 4 * (parameters * (3 + optimizerSlots(config.optimizer)) + 2 * rows * (features + outputs) + 2 * rows * widths)
+  return { parameters, bytes }
+}
+
+const gb = (b: number): string => `${(b / 1e9).toPrecision(3)} GB`
+
+/** Refusals for a run too big for memory; empty when it fits (or when only its data can tell, a CSV). */
+export function checkRunFitsMemory(config: RunConfig, shape = datasetShape(config.data), rows = datasetRows(config.data)): string[] {
+  if (!shape || rows === null) return []
+  const outputs = shape.classes !== null && config.loss !== 'binaryCrossEntropy' ? shape.classes : 1
+  const e = estimateMemory(config, { rows, features: shape.features, outputs })
+  if (e.bytes <= MEMORY_BUDGET_BYTES) return []
+  return [
+    `model: this run needs about ${gb(e.bytes)} of memory (${e.parameters.toPrecision(3)} parameters, ${rows} rows × ${shape.features} features), more than LR Lab's budget of ${gb(MEMORY_BUDGET_BYTES)}; use a smaller model or dataset`,
+  ]
+}
+
+/** parseRunConfig plus the checks against the run's length and memory: what every boundary that starts a run uses. */
 export function parseRunnableConfig(input: unknown): RunConfig {
   const config = parseRunConfig(input)
-  const problems = checkScheduleFitsRun(config)
+  const problems = [...checkScheduleFitsRun(config), ...checkRunFitsMemory(config)]
   if (problems.length) throw new ConfigError(problems)
   return config
+}
+
+/** Steps above which a run is worth a warning (UI) and needs --max-steps (CLI): a million. */
+export const LONG_RUN_STEPS = 1_000_000
+
+/** "1,000,000 epochs × 800 batches = 800,000,000 steps", for warnings and the CLI's first lines. */
+export function describeSteps(config: RunConfig, plan: RunPlan | null = planRun(config)): string {
+  if (!plan) return `${config.epochs.toLocaleString('en-US')} epochs × (batches per epoch known once the data is loaded)`
+  return `${config.epochs.toLocaleString('en-US')} epochs × ${plan.batchesPerEpoch.toLocaleString('en-US')} batches = ${plan.totalSteps.toLocaleString('en-US')} steps`
 }

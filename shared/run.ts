@@ -1,6 +1,7 @@
 import type { RunConfig } from './config'
 
-export const RUN_STATUSES = ['running', 'paused', 'finished', 'stopped', 'diverged', 'failed', 'interrupted'] as const
+/** queued: waiting for a trainer slot (the service runs at most --max-parallel at once). */
+export const RUN_STATUSES = ['queued', 'running', 'paused', 'finished', 'stopped', 'diverged', 'failed', 'interrupted'] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu'
@@ -50,6 +51,8 @@ export interface RunManifest {
   writerPid?: number
   /** Host name of the writer while running/paused: a pid only means something on its own machine. */
   writerHost?: string
+  /** When the writer process started (an opaque token), so a recycled pid is not taken for the writer. */
+  writerStart?: string
   /** Column names of steps.arrow / epochs.arrow, fixed when the run is created. */
   stepColumns?: string[]
   epochColumns?: string[]

@@ -19,15 +19,22 @@ const program = new Command('lrlab-serve')
   .option('--port <n>', 'port to listen on (0 picks a free port)', portNumber, 5317)
   .option('--host <addr>', 'address to bind', '127.0.0.1')
   .option('--data-dir <dir>', 'where runs are stored', defaultDataDir())
+  .option('--max-parallel <n>', 'runs training at once; more wait as queued (default: LRLAB_MAX_PARALLEL or the number of cores)', wholeCount)
   .parse()
 
-const opts = program.opts<{ port: number; host: string; dataDir: string }>()
+function wholeCount(v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number ≥ 1')
+  return n
+}
+
+const opts = program.opts<{ port: number; host: string; dataDir: string; maxParallel?: number }>()
 const rendererDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer')
 if (!existsSync(join(rendererDir, 'index.html'))) {
   console.error(`The renderer is not built (${rendererDir} has no index.html). Run "npm run build" first.`)
   process.exit(1)
 }
-const service = await createNodeService(resolve(opts.dataDir))
+const service = await createNodeService(resolve(opts.dataDir), 'browser-bridge', { maxParallel: opts.maxParallel })
 const info = await service.getInfo()
 const bridge = await startBridge({ service, rendererDir, host: opts.host, port: opts.port })
 console.error(`LR Lab ${info.version} · data in ${info.dataDir} · ${info.backend ? describeBackend(info.backend) : 'no backend could be loaded'}`)

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { ConfigError, type RunConfig } from '../../shared/config'
-import { parseRunnableConfig } from '../../shared/run-plan'
+import { describeSteps, LONG_RUN_STEPS, parseRunnableConfig, planRun } from '../../shared/run-plan'
 import { findPreset, PRESETS } from '../../shared/presets'
 import { RangeTestSchema } from '../../shared/lr-finder'
 import { formatIssues } from '../../shared/config'
@@ -20,13 +20,20 @@ import { describeBackend, selectBackend } from '../trainer/backend'
 import { resolveInitModel, runTraining } from '../trainer/run-training'
 import { createProgressBar } from './progress-bar'
 
+function stepCount(v: string): number {
+  const n = Number(v)
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of steps ≥ 1')
+  return n
+}
+
 /** Exit codes scripts can rely on. */
 export const EXIT = { finished: 0, error: 1, badConfig: 2, diverged: 3, stopped: 4 } as const
 
 function readConfigFile(path: string): RunConfig {
   let raw: unknown
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'))
+    // A byte-order mark (Windows editors write one) is not part of the JSON.
+    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''))
   } catch (e) {
     throw new ConfigError([`${path}: ${e instanceof Error ? e.message : String(e)}`])
   }
@@ -42,17 +49,31 @@ function configFrom(o: { config?: string; preset?: string }): RunConfig {
   return parseRunnableConfig({ ...preset.config, preset: `${preset.name}@${preset.version}` })
 }
 
-async function trainCommand(o: { config?: string; preset?: string; dataDir: string; json?: boolean; name?: string }): Promise<number> {
+/** The effective schedule as one line: defaults the config left out (stepUnit above all) shown. */
+function describeEffectiveSchedule(config: RunConfig): string {
+  return `schedule: ${JSON.stringify(config.schedule)}`
+}
+
+async function trainCommand(o: { config?: string; preset?: string; dataDir: string; json?: boolean; name?: string; maxSteps: number }): Promise<number> {
   const config = configFrom(o)
+  const plan = planRun(config)
+  // Up front, before any work: a run of days must be asked for, not discovered.
+  if (plan && plan.totalSteps > o.maxSteps)
+    throw new ConfigError([`epochs: this run takes ${describeSteps(config, plan)}, more than --max-steps ${o.maxSteps.toLocaleString('en-US')}; pass --max-steps ${plan.totalSteps} to run it anyway`])
   const backend = await selectBackend(config.backend)
-  if (!o.json) console.error(`LR Lab ${version} · ${describeBackend(backend)}`)
-  else if (backend.fallbackReasons.length) console.error(`LR Lab: ${describeBackend(backend)}`)
+  if (!o.json) {
+    console.error(`LR Lab ${version} · ${describeBackend(backend)}`)
+    console.error(`plan: ${describeSteps(config, plan)} · ${describeEffectiveSchedule(config)}`)
+  } else if (backend.fallbackReasons.length) console.error(`LR Lab: ${describeBackend(backend)}`)
   const bar = o.json ? null : createProgressBar()
   let lastLoss: number | undefined
   let stop = false
-  process.once('SIGINT', () => {
+  // SIGTERM is what kill, systemd and Slurm send: stop like Ctrl-C (flush, 'stopped', exit 4).
+  const requestStop = (): void => {
     stop = true
-  })
+  }
+  process.once('SIGINT', requestStop)
+  process.once('SIGTERM', requestStop)
   const result = await runTraining({
     config, backend, dataDir: o.dataDir, name: o.name, tfVersion: tf.version.tfjs,
     send(m) {
@@ -62,6 +83,8 @@ async function trainCommand(o: { config?: string; preset?: string; dataDir: stri
     },
     control: { stopRequested: () => stop, isPaused: () => false, waitIfPaused: async () => {} },
   })
+  process.off('SIGINT', requestStop)
+  process.off('SIGTERM', requestStop)
   bar?.done()
   const s = result.summary
   const summary = {
@@ -132,7 +155,7 @@ function exportCommand(runIds: string[], o: { out: string; dataDir: string; leve
   const toStdout = o.out === '-'
   if (o.compare) {
     // No ids: every run of the library, in the order `lrlab runs` lists them.
-    const ids = runIds.length ? runIds : store.list().map((r) => r.id)
+    const ids = runIds.length ? runIds : listRunsOf(store).map((r) => r.id)
     if (!ids.length) throw new ConfigError([`export --compare: there are no runs in ${store.dataDir}`])
     const csv = exportComparisonCsv(ids.map((id) => store.reportManifest(id)))
     if (toStdout) process.stdout.write(csv)
@@ -151,8 +174,14 @@ function exportCommand(runIds: string[], o: { out: string; dataDir: string; leve
   return EXIT.finished
 }
 
+/** Every run, newest first, after marking runs whose writer died (a kill -9 of a CLI run) as interrupted. */
+function listRunsOf(store: RunStore): ReturnType<RunStore['list']> {
+  store.recoverInterrupted()
+  return store.list()
+}
+
 function listCommand(o: { dataDir: string; json?: boolean }): number {
-  const runs = new RunStore(o.dataDir).list()
+  const runs = listRunsOf(new RunStore(o.dataDir))
   if (o.json) console.log(JSON.stringify(runs))
   else for (const r of runs) console.log(`${r.id}  ${r.status.padEnd(11)} ${r.name}  (${r.optimizer}, ${r.schedule}, ${r.steps} steps)`)
   return EXIT.finished
@@ -170,6 +199,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--name <name>', 'name of the run')
     .addOption(dataDirOption())
     .option('--json', 'print the final summary as one JSON object on the last line of stdout')
+    .option('--max-steps <n>', `refuse a run of more optimizer steps than this (a guard against runs of days)`, stepCount, LONG_RUN_STEPS)
     .action(async (o) => {
       code = await trainCommand({ ...o, dataDir: resolve(o.dataDir) })
     })

@@ -16,6 +16,8 @@ import { exportComparisonCsv, exportRunCsv } from '../storage/csv'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { SpawnTrainer, TrainerProcess } from './trainer-process'
+import { defaultMaxParallel, RunQueue } from './run-queue'
+import { openWriterDirs } from '../storage/run-writer'
 
 export interface ServiceOptions {
   dataDir: string
@@ -23,6 +25,8 @@ export interface ServiceOptions {
   host: AppInfo['host']
   /** The backend 'auto' resolves to here, when known (probed by the host). */
   backend?: BackendInfo | null
+  /** Runs training at once; more wait as 'queued' (default: LRLAB_MAX_PARALLEL or the number of cores). */
+  maxParallel?: number
 }
 
 interface ActiveRun {
@@ -46,12 +50,17 @@ export class LrLabService implements LrLabApi {
   readonly store: RunStore
   private readonly events = new EventEmitter()
   private readonly active = new Map<string, ActiveRun>()
+  /** Trainer slots: runs beyond the limit wait here (their folders say 'queued'). */
+  readonly queue: RunQueue
+  /** Queued runs' configs, by run id, until they start. */
+  private readonly queued = new Map<string, RunConfig>()
   /** Watched folders: a read-only store each, and the function that stops watching it. */
   private readonly watched = new Map<string, { store: RunStore; stop: () => void }>()
   private stopLibraryWatch: (() => void) | null = null
 
   constructor(private readonly o: ServiceOptions) {
     this.store = new RunStore(o.dataDir)
+    this.queue = new RunQueue(o.maxParallel ?? defaultMaxParallel())
     // Runs left 'running' by a process that died (app or trainer killed) become 'interrupted'.
     this.store.recoverInterrupted()
     this.events.setMaxListeners(100)
@@ -86,73 +95,116 @@ export class LrLabService implements LrLabApi {
 
   async startRun(configInput: unknown): Promise<{ runId: string }> {
     const config = configOrApiError(configInput)
-    const proc = this.o.spawnTrainer()
-    return new Promise((resolve, reject) => {
-      let runId: string | null = null
-      proc.onMessage((m) => {
-        switch (m.type) {
-          case 'created':
-            runId = m.runId
-            this.active.set(runId, { proc, status: 'running', backend: m.backend })
-            this.emit({ type: 'status', runId, status: 'running', backend: m.backend })
-            resolve({ runId })
-            break
-          case 'metrics':
-            this.emit({ type: 'metrics', runId: m.runId, steps: m.steps, epochs: m.epochs })
-            break
-          case 'progress': {
-            const a = this.active.get(m.runId)
-            if (a) a.progress = m.progress
-            this.emit({ type: 'status', runId: m.runId, status: a?.status ?? 'running', progress: m.progress, backend: a?.backend })
-            break
-          }
-          case 'status': {
-            const a = this.active.get(m.runId)
-            if (a) a.status = m.status
-            this.emit({ type: 'status', runId: m.runId, status: m.status, message: m.message, backend: a?.backend, progress: a?.progress })
-            break
-          }
-          case 'notice': {
-            const a = this.active.get(m.runId)
-            this.emit({ type: 'status', runId: m.runId, status: a?.status ?? 'running', message: m.message, backend: a?.backend, progress: a?.progress })
-            break
-          }
-          case 'done':
-            this.active.delete(m.runId)
-            this.emit({ type: 'status', runId: m.runId, status: m.status, summary: m.summary })
-            break
-          case 'error':
-            if (!runId) reject(new ApiError(`the trainer could not start: ${m.message}`, 'internal'))
-            else {
-              this.active.delete(runId)
-              this.emit({ type: 'status', runId, status: 'failed', message: m.message })
-            }
-            break
-        }
+    if (this.queue.hasFreeSlot) {
+      // A slot is free: the trainer creates the run folder and the caller gets its id then.
+      return new Promise((resolve, reject) => {
+        this.queue.submit({ key: `start-${++this.startRequests}`, start: (release) => this.launch(config, undefined, release, resolve, reject) })
       })
-      proc.onExit((code) => {
-        if (!runId) {
-          reject(new ApiError(`the trainer exited (code ${code}) before the run started`, 'internal'))
-          return
-        }
-        if (this.active.has(runId)) {
-          // The trainer died without reporting: keep its data, mark it interrupted.
-          this.active.delete(runId)
-          this.store.recoverInterrupted()
-          this.emit({ type: 'status', runId, status: 'interrupted', message: `the trainer process exited unexpectedly (code ${code})` })
-        }
-      })
-      proc.send({ type: 'start', config, dataDir: this.o.dataDir })
+    }
+    const runId = this.store.createQueuedRun({
+      config, backend: this.o.backend ?? { name: 'cpu', requested: config.backend === 'auto' ? 'auto' : config.backend, fallbackReasons: [] },
+      versions: { lrlab: version, tfjs: 'unknown', node: process.versions.node },
     })
+    openWriterDirs.add(this.store.runDir(runId)) // ours: recoverInterrupted and delete leave it alone
+    this.queued.set(runId, config)
+    this.queue.submit({
+      key: runId,
+      start: (release) => {
+        this.queued.delete(runId)
+        openWriterDirs.delete(this.store.runDir(runId))
+        this.launch(config, runId, release, () => {}, (e) => {
+          // Refused when it came to start (its data did not fit the config, say): the run says why.
+          this.store.settleQueuedRun(runId, 'failed', e.message)
+          this.emit({ type: 'status', runId, status: 'failed', message: e.message })
+        })
+      },
+    })
+    this.emit({ type: 'library', change: 'added', runId })
+    this.emit({ type: 'status', runId, status: 'queued', message: `queued: ${this.queue.active} runs are training (at most ${this.queue.limit} at once)` })
+    return { runId }
+  }
+
+  private startRequests = 0
+
+  /** Start a trainer for a run (a queued one's id, or a fresh folder); `release` frees its slot when it ends. */
+  private launch(config: RunConfig, queuedId: string | undefined, release: () => void, resolve: (r: { runId: string }) => void, reject: (e: Error) => void): void {
+    const proc = this.o.spawnTrainer()
+    let runId: string | null = null
+    proc.onMessage((m) => {
+      switch (m.type) {
+        case 'created':
+          runId = m.runId
+          this.active.set(runId, { proc, status: 'running', backend: m.backend })
+          this.emit({ type: 'status', runId, status: 'running', backend: m.backend })
+          resolve({ runId })
+          break
+        case 'metrics':
+          this.emit({ type: 'metrics', runId: m.runId, steps: m.steps, epochs: m.epochs })
+          break
+        case 'progress': {
+          const a = this.active.get(m.runId)
+          if (a) a.progress = m.progress
+          this.emit({ type: 'status', runId: m.runId, status: a?.status ?? 'running', progress: m.progress, backend: a?.backend })
+          break
+        }
+        case 'status': {
+          const a = this.active.get(m.runId)
+          if (a) a.status = m.status
+          this.emit({ type: 'status', runId: m.runId, status: m.status, message: m.message, backend: a?.backend, progress: a?.progress })
+          break
+        }
+        case 'notice': {
+          const a = this.active.get(m.runId)
+          this.emit({ type: 'status', runId: m.runId, status: a?.status ?? 'running', message: m.message, backend: a?.backend, progress: a?.progress })
+          break
+        }
+        case 'done':
+          this.active.delete(m.runId)
+          this.emit({ type: 'status', runId: m.runId, status: m.status, summary: m.summary })
+          break
+        case 'error':
+          if (!runId) reject(m.badConfig ? new ApiError(m.message) : new ApiError(`the trainer could not start: ${m.message}`, 'internal'))
+          else {
+            this.active.delete(runId)
+            this.emit({ type: 'status', runId, status: 'failed', message: m.message })
+          }
+          break
+      }
+    })
+    proc.onExit((code) => {
+      release()
+      if (!runId) {
+        reject(new ApiError(`the trainer exited (code ${code}) before the run started`, 'internal'))
+        return
+      }
+      if (this.active.has(runId)) {
+        // The trainer died without reporting: keep its data, mark it interrupted.
+        this.active.delete(runId)
+        this.store.recoverInterrupted()
+        this.emit({ type: 'status', runId, status: 'interrupted', message: `the trainer process exited unexpectedly (code ${code})` })
+      }
+    })
+    proc.send({ type: 'start', config, dataDir: this.o.dataDir, ...(queuedId !== undefined && { runId: queuedId }) })
+  }
+
+  /** A queued run the user stops never starts: its folder records that. */
+  private cancelQueued(runId: string, status: 'stopped' | 'interrupted', message: string): boolean {
+    if (!this.queue.cancel(runId)) return false
+    this.queued.delete(runId)
+    openWriterDirs.delete(this.store.runDir(runId))
+    this.store.settleQueuedRun(runId, status, message)
+    this.emit({ type: 'status', runId, status, message })
+    return true
   }
 
   private activeRun(runId: string): ActiveRun {
     const a = this.active.get(runId)
-    if (!a) throw new ApiError(`run ${runId} is not running`, 'conflict')
+    if (!a) throw new ApiError(this.queued.has(runId) ? `run ${runId} is queued: it has not started yet` : `run ${runId} is not running`, 'conflict')
     return a
   }
 
   async stopRun(runId: string): Promise<void> {
+    if (this.cancelQueued(runId, 'stopped', 'cancelled while queued')) return
     this.activeRun(runId).proc.send({ type: 'stop' })
   }
 
@@ -216,7 +268,7 @@ export class LrLabService implements LrLabApi {
 
   /** The library's own store holding this run; runs of watched folders are read-only. */
   private ownRun(runId: string): RunStore {
-    if (this.active.has(runId)) throw new ApiError(`run ${runId} is still running; stop it first`, 'conflict')
+    if (this.active.has(runId) || this.queued.has(runId)) throw new ApiError(`run ${runId} is still ${this.queued.has(runId) ? 'queued' : 'running'}; stop it first`, 'conflict')
     if (existsSync(this.store.runDir(runId))) return this.store
     if ([...this.watched.values()].some((w) => existsSync(w.store.runDir(runId))))
       throw new ApiError(`run ${runId} belongs to a watched folder; import it to change it`, 'conflict')
@@ -315,6 +367,7 @@ export class LrLabService implements LrLabApi {
     this.stopLibraryWatch?.()
     for (const w of this.watched.values()) w.stop()
     this.watched.clear()
+    for (const id of this.queue.waiting) this.cancelQueued(id, 'interrupted', 'LR Lab quit before this queued run started')
     for (const a of this.active.values()) a.proc.send({ type: 'stop' })
     const deadline = Date.now() + 3000
     while (this.active.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))

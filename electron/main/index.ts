@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { API_METHODS } from '../../shared/api-methods'
 import { LrLabService } from '../core/service'
+import { quitAfterShutdown } from '../core/quit-gate'
 import type { SpawnTrainer } from '../core/trainer-process'
 import type { TrainerToHost } from '../trainer/protocol'
 
@@ -98,7 +99,7 @@ app.whenReady().then(() => {
       { role: 'help', submenu: [{ label: 'Runs folder', click: () => void shell.openPath(join(dataDir, 'runs')) }] },
     ]),
   )
-  app.on('before-quit', () => void service.shutdown())
+  app.on('before-quit', quitAfterShutdown(() => service.shutdown(), () => app.quit()))
 })
 
 app.on('window-all-closed', () => app.quit())

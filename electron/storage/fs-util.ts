@@ -62,3 +62,26 @@ export function pidAlive(pid: number): boolean {
     return true // no /proc (macOS, Windows): kill(pid, 0) is the best answer there
   }
 }
+
+/**
+ * When a process started, as an opaque token (Linux: ticks since boot, field 22 of
+ * /proc/PID/stat), so a pid the system recycled for another process is not taken for the
+ * writer. Undefined where there is no /proc: the pid alone decides there.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  } catch {
+    return undefined
+  }
+}
+
+/** True when the process that wrote `pid` (and `start`, when recorded) is still running. */
+export function writerAlive(pid: number, start: string | undefined): boolean {
+  if (!pidAlive(pid)) return false
+  if (start === undefined) return true
+  const now = processStartTime(pid)
+  return now === undefined || now === start
+}

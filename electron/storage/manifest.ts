@@ -56,6 +56,7 @@ const FIELD_SCHEMAS = {
 const OPTIONAL_FIELD_SCHEMAS = {
   writerPid: z.number().int(),
   writerHost: z.string(),
+  writerStart: z.string(),
   stepColumns: z.array(z.string()),
   epochColumns: z.array(z.string()),
 } as const

@@ -15,12 +15,14 @@ import { describeConfig, type RunConfig } from '../../shared/config'
 import { emptySummary, type BackendInfo, type RunListEntry, type RunManifest } from '../../shared/run'
 import { emptyColumns, readArrowColumns } from './arrow-file'
 import { encodeEvent, readEvents } from './events'
-import { fsyncDir, pidAlive } from './fs-util'
+import { fsyncDir, processStartTime, writerAlive } from './fs-util'
 import { FORMAT_VERSION, NewerFormatError, readManifest, writeManifest, type ManifestRead } from './manifest'
 import { EPOCHS_FILE, EVENTS_FILE, MANIFEST_FILE, openWriterDirs, RunWriter, STEPS_FILE } from './run-writer'
 import { watchRuns, type WatchEvent, type WatchOptions } from './watch'
 
 export interface CreateRunInit {
+  /** A queued run's id (createQueuedRun): its folder becomes the run's. */
+  id?: string
   config: RunConfig
   name?: string
   backend: BackendInfo
@@ -77,6 +79,13 @@ export class RunStore {
     const epochColumns = check(ColumnNamesSchema, init.epochColumns, 'epochColumns')
     let id = ''
     let dir = ''
+    if (init.id !== undefined) {
+      id = init.id
+      dir = this.runDir(id)
+      const read = readManifest(join(dir, MANIFEST_FILE), id, false)
+      if (read.missing || read.manifest.status !== 'queued') throw new Error(`run ${id} is not a queued run`)
+      return this.newWriter(id, dir, init, stepColumns, epochColumns)
+    }
     for (let attempt = 0; ; attempt++) {
       id = newRunId()
       dir = join(this.runsDir, id)
@@ -88,6 +97,10 @@ export class RunStore {
       }
     }
     fsyncDir(this.runsDir)
+    return this.newWriter(id, dir, init, stepColumns, epochColumns)
+  }
+
+  private newWriter(id: string, dir: string, init: CreateRunInit, stepColumns: string[], epochColumns: string[]): RunWriter {
     const now = new Date().toISOString()
     const d = describeConfig(init.config)
     const manifest: RunManifest = {
@@ -107,6 +120,40 @@ export class RunStore {
       epochColumns,
     }
     return new RunWriter({ dir, manifest, stepColumns, epochColumns })
+  }
+
+  /**
+   * A run waiting for a trainer slot: its folder with a manifest of status 'queued', owned by this
+   * process (a dead owner makes it 'interrupted'). createRun({ id }) later makes it the run's.
+   */
+  createQueuedRun(init: Pick<CreateRunInit, 'config' | 'name' | 'backend' | 'versions'>): string {
+    const id = newRunId()
+    const dir = join(this.runsDir, id)
+    mkdirSync(dir)
+    const now = new Date().toISOString()
+    const d = describeConfig(init.config)
+    const start = processStartTime(process.pid)
+    writeManifest(join(dir, MANIFEST_FILE), {
+      formatVersion: FORMAT_VERSION, id, name: init.name ?? init.config.name ?? `${d.optimizer}, ${d.schedule}`,
+      createdAt: now, updatedAt: now, status: 'queued', config: init.config, backend: init.backend, versions: init.versions,
+      summary: emptySummary(), tags: [], notes: '', writerPid: process.pid, writerHost: hostname(), ...(start !== undefined && { writerStart: start }),
+    })
+    fsyncDir(this.runsDir)
+    return id
+  }
+
+  /** End a queued run that never started (cancelled, refused, or LR Lab quit), with the reason as an event. */
+  settleQueuedRun(id: string, status: 'stopped' | 'failed' | 'interrupted', message: string): void {
+    const dir = this.existingDir(id)
+    const file = join(dir, MANIFEST_FILE)
+    const read = readManifest(file, id, false)
+    if (read.missing || read.manifest.status !== 'queued') return
+    const m: RunManifest = { ...read.manifest, status, updatedAt: new Date().toISOString(), summary: { ...read.manifest.summary, ...(status === 'failed' && { error: message }) } }
+    delete m.writerPid
+    delete m.writerHost
+    delete m.writerStart
+    appendDurable(join(dir, EVENTS_FILE), encodeEvent({ time: m.updatedAt, step: 0, kind: status === 'failed' ? 'error' : status === 'stopped' ? 'stop' : 'interrupted', message }))
+    writeManifest(file, m)
   }
 
   /** Every run, newest first. Junk is skipped; damaged runs are listed with `damage`. */
@@ -181,7 +228,7 @@ export class RunStore {
     const read = readManifest(join(dir, MANIFEST_FILE), id, true)
     if (read.newer) throw read.newer
     const m = read.manifest
-    const live = (m.status === 'running' || m.status === 'paused') && !read.missing
+    const live = (m.status === 'running' || m.status === 'paused' || m.status === 'queued') && !read.missing
     const damage = [...read.damage]
     const steps = readArrowColumns(join(dir, STEPS_FILE), STEPS_FILE, m.stepColumns)
     const epochs = readArrowColumns(join(dir, EPOCHS_FILE), EPOCHS_FILE, m.epochColumns)
@@ -212,9 +259,9 @@ export class RunStore {
       const read = readManifest(file, id, false)
       const m = read.manifest
       if (read.missing || read.newer || !read.configValid) continue
-      if (m.status !== 'running' && m.status !== 'paused') continue
+      if (m.status !== 'running' && m.status !== 'paused' && m.status !== 'queued') continue
       if (m.writerHost !== undefined && m.writerHost !== here) continue // another machine's process: can't tell
-      if (m.writerPid !== undefined && m.writerPid !== process.pid && pidAlive(m.writerPid)) continue
+      if (m.writerPid !== undefined && m.writerPid !== process.pid && writerAlive(m.writerPid, m.writerStart)) continue
       // Count what survived, so the library shows it without loading the metrics.
       const steps = readArrowColumns(join(dir, STEPS_FILE), STEPS_FILE, m.stepColumns).rows
       const epochs = readArrowColumns(join(dir, EPOCHS_FILE), EPOCHS_FILE, m.epochColumns).rows
@@ -226,6 +273,7 @@ export class RunStore {
       }
       delete updated.writerPid
       delete updated.writerHost
+      delete updated.writerStart
       appendDurable(
         join(dir, EVENTS_FILE),
         encodeEvent({ time: updated.updatedAt, step: steps, kind: 'interrupted', message: `the writer (pid ${m.writerPid ?? '?'}) stopped without closing the run` }),
@@ -317,6 +365,7 @@ export class RunStore {
       }
       delete m.writerPid
       delete m.writerHost
+      delete m.writerStart
       writeManifest(join(staging, MANIFEST_FILE), m)
       renameSync(staging, join(this.runsDir, id))
       fsyncDir(this.runsDir)

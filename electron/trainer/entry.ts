@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { parseRunnableConfig } from '../../shared/run-plan'
+import { ConfigError } from '../../shared/config'
 import type { HostToTrainer, TrainerToHost } from './protocol'
 import { selectBackend } from './backend'
 import { resolveInitModel, runTraining } from './run-training'
@@ -18,7 +19,9 @@ const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPor
 
 const send = (m: TrainerToHost): void => {
   if (parentPort) parentPort.postMessage(m)
-  else process.send?.(m)
+  // With a callback a failed send (the host died: EPIPE) is reported there instead of as an
+  // 'error' event on process, which nothing handles and which would kill the trainer mid-flush.
+  else if (process.connected) process.send?.(m, undefined, undefined, () => {})
 }
 const onMessage = (cb: (m: HostToTrainer) => void): void => {
   if (parentPort) parentPort.on('message', (e) => cb(e.data as HostToTrainer))
@@ -28,6 +31,17 @@ const onMessage = (cb: (m: HostToTrainer) => void): void => {
 let stop = false
 let paused: { resolve: () => void; promise: Promise<void> } | null = null
 let started = false
+/** The host (serve, the app) ended: stop, write what is buffered, mark the run interrupted, exit. */
+let hostGone = false
+
+// Node's fork: the IPC channel closes when the parent dies (even kill -9) or disconnects.
+process.on('disconnect', () => {
+  hostGone = true
+  stop = true
+  paused?.resolve()
+  paused = null
+  if (!started) process.exit(0)
+})
 
 onMessage((msg) => {
   switch (msg.type) {
@@ -64,17 +78,18 @@ async function start(msg: Extract<HostToTrainer, { type: 'start' }>): Promise<vo
     const config = parseRunnableConfig(msg.config)
     const backend = await selectBackend(config.backend)
     await runTraining({
-      config, backend, dataDir: msg.dataDir, name: msg.name, tfVersion: tf.version.tfjs,
+      config, backend, dataDir: msg.dataDir, name: msg.name, tfVersion: tf.version.tfjs, runId: msg.runId,
       send,
       control: {
         stopRequested: () => stop,
+        hostGone: () => hostGone,
         isPaused: () => paused !== null,
         waitIfPaused: async () => { while (paused) await paused.promise },
       },
     })
     exitSoon(0)
   } catch (e) {
-    send({ type: 'error', runId: null, message: e instanceof Error ? e.message : String(e) })
+    send({ type: 'error', runId: null, message: e instanceof Error ? e.message : String(e), badConfig: e instanceof ConfigError })
     exitSoon(1)
   }
 }

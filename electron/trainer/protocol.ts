@@ -7,7 +7,8 @@ import type { Columns } from '../../shared/metrics'
 import type { BackendInfo, RunStatus, RunSummary } from '../../shared/run'
 
 export type HostToTrainer =
-  | { type: 'start'; config: RunConfig; dataDir: string; name?: string }
+  /** runId: a queued run's folder to train into (the trainer makes a new one otherwise). */
+  | { type: 'start'; config: RunConfig; dataDir: string; name?: string; runId?: string }
   | { type: 'find-lr'; config: RunConfig; options: RangeTestOptions; dataDir: string }
   | { type: 'stop' }
   | { type: 'pause' }
@@ -19,7 +20,8 @@ export type TrainerToHost =
   | { type: 'progress'; runId: string; progress: Progress }
   | { type: 'status'; runId: string; status: RunStatus; message?: string }
   | { type: 'done'; runId: string; status: RunStatus; summary: RunSummary }
-  | { type: 'error'; runId: string | null; message: string }
+  /** badConfig: the config was refused before a run folder was made (the caller's mistake). */
+  | { type: 'error'; runId: string | null; message: string; badConfig?: boolean }
   | { type: 'find-lr-progress'; done: number; total: number }
   /** Something the user should see now: what data was loaded, rows dropped, and so on. */
   | { type: 'notice'; runId: string; level: 'info' | 'warning'; message: string }

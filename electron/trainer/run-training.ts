@@ -7,23 +7,30 @@ import type { BackendInfo } from '../../shared/run'
 import { version as lrlabVersion } from '../../package.json'
 import { RunStore } from '../storage'
 import type { TrainerToHost } from './protocol'
-import { loadDataset } from './data'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { findPreset } from '../../shared/presets'
 import { MODEL_DIR } from './model-io'
-import { epochColumns, STEP_COLUMNS, train, type TrainResult } from './train'
+import { epochColumns, prepareTraining, STEP_COLUMNS, train, type TrainResult } from './train'
 
 export interface RunTrainingOptions {
   config: RunConfig
   backend: BackendInfo
   dataDir: string
   name?: string
+  /** A queued run's id: train into its folder instead of making a new one. */
+  runId?: string
   tfVersion: string
   send(m: TrainerToHost): void
-  control: { stopRequested(): boolean; isPaused(): boolean; waitIfPaused(): Promise<void> }
+  control: {
+    stopRequested(): boolean
+    /** True when the host process ended: a stop then ends the run 'interrupted', not 'stopped'. */
+    hostGone?(): boolean
+    isPaused(): boolean
+    waitIfPaused(): Promise<void>
+  }
 }
 
 /**
@@ -51,24 +58,32 @@ export async function resolveInitModel(o: RunTrainingOptions, store: RunStore = 
   const preset = findPreset(from.preset)
   if (!preset) throw new ConfigError([`model.initFrom.preset: no preset named "${from.preset}"`])
   o.send({ type: 'notice', runId: '', level: 'info', message: `no saved ${from.preset} run: training its backbone first` })
-  const first = await runTraining({ ...o, name: undefined, config: parseRunnableConfig({ ...preset.config, preset: `${preset.name}@${preset.version}` }) })
+  const first = await runTraining({ ...o, name: undefined, runId: undefined, config: parseRunnableConfig({ ...preset.config, preset: `${preset.name}@${preset.version}` }) })
   if (first.status !== 'finished') throw new Error(`the ${from.preset} backbone run ended ${first.status}; cannot fine-tune from it`)
   return modelOf(first.runId)
 }
 
 export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & { runId: string }> {
-  // A user's file is checked before a run folder exists, so a bad file leaves no failed run behind.
-  if (o.config.data.kind === 'csv') loadDataset(o.config.data, o.config.seed)
   const store = new RunStore(o.dataDir)
   const initModelJson = await resolveInitModel(o, store)
-  const writer = store.createRun({
-    config: o.config,
-    name: o.name ?? o.config.name,
-    backend: o.backend,
-    stepColumns: STEP_COLUMNS,
-    epochColumns: epochColumns(o.config),
-    versions: { lrlab: lrlabVersion, tfjs: o.tfVersion, node: process.versions.node },
-  })
+  // The data, the model and saved weights are checked before a run folder exists, so a config
+  // refused here (a ConfigError naming the field) leaves no failed run behind.
+  const prepared = prepareTraining(o.config, { initModelJson })
+  let writer
+  try {
+    writer = store.createRun({
+      id: o.runId,
+      config: o.config,
+      name: o.name ?? o.config.name,
+      backend: o.backend,
+      stepColumns: STEP_COLUMNS,
+      epochColumns: epochColumns(o.config),
+      versions: { lrlab: lrlabVersion, tfjs: o.tfVersion, node: process.versions.node },
+    })
+  } catch (e) {
+    prepared.model.dispose()
+    throw e
+  }
   const runId = writer.id
   o.send({ type: 'created', runId, backend: o.backend })
   const fallback = o.backend.fallbackReasons.length ? `; fell back: ${o.backend.fallbackReasons.join('; ')}` : ''
@@ -106,9 +121,12 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & 
           o.send({ type: 'status', runId, status: 'running' })
         },
       },
-      { initModelJson, saveModelDir: join(writer.dir, MODEL_DIR) },
+      { prepared, saveModelDir: join(writer.dir, MODEL_DIR) },
     )
-    writer.event({ kind: 'finish', step: result.summary.steps, message: `run ${result.status}` })
+    if (result.status === 'stopped' && o.control.hostGone?.()) {
+      result.status = 'interrupted'
+      writer.event({ kind: 'interrupted', step: result.summary.steps, message: 'the host process (LR Lab or its serve process) ended; the trainer saved the run and stopped' })
+    } else writer.event({ kind: 'finish', step: result.summary.steps, message: `run ${result.status}` })
     writer.close({ status: result.status, summary: result.summary })
     o.send({ type: 'done', runId, status: result.status, summary: result.summary })
     return { ...result, runId }

@@ -11,13 +11,14 @@ import type { Progress } from '../../shared/api'
 import { createScheduler, type Hyper, type LrScheduler } from '../../shared/schedules'
 import { createOptimizer, type Optimizer } from './optimizers'
 import { clipGradients } from './clipping'
-import { loadDataset, splitDataset, type Dataset } from './data'
+import { loadDataset, splitDataset, type Dataset, type SplitDataset } from './data'
 import { buildModel, type Model } from './model'
 import { createRng, permutation } from './random'
 import { checkLossFits, evaluation, lossOf, metricName, outputsFor, targetTensor } from './losses'
 import { epochColumnsFor, planGroups } from './param-groups'
 import { applyLayerWeights, loadLayerWeights, saveModel } from './model-io'
 import { ConfigError } from '../../shared/config'
+import { checkRunFitsMemory } from '../../shared/run-plan'
 import { layerHealth, wasmTuningActive } from './wasm-tuning'
 
 export const STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
@@ -96,23 +97,60 @@ export interface TrainOptions {
   saveModelDir?: string
 }
 
-export async function train(config: RunConfig, sink: TrainSink, control: TrainControl, opts: TrainOptions = {}): Promise<TrainResult> {
+/** What a run needs before its first step: its data, checked against the config, and its model. */
+export interface PreparedRun {
+  loaded: Dataset
+  data: SplitDataset
+  model: Model
+  /** "initialised from …" when the model was loaded from saved weights. */
+  initNote?: string
+}
+
+/**
+ * Load the data and build the model, refusing (ConfigError, naming the field) whatever only the
+ * data shows: a loss that does not fit the task, a CNN on non-image data, model.init of the wrong
+ * shape, saved weights that do not fit, a model too big for memory. Run before the run folder
+ * exists, so a bad config leaves nothing behind.
+ */
+export function prepareTraining(config: RunConfig, opts: Pick<TrainOptions, 'initModelJson'> = {}): PreparedRun {
   const loaded = loadDataset(config.data, config.seed)
-  if (loaded.description) sink.event('data', 0, loaded.description)
-  for (const w of loaded.warnings ?? []) sink.event('warning', 0, w)
   const data = splitDataset(loaded, config.validationSplit, config.seed)
   const train = data.train
+  const problems: string[] = []
   const lossProblem = checkLossFits(config.loss, train)
-  if (lossProblem) throw new ConfigError([lossProblem])
-  if (config.metric === 'accuracy' && !train.classes) throw new ConfigError(['metric: accuracy needs a classification dataset'])
-  if ((config.metric === 'r2' || config.metric === 'mae') && train.classes) throw new ConfigError([`metric: ${config.metric} is for regression; this dataset is classification`])
-  const model = buildModel(config.model, train.features, outputsFor(config.loss, train), config.seed)
-  if (opts.initModelJson) {
-    const saved = loadLayerWeights(opts.initModelJson)
-    applyLayerWeights(model, saved, config.model.kind === 'mlp' && config.model.newHead, opts.initModelJson)
-    tf.dispose(saved.flatMap((l) => l.tensors))
-    sink.event('data', 0, `initialised from ${opts.initModelJson}${config.model.kind === 'mlp' && config.model.newHead ? ' with a new head' : ''}`)
+  if (lossProblem) problems.push(lossProblem)
+  if (config.metric === 'accuracy' && !train.classes) problems.push('metric: accuracy needs a classification dataset')
+  if ((config.metric === 'r2' || config.metric === 'mae') && train.classes) problems.push(`metric: ${config.metric} is for regression; this dataset is classification`)
+  if (config.data.kind === 'csv') problems.push(...checkRunFitsMemory(config, { features: loaded.features, classes: loaded.classes ?? null }, loaded.rows))
+  if (problems.length) throw new ConfigError(problems)
+  let model: Model
+  try {
+    model = buildModel(config.model, train.features, outputsFor(config.loss, train), config.seed)
+  } catch (e) {
+    throw new ConfigError([e instanceof Error ? e.message : String(e)])
   }
+  if (!opts.initModelJson) return { loaded, data, model }
+  const newHead = config.model.kind === 'mlp' && config.model.newHead
+  try {
+    const saved = loadLayerWeights(opts.initModelJson)
+    try {
+      applyLayerWeights(model, saved, newHead, opts.initModelJson)
+    } finally {
+      tf.dispose(saved.flatMap((l) => l.tensors))
+    }
+  } catch (e) {
+    model.dispose()
+    throw new ConfigError([`model.initFrom: ${e instanceof Error ? e.message : String(e)}`])
+  }
+  return { loaded, data, model, initNote: `initialised from ${opts.initModelJson}${newHead ? ' with a new head' : ''}` }
+}
+
+export async function train(config: RunConfig, sink: TrainSink, control: TrainControl, opts: TrainOptions & { prepared?: PreparedRun } = {}): Promise<TrainResult> {
+  const { loaded, data, model, initNote } = opts.prepared ?? prepareTraining(config, opts)
+  if (loaded.description) sink.event('data', 0, loaded.description)
+  for (const w of loaded.warnings ?? []) sink.event('warning', 0, w)
+  if (initNote) sink.event('data', 0, initNote)
+  const train = data.train
   const groups = planGroups(config, model.layers)
   const trainVars = groups.layers.flatMap((l) => l.vars)
   const optimizer = createOptimizer(config.optimizer, groups.layers.map((l) => ({ vars: l.vars })))

@@ -5,7 +5,7 @@
  * keeps the setup; loadable from a saved run, a preset or a JSON file.
  */
 import { RunConfigSchema, type RunConfig } from '../../../shared/config'
-import { checkScheduleFitsRun } from '../../../shared/run-plan'
+import { checkRunFitsMemory, checkScheduleFitsRun, describeSteps, LONG_RUN_STEPS, planRun } from '../../../shared/run-plan'
 import type { RangeTestInput } from '../../../shared/lr-finder'
 import { CLIPPING_CHOICES, DATA_CHOICES, MODEL_CHOICES, OPTIMIZER_CHOICES, SCHEDULE_CHOICES, type Choice } from './engine-catalog'
 import type { FieldSpec } from './schema-fields'
@@ -171,6 +171,8 @@ export class ExperimentForm {
     if (r.success) {
       const problems = checkScheduleFitsRun(r.data)
       if (problems.length) errors.set('schedule', problems)
+      const memory = checkRunFitsMemory(r.data)
+      if (memory.length) errors.set('model', memory)
       return { config: r.data, errors }
     }
     for (const issue of r.error.issues) {
@@ -178,6 +180,12 @@ export class ExperimentForm {
       errors.set(path, [...(errors.get(path) ?? []), issue.message])
     }
     return { config: null, errors }
+  }
+
+  /** A run long enough to ask about (over a million steps): the warning shown by Start, else null. */
+  lengthWarning(config: RunConfig | null): string | null {
+    const plan = config && planRun(config)
+    return plan && plan.totalSteps > LONG_RUN_STEPS ? `Long run: ${describeSteps(config, plan)}` : null
   }
 
   /**
