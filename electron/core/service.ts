@@ -248,6 +248,8 @@ export class LrLabService implements LrLabApi {
   }
 
   async listRuns(): Promise<RunListEntry[]> {
+    // A CLI run kill -9'd while LR Lab is open shows as interrupted, not running forever.
+    this.store.recoverInterrupted()
     const own = this.store.list()
     const ids = new Set(own.map((r) => r.id))
     const others = [...this.watched].flatMap(([folder, w]) =>
