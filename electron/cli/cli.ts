@@ -11,6 +11,7 @@ import { parseRunnableConfig } from '../../shared/run-plan'
 import { findPreset, PRESETS } from '../../shared/presets'
 import { RangeTestSchema } from '../../shared/lr-finder'
 import { formatIssues } from '../../shared/config'
+import { RunIdSchema } from '../../shared/api'
 import { runRangeTest } from '../trainer/lr-finder'
 import { version } from '../../package.json'
 import { defaultDataDir } from '../core/paths'
@@ -127,7 +128,17 @@ async function findLrCommand(o: { config?: string; preset?: string; dataDir: str
   return EXIT.finished
 }
 
-function exportCommand(runIds: string[], o: { out: string; dataDir: string; level: 'step' | 'epoch'; format: 'wide' | 'long'; compare?: boolean }): number {
+/** Run ids from the command line, checked before any file is touched: a bad one is a usage error (exit 2). */
+function checkRunIds(ids: string[]): string[] {
+  for (const id of ids) {
+    const r = RunIdSchema.safeParse(id)
+    if (!r.success) throw new ConfigError([`run id ${JSON.stringify(id)}: ${r.error.issues.map((i) => i.message).join('; ')}`])
+  }
+  return ids
+}
+
+function exportCommand(runIdArgs: string[], o: { out: string; dataDir: string; level: 'step' | 'epoch'; format: 'wide' | 'long'; compare?: boolean }): number {
+  const runIds = checkRunIds(runIdArgs)
   const store = new RunStore(o.dataDir)
   const toStdout = o.out === '-'
   if (o.compare) {

@@ -6,7 +6,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, appendFileSync, openSync, fsyncSync, closeSync, fstatSync, readSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import type { LoadedRun } from '../../shared/api'
@@ -53,7 +53,19 @@ export function newRunId(now = new Date()): string {
 }
 
 function isRunId(name: string): boolean {
-  return !name.startsWith('.') && RunIdSchema.safeParse(name).success
+  return RunIdSchema.safeParse(name).success
+}
+
+/**
+ * `root/id` after checking that it is a strict child of `root`: every rm, rename and read of a
+ * run goes through here, so no id can reach the root itself, its parent or anything beside it.
+ */
+function childPath(root: string, id: string): string {
+  check(RunIdSchema, id, 'run id')
+  const base = resolve(root)
+  const p = resolve(base, id)
+  if (dirname(p) !== base || basename(p) !== id) throw new Error(`run id: "${id}" does not name a folder inside ${base}`)
+  return p
 }
 
 export class RunStore {
@@ -68,8 +80,11 @@ export class RunStore {
   }
 
   runDir(id: string): string {
-    check(RunIdSchema, id, 'run id')
-    return join(this.runsDir, id)
+    return childPath(this.runsDir, id)
+  }
+
+  private trashPath(id: string): string {
+    return childPath(this.trashDir, id)
   }
 
   createRun(init: CreateRunInit): RunWriter {
@@ -266,7 +281,7 @@ export class RunStore {
   delete(id: string): void {
     const dir = this.existingDir(id)
     if (openWriterDirs.has(dir)) throw new Error(`run ${id} is still being written; stop it before deleting it`)
-    const target = join(this.trashDir, id)
+    const target = this.trashPath(id)
     rmSync(target, { recursive: true, force: true }) // an older deletion of the same id
     renameSync(dir, target)
     fsyncDir(this.runsDir)
@@ -274,10 +289,9 @@ export class RunStore {
   }
 
   undoDelete(id: string): void {
-    check(RunIdSchema, id, 'run id')
-    const from = join(this.trashDir, id)
+    const from = this.trashPath(id)
     if (!isDir(from)) throw new Error(`run ${id} is not in the trash`)
-    const to = join(this.runsDir, id)
+    const to = this.runDir(id)
     if (existsSync(to)) throw new Error(`a run with id ${id} already exists`)
     renameSync(from, to)
     fsyncDir(this.trashDir)
@@ -318,7 +332,7 @@ export class RunStore {
       delete m.writerPid
       delete m.writerHost
       writeManifest(join(staging, MANIFEST_FILE), m)
-      renameSync(staging, join(this.runsDir, id))
+      renameSync(staging, this.runDir(id))
       fsyncDir(this.runsDir)
       return id
     } finally {
