@@ -241,7 +241,27 @@ export async function main(argv: string[]): Promise<number> {
   return code
 }
 
+/**
+ * Exit once stdout and stderr have handed everything to the OS. On a pipe, writes are
+ * asynchronous: process.exit() right after a large write cut `lrlab export --out - | …` short.
+ * The exit itself stays explicit, so a handle left open (a tfjs backend's) cannot keep the CLI alive.
+ */
+export async function exitWhenFlushed(code: number): Promise<never> {
+  process.exitCode = code
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (s.destroyed || !s.writable) return resolve()
+          s.once('error', () => resolve()) // EPIPE: the reader is gone, nothing more can be delivered
+          s.write('', () => resolve()) // called after every earlier write is flushed
+        }),
+    ),
+  )
+  process.exit(code)
+}
+
 // Run when executed directly (out/main/cli.js via bin/lrlab.mjs), not when imported by tests.
 if (process.argv[1] && /cli\.(js|ts)$/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then((c) => process.exit(c))
+  main(process.argv.slice(2)).then(exitWhenFlushed)
 }
