@@ -111,8 +111,11 @@ export class LrLabService implements LrLabApi {
       key: runId,
       start: (release) => {
         this.queued.delete(runId)
-        openWriterDirs.delete(this.store.runDir(runId))
-        this.launch(config, runId, release, () => {}, (e) => {
+        // Still ours until the trainer has taken the folder over (else listRuns' recovery would
+        // see a 'queued' manifest of a live process as abandoned).
+        const handedOver = (): boolean => openWriterDirs.delete(this.store.runDir(runId))
+        this.launch(config, runId, release, handedOver, (e) => {
+          handedOver()
           // Refused when it came to start (its data did not fit the config, say): the run says why.
           this.store.settleQueuedRun(runId, 'failed', e.message)
           this.emit({ type: 'status', runId, status: 'failed', message: e.message })

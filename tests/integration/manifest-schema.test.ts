@@ -44,6 +44,7 @@ function fullManifest(id: string): RunManifest {
     notes: 'notes',
     writerPid: 1234,
     writerHost: 'host',
+    writerStart: '123456',
     stepColumns: ['step', 'epoch', 'lr', 'loss'],
     epochColumns: ['epoch', 'step', 'loss', 'val_loss'],
   }
