@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import type { Columns } from './metrics'
+import type { CommandId } from './commands'
 import { API_METHODS, type ApiMethod } from './api-methods'
 import type { Proposals, RangeTestOptions, Suggestion } from './lr-finder'
 import type { Preset } from './presets'
@@ -20,6 +21,14 @@ export const ExportOptionsSchema = z
   })
   .strict()
 export type ExportOptions = z.infer<typeof ExportOptionsSchema>
+
+/** Uploads travel inside one WebSocket frame (16 MiB), base64 in JSON: this leaves room for the envelope. */
+export const MAX_UPLOAD_BYTES = 12 * 1024 * 1024
+const UploadNameSchema = z.string().trim().min(1, 'a file name is required').max(255)
+const Base64Schema = z
+  .string()
+  .max(Math.ceil(MAX_UPLOAD_BYTES / 3) * 4, `an upload is at most ${MAX_UPLOAD_BYTES} bytes`)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'the file must be sent as base64')
 
 /** Argument schemas, one tuple per method. Config payloads are checked again by parseRunConfig. */
 export const API_ARGS = {
@@ -43,6 +52,11 @@ export const API_ARGS = {
   listWatchedFolders: z.tuple([]),
   findLr: z.tuple([z.unknown(), z.unknown().optional()]),
   listPresets: z.tuple([]),
+  openRun: z.tuple([FolderPathSchema]),
+  openRunUpload: z.tuple([UploadNameSchema, Base64Schema]),
+  keepOpenedRun: z.tuple([RunIdSchema]),
+  exportRunZip: z.tuple([RunIdSchema]),
+  uploadDataset: z.tuple([UploadNameSchema, z.string().max(MAX_UPLOAD_BYTES, `a CSV upload is at most ${MAX_UPLOAD_BYTES} characters`)]),
 } as const satisfies Record<ApiMethod, z.ZodType>
 export { API_METHODS, type ApiMethod }
 
@@ -52,6 +66,8 @@ export interface AppInfo {
   /** The backend the service's trainer will pick for 'auto', probed at start. */
   backend: BackendInfo | null
   host: 'electron' | 'browser-bridge'
+  /** For the About panel. */
+  versions: { node: string; tfjs: string; electron?: string; chrome?: string }
 }
 
 export interface LoadedRun {
@@ -112,6 +128,30 @@ export interface LrLabApi {
   /** The LR range test for a config (its data, model, optimizer, clipping), in a trainer process. */
   findLr(config: unknown, options?: unknown): Promise<RangeTestResultData>
   listPresets(): Promise<Preset[]>
+  /**
+   * Opens a run from outside the library (a run folder or a .zip, on the service's machine),
+   * validated as the store validates its own; it is listed read-only until kept.
+   */
+  openRun(path: string): Promise<OpenedRun>
+  /** The same for a .zip sent from the page (browser mode: a dropped or chosen file). */
+  openRunUpload(fileName: string, base64: string): Promise<OpenedRun>
+  /** Copies an opened run into the library; returns its id there. */
+  keepOpenedRun(runId: string): Promise<{ runId: string }>
+  /** A run folder as a .zip that openRun opens again. */
+  exportRunZip(runId: string): Promise<{ filename: string; base64: string }>
+  /** Saves an uploaded CSV among the service's datasets; returns the path a csv data config reads. */
+  uploadDataset(fileName: string, text: string): Promise<{ path: string }>
+}
+
+/** A run opened from outside the library. */
+export interface OpenedRun {
+  runId: string
+  /** Where it came from (a path, or the uploaded file's name). */
+  source: string
+  /** What could not be read; the rest is loaded. */
+  damage: string[]
+  /** The library already holds a run with this id: that copy is the one shown. */
+  inLibrary: boolean
 }
 
 /** What findLr returns (typed arrays travel exactly over both bridges). */
@@ -142,7 +182,27 @@ export interface ElectronBridge extends LrLabApi {
   saveTextFile(suggestedName: string, text: string): Promise<string | null>
   /** Opens a folder picker; resolves to the chosen folder, or null when cancelled. */
   pickFolder(title: string): Promise<string | null>
+  /** Open dialog for a run folder or .zip; null when cancelled. */
+  pickRunToOpen(): Promise<string | null>
+  /** Open dialog for a CSV dataset; null when cancelled. */
+  pickCsvFile(): Promise<string | null>
+  /** Save dialog for a run's .zip, written by the main process; the path, or null when cancelled. */
+  saveRunZip(runId: string): Promise<string | null>
+  /** Shows the data folder in the system's file manager. */
+  openDataFolder(): Promise<void>
+  /** The page's state the menu bar reflects (enabled items). */
+  setMenuState(state: { hasFocusedRun: boolean; focusedRunLive: boolean }): Promise<void>
+  /** Menu clicks, second launches, notifications: what the main process asks the page to do. */
+  onShellAction(listener: (action: ShellAction) => void): () => void
+  /** The file-system path of a dropped file (Electron no longer puts it on File). */
+  pathForFile(file: File): string
 }
+
+/** What the main process asks the page to do. */
+export type ShellAction =
+  | { command: CommandId }
+  | { openRun: string }
+  | { openPath: string; kind: 'run-folder' | 'run-zip' | 'csv' }
 
 /** WebSocket frames (JSON via shared/wire.ts encodeWire/decodeWire). */
 export type WsRequest = { id: number; method: ApiMethod; args: unknown[] }

@@ -3,18 +3,20 @@
  * WebSocket). Electron-free; training runs in child processes so callers never wait on it.
  */
 import { EventEmitter } from 'node:events'
-import { API_ARGS, ApiError, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
+import { API_ARGS, ApiError, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type OpenedRun, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
 import { ConfigError, type RunConfig } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { RangeTestSchema } from '../../shared/lr-finder'
 import { PRESETS, type Preset } from '../../shared/presets'
 import { formatIssues } from '../../shared/config'
 import type { BackendInfo, RunListEntry, RunStatus } from '../../shared/run'
-import { version } from '../../package.json'
+import { version, dependencies } from '../../package.json'
 import { RunStore } from '../storage'
 import { exportComparisonCsv, exportRunCsv } from '../storage/csv'
-import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { basename, extname, join, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { extractRunZip, UnsafeZipError, zipRunFolder, ZIP_LIMITS } from '../storage/run-archive'
 import type { SpawnTrainer, TrainerProcess } from './trainer-process'
 
 export interface ServiceOptions {
@@ -49,9 +51,15 @@ export class LrLabService implements LrLabApi {
   /** Watched folders: a read-only store each, and the function that stops watching it. */
   private readonly watched = new Map<string, { store: RunStore; stop: () => void }>()
   private stopLibraryWatch: (() => void) | null = null
+  /** Runs opened from outside the library (copies under <dataDir>/opened), by id, with where they came from. */
+  private readonly openedStore: RunStore
+  private readonly opened = new Map<string, string>()
 
   constructor(private readonly o: ServiceOptions) {
     this.store = new RunStore(o.dataDir)
+    // Opened runs are per session: last session's copies go.
+    rmSync(join(o.dataDir, 'opened'), { recursive: true, force: true })
+    this.openedStore = new RunStore(join(o.dataDir, 'opened'))
     // Runs left 'running' by a process that died (app or trainer killed) become 'interrupted'.
     this.store.recoverInterrupted()
     this.events.setMaxListeners(100)
@@ -81,7 +89,8 @@ export class LrLabService implements LrLabApi {
   }
 
   async getInfo(): Promise<AppInfo> {
-    return { version, dataDir: this.o.dataDir, backend: this.o.backend ?? null, host: this.o.host }
+    const { node, electron, chrome } = process.versions as NodeJS.ProcessVersions & { electron?: string; chrome?: string }
+    return { version, dataDir: this.o.dataDir, backend: this.o.backend ?? null, host: this.o.host, versions: { node, tfjs: dependencies['@tensorflow/tfjs'], electron, chrome } }
   }
 
   async startRun(configInput: unknown): Promise<{ runId: string }> {
@@ -201,6 +210,11 @@ export class LrLabService implements LrLabApi {
     const others = [...this.watched].flatMap(([folder, w]) =>
       w.store.list().filter((r) => !ids.has(r.id)).map((r) => ({ ...r, watchedFolder: folder })),
     )
+    for (const [id, source] of this.opened) {
+      if (ids.has(id)) continue
+      const entry = this.openedStore.list().find((r) => r.id === id)
+      if (entry) others.push({ ...entry, watchedFolder: source })
+    }
     return [...own, ...others].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
   }
 
@@ -220,6 +234,7 @@ export class LrLabService implements LrLabApi {
     if (existsSync(this.store.runDir(runId))) return this.store
     if ([...this.watched.values()].some((w) => existsSync(w.store.runDir(runId))))
       throw new ApiError(`run ${runId} belongs to a watched folder; import it to change it`, 'conflict')
+    if (this.opened.has(runId)) throw new ApiError(`run ${runId} was opened from ${this.opened.get(runId)}; keep it in the library to change it`, 'conflict')
     throw new ApiError(`no run ${runId}`, 'not-found')
   }
 
@@ -257,10 +272,93 @@ export class LrLabService implements LrLabApi {
     this.emit({ type: 'library', change: 'added', runId })
   }
 
-  async importRun(folder: string): Promise<{ runId: string }> {
-    const runId = this.wrap(() => this.store.importRun(resolve(folder)))
+  async importRun(path: string): Promise<{ runId: string }> {
+    const runId = this.wrap(() => this.withRunFolder(path, (folder) => this.store.importRun(folder)))
     this.emit({ type: 'library', change: 'added', runId })
     return { runId }
+  }
+
+  /** Calls `use` with a run folder: the path itself, or a .zip extracted (safely) to a scratch folder removed afterwards. */
+  private withRunFolder<T>(path: string, use: (folder: string) => T, displayName = path): T {
+    const abs = resolve(path)
+    let st
+    try {
+      st = statSync(abs)
+    } catch {
+      throw new ApiError(`${displayName} does not exist`, 'not-found')
+    }
+    if (st.isDirectory()) return use(abs)
+    if (!st.isFile() || extname(abs).toLowerCase() !== '.zip') throw new ApiError(`${displayName} is neither a run folder nor a .zip`)
+    if (st.size > ZIP_LIMITS.maxZipBytes) throw new ApiError(`${displayName} is larger than ${ZIP_LIMITS.maxZipBytes} bytes`)
+    return this.withZipBytes(readFileSync(abs), basename(abs), use)
+  }
+
+  private withZipBytes<T>(bytes: Uint8Array, zipName: string, use: (folder: string) => T): T {
+    const scratch = join(this.o.dataDir, 'scratch')
+    mkdirSync(scratch, { recursive: true })
+    let x: { root: string; folder: string }
+    try {
+      x = extractRunZip(bytes, scratch, zipName)
+    } catch (e) {
+      if (e instanceof UnsafeZipError) throw new ApiError(e.message)
+      throw e
+    }
+    try {
+      return use(x.folder)
+    } finally {
+      rmSync(x.root, { recursive: true, force: true })
+    }
+  }
+
+  private registerOpened(runId: string, source: string): OpenedRun {
+    const inLibrary = existsSync(this.store.runDir(runId))
+    if (!inLibrary) this.opened.set(runId, source)
+    const damage = inLibrary ? [] : this.openedStore.load(runId).damage
+    this.emit({ type: 'library', change: 'added', runId })
+    return { runId, source, damage, inLibrary }
+  }
+
+  async openRun(path: string): Promise<OpenedRun> {
+    const runId = this.wrap(() => this.withRunFolder(path, (folder) => this.openedStore.importRun(folder)))
+    return this.registerOpened(runId, resolve(path))
+  }
+
+  async openRunUpload(fileName: string, base64: string): Promise<OpenedRun> {
+    const name = basename(fileName.replace(/\\/g, '/'))
+    if (extname(name).toLowerCase() !== '.zip') throw new ApiError(`${name}: only a .zip of a run can be uploaded`)
+    const runId = this.wrap(() => this.withZipBytes(Buffer.from(base64, 'base64'), name, (folder) => this.openedStore.importRun(folder)))
+    return this.registerOpened(runId, name)
+  }
+
+  async keepOpenedRun(runId: string): Promise<{ runId: string }> {
+    if (!this.opened.has(runId)) throw new ApiError(`run ${runId} is not an opened run`, 'not-found')
+    const kept = this.wrap(() => this.store.importRun(this.openedStore.runDir(runId)))
+    this.opened.delete(runId)
+    rmSync(this.openedStore.runDir(runId), { recursive: true, force: true })
+    this.emit({ type: 'library', change: 'added', runId: kept })
+    return { runId: kept }
+  }
+
+  async exportRunZip(runId: string): Promise<{ filename: string; base64: string }> {
+    const bytes = this.runZip(runId)
+    return { filename: `${runId}.zip`, base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') }
+  }
+
+  /** The zip bytes of a run (the Electron shell writes them to the path the save dialog gave). */
+  runZip(runId: string): Uint8Array {
+    if (this.active.has(runId)) throw new ApiError(`run ${runId} is still running; stop it first or wait for it to finish`, 'conflict')
+    const dir = this.storeOf(runId).runDir(runId)
+    if (!existsSync(dir)) throw new ApiError(`no run ${runId}`, 'not-found')
+    return zipRunFolder(dir)
+  }
+
+  async uploadDataset(fileName: string, text: string): Promise<{ path: string }> {
+    const stem = basename(fileName.replace(/\\/g, '/')).replace(/\.csv$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+/, '').slice(0, 80) || 'dataset'
+    const dir = join(this.o.dataDir, 'datasets')
+    mkdirSync(dir, { recursive: true })
+    const path = join(dir, `${stem}-${randomBytes(3).toString('hex')}.csv`)
+    writeFileSync(path, text, { encoding: 'utf8', flag: 'wx' })
+    return { path }
   }
 
   async watchFolder(folder: string): Promise<void> {
@@ -295,6 +393,7 @@ export class LrLabService implements LrLabApi {
   /** The store holding a run: the library's own, else a watched folder's. */
   private storeOf(runId: string): RunStore {
     if (existsSync(this.store.runDir(runId))) return this.store
+    if (this.opened.has(runId)) return this.openedStore
     return [...this.watched.values()].find((w) => existsSync(w.store.runDir(runId)))?.store ?? this.store
   }
 
@@ -308,6 +407,17 @@ export class LrLabService implements LrLabApi {
 
   private loadOrThrow(runId: string): LoadedRun {
     return this.orNotFound(() => this.storeOf(runId).load(runId))
+  }
+
+  /** Runs training or paused right now, with their names (the close-while-training question). */
+  liveRuns(): { id: string; name: string }[] {
+    return [...this.active.keys()].map((id) => {
+      try {
+        return { id, name: this.store.reportManifest(id).name }
+      } catch {
+        return { id, name: id }
+      }
+    })
   }
 
   /** Stop every trainer (app shutdown): each writes its final state before exiting. */

@@ -2,11 +2,12 @@
  * Everything the page shows that is not form input: the service link, the runs held in
  * memory, which run is in focus, which are overlaid, the library list and chart prefs.
  */
-import type { AppInfo, ExportOptions, ServiceEvent } from '../../../shared/api'
+import type { AppInfo, ExportOptions, OpenedRun, ServiceEvent } from '../../../shared/api'
 import type { RunListEntry } from '../../../shared/run'
 import { RunConfigSchema } from '../../../shared/config'
 import { PRESETS, type Preset } from '../../../shared/presets'
 import { saveText } from './download'
+import { downloadBase64, fileToBase64 } from './file-transfer'
 import { getApi, type ClientApi, type ConnectionState } from './api-client'
 import { RunData, TERMINAL_STATUSES } from './run-data.svelte'
 import type { XAxisMode, XRange } from './chart-types'
@@ -45,6 +46,8 @@ export class AppState {
   lastDeleted = $state<UndoableDelete | null>(null)
   /** A short confirmation line (saved file, imported run). */
   notice = $state<string | null>(null)
+  /** Runs opened from outside the library this session: id → where from (until kept). */
+  opened = $state.raw<Record<string, string>>({})
   /** Progress of the LR range test in flight (find-lr-progress events). */
   finderProgress = $state.raw<{ done: number; total: number } | null>(null)
 
@@ -329,6 +332,52 @@ export class AppState {
       this.notice = `Imported ${folder} as ${runId}`
       await this.refreshLibrary()
     }
+  }
+
+  /** Show a run opened from outside the library (Open run…, a drop, a second launch). */
+  private async showOpened(o: OpenedRun): Promise<void> {
+    if (!o.inLibrary) this.opened = { ...this.opened, [o.runId]: o.source }
+    this.notice = o.inLibrary ? `${o.source}: run ${o.runId} is already in your library; showing that copy` : `Opened ${o.source}${o.damage.length ? ` (damaged parts: ${o.damage.length})` : ''}`
+    this.setView('dashboard')
+    await this.refreshLibrary()
+    await this.openRun(o.runId)
+  }
+
+  /** A run folder or .zip by path (on the service's machine: Electron's dialogs and drops). */
+  async openRunPath(path: string): Promise<void> {
+    let o: OpenedRun | null = null
+    if (await this.act('open the run', async () => (o = await this.api!.openRun(path)))) await this.showOpened(o!)
+  }
+
+  /** A .zip handed to the page (browser mode: chosen or dropped), sent to the service. */
+  async openRunFile(file: File): Promise<void> {
+    let o: OpenedRun | null = null
+    if (await this.act(`open ${file.name}`, async () => (o = await this.api!.openRunUpload(file.name, await fileToBase64(file))))) await this.showOpened(o!)
+  }
+
+  /** Copy an opened run into the library. */
+  async keepOpened(id: string): Promise<void> {
+    let kept = ''
+    if (!(await this.act('copy the run into the library', async () => ({ runId: kept } = await this.api!.keepOpenedRun(id))))) return
+    const { [id]: _done, ...rest } = this.opened
+    this.opened = rest
+    this.notice = `Copied into the library as ${kept}`
+    await this.refreshLibrary()
+    await this.openRun(kept)
+  }
+
+  async exportZip(id = this.focusId): Promise<void> {
+    if (!id) return
+    await this.act('export the run as .zip', async () => {
+      if (window.lrlab) {
+        const path = await window.lrlab.saveRunZip(id)
+        if (path) this.notice = `Saved ${path}`
+        return
+      }
+      const { filename, base64 } = await this.api!.exportRunZip(id)
+      downloadBase64(filename, base64, 'application/zip')
+      this.notice = `Downloaded ${filename}`
+    })
   }
 
   async watchFolder(folder: string): Promise<void> {

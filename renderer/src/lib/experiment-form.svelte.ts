@@ -221,6 +221,19 @@ export class ExperimentForm {
     this.rangeTest = rangeTest
   }
 
+  /** A fresh experiment (File → New experiment): the builder's starting values. */
+  reset(): void {
+    this.loadConfig({ data: { kind: 'linreg' }, optimizer: { type: 'sgd' } })
+    this.save()
+  }
+
+  /** Point the builder at a CSV file (File → Import CSV dataset…, or a dropped .csv). */
+  useCsv(path: string): void {
+    this.selected.data = 'csv'
+    this.values.data['csv'] = { ...this.values.data['csv'], path }
+    this.save()
+  }
+
   save(): void {
     try {
       localStorage.setItem(STORAGE_KEY, JSON.stringify(this.snapshot()))
