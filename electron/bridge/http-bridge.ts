@@ -13,6 +13,7 @@ import { z } from 'zod'
 import { ApiError, API_METHODS, type WsResponse } from '../../shared/api'
 import { decodeWire, encodeWire } from '../../shared/wire'
 import type { LrLabService } from '../core/service'
+import { bridgeConnectSources, contentSecurityPolicy } from '../shell/security'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -84,7 +85,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': `default-src 'self'; connect-src 'self' ws://${host}:${port} ws://127.0.0.1:${port} ws://localhost:${port}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:`,
+      'Content-Security-Policy': contentSecurityPolicy(bridgeConnectSources(host, port)),
     })
     createReadStream(file).pipe(res)
   })

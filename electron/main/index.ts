@@ -116,7 +116,7 @@ function createWindow(): BrowserWindow {
     title: 'LR Lab',
     icon: join(__dirname, '../../build/icon.png'),
     show: false,
-    webPreferences: { preload: join(__dirname, '../preload/index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true },
+    webPreferences: { preload: join(__dirname, '../preload/index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, disableBlinkFeatures: 'Auxclick' },
   })
   if (bounds.maximized) w.maximize()
   w.once('ready-to-show', () => {
