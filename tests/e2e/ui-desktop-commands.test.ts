@@ -42,10 +42,11 @@ async function openMenu(): Promise<void> {
 /** Drop files on the window as a user would (a DataTransfer carrying File objects). */
 async function dropFiles(files: { name: string; type: string; bytes: number[] }[]): Promise<void> {
   await page.evaluate((fs) => {
-    const dt = new DataTransfer()
-    for (const f of fs) dt.items.add(new File([new Uint8Array(f.bytes)], f.name, { type: f.type }))
-    window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }))
-    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }))
+    const g = globalThis as any // the page's window (this file is typed for Node)
+    const dt = new g.DataTransfer()
+    for (const f of fs) dt.items.add(new g.File([new Uint8Array(f.bytes)], f.name, { type: f.type }))
+    g.dispatchEvent(new g.DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }))
+    g.dispatchEvent(new g.DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }))
   }, files)
 }
 
@@ -56,17 +57,18 @@ beforeAll(async () => {
   await context.grantPermissions(['notifications'], { origin: new URL(serve.url).origin })
   // Record each notification the page shows (and still show it): the test clicks the recorded one.
   await context.addInitScript(() => {
-    const Real = window.Notification
+    const g = globalThis as any
+    const Real = g.Notification
     const shown: { title: string; body: string; click: () => void }[] = []
-    ;(window as unknown as { __notices: typeof shown }).__notices = shown
+    g.__notices = shown
     class Recording extends Real {
-      constructor(title: string, o?: NotificationOptions) {
+      constructor(title: string, o?: { body?: string }) {
         super(title, o)
-        shown.push({ title, body: o?.body ?? '', click: () => this.onclick?.(new Event('click')) })
+        shown.push({ title, body: o?.body ?? '', click: () => (this as any).onclick?.(new Event('click')) })
       }
     }
     Object.defineProperty(Recording, 'permission', { get: () => Real.permission })
-    window.Notification = Recording as typeof Notification
+    g.Notification = Recording
   })
   page = await context.newPage()
   page.on('pageerror', (e) => console.error('page error:', e.message))
@@ -86,18 +88,18 @@ describe('browser mode: the desktop commands', () => {
     expect(csp).toMatch(/script-src 'self'/)
     expect(csp).toMatch(/connect-src 'self' ws:\/\/127\.0\.0\.1:\d+/)
     const result = await page.evaluate(async () => {
+      const g = globalThis as any
       const violations: string[] = []
-      document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective))
-      const s = document.createElement('script')
+      g.document.addEventListener('securitypolicyviolation', (e: { violatedDirective: string }) => violations.push(e.violatedDirective))
+      const s = g.document.createElement('script')
       s.textContent = 'window.__inlineRan = true'
-      document.body.append(s)
-      const img = document.createElement('img')
+      g.document.body.append(s)
+      const img = g.document.createElement('img')
       img.setAttribute('onerror', 'window.__handlerRan = true')
       img.src = 'data:,broken'
-      document.body.append(img)
+      g.document.body.append(img)
       await new Promise((r) => setTimeout(r, 300))
-      const w = window as unknown as { __inlineRan?: boolean; __handlerRan?: boolean }
-      return { inline: w.__inlineRan ?? false, handler: w.__handlerRan ?? false, violations }
+      return { inline: g.__inlineRan ?? false, handler: g.__handlerRan ?? false, violations }
     })
     expect(result.inline).toBe(false)
     expect(result.handler).toBe(false)
@@ -186,10 +188,10 @@ describe('browser mode: the desktop commands', () => {
   it('notifies when a run finishes while the page is not focused; the click opens the run', async () => {
     await page.getByTestId('data-select').selectOption('linreg')
     await page.getByTestId('epochs-input').fill('40')
-    await page.evaluate(() => (document.hasFocus = () => false))
+    await page.evaluate(() => ((globalThis as any).document.hasFocus = () => false))
     await page.getByTestId('start-button').click()
     await expect
-      .poll(async () => page.evaluate(() => (window as unknown as { __notices: { title: string; body: string }[] }).__notices.map((n) => n.title)), { timeout: 60_000 })
+      .poll(async () => page.evaluate(() => ((globalThis as any).__notices as { title: string }[]).map((n) => n.title)), { timeout: 60_000 })
       .toContain('Run finished')
     const finished = store.list().find((r) => r.status === 'finished' && !r.name.startsWith('colleague') && r.name !== 'dropped run')!
     const focused = (id: string) => page.locator(`[data-testid="run-item"][data-run-id="${id}"]`).getAttribute('class')
@@ -198,7 +200,7 @@ describe('browser mode: the desktop commands', () => {
     await page.locator(`[data-testid="run-item"][data-run-id="${other.id}"]`).click()
     await expect.poll(() => focused(other.id)).toMatch(/focus/)
     await page.evaluate(() => {
-      const n = (window as unknown as { __notices: { title: string; click: () => void }[] }).__notices.find((x) => x.title === 'Run finished')!
+      const n = ((globalThis as any).__notices as { title: string; click: () => void }[]).find((x) => x.title === 'Run finished')!
       n.click()
     })
     await expect.poll(() => focused(finished.id)).toMatch(/focus/)
