@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { BackendInfo, BackendName } from '../../shared/run'
 import { applyWasmTuning } from './wasm-tuning'
+import { asarUnpacked } from '../core/paths'
 
 const requireModule = createRequire(import.meta.url)
 const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu']
@@ -25,7 +26,8 @@ async function registerTensorflow(): Promise<void> {
 async function registerWasm(): Promise<void> {
   const wasm = requireModule('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')
   // Point at the package's own .wasm files: bundling moves this module away from them.
-  const dist = join(dirname(requireModule.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/'
+  // Packaged, they sit in app.asar.unpacked (electron-builder.json asarUnpack).
+  const dist = asarUnpacked(join(dirname(requireModule.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')) + '/'
   wasm.setWasmPaths(dist)
 }
 

@@ -121,3 +121,13 @@ describe('shell IPC arguments and dialogs', () => {
     expect(chosenPath({ canceled: false, filePath: '/home/u/a.csv' })).toBe('/home/u/a.csv')
   })
 })
+
+describe('packaged paths', () => {
+  it('maps files inside app.asar to app.asar.unpacked, leaves others alone', async () => {
+    const { asarUnpacked } = await import('../../../electron/core/paths')
+    expect(asarUnpacked('/opt/LR Lab/resources/app.asar/node_modules/@tensorflow/tfjs-backend-wasm/dist')).toBe('/opt/LR Lab/resources/app.asar.unpacked/node_modules/@tensorflow/tfjs-backend-wasm/dist')
+    expect(asarUnpacked('C:\\LR Lab\\resources\\app.asar\\node_modules\\x')).toBe('C:\\LR Lab\\resources\\app.asar.unpacked\\node_modules\\x')
+    expect(asarUnpacked('/work/lrlab/node_modules/x')).toBe('/work/lrlab/node_modules/x')
+    expect(asarUnpacked('/opt/app.asar.unpacked/x')).toBe('/opt/app.asar.unpacked/x')
+  })
+})
