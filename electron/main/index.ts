@@ -76,7 +76,7 @@ async function refreshRecent(): Promise<void> {
 }
 
 function trusted(e: IpcMainInvokeEvent): void {
-  if (!isTrustedSender(e.senderFrame ? { url: e.senderFrame.url, isMainFrame: e.senderFrame === e.sender.mainFrame } : null, origin)) throw new Error('refused: untrusted sender')
+  if (!isTrustedSender(e.senderFrame ? { url: e.senderFrame.url, isMainFrame: e.senderFrame.parent === null } : null, origin)) throw new Error('refused: untrusted sender')
 }
 
 async function pickRun(): Promise<string | null> {

@@ -25,12 +25,14 @@ export function classifyPath(path: string, cwd = process.cwd()): OpenTarget {
 }
 
 /**
- * The paths in a launch's argv: Electron puts the executable first (and, unpackaged, the app's
- * entry script), Chromium adds --switches; what is left are the user's paths.
+ * The paths in a launch's argv: Electron puts the executable first and, unpackaged, the app's
+ * entry script as the first non-switch (switches such as --inspect may come before it);
+ * what is left are the user's paths.
  */
 export function pathsFromArgv(argv: readonly string[], packaged: boolean): string[] {
-  const rest = argv.slice(packaged ? 1 : 2)
-  return rest.filter((a) => a.length > 0 && !a.startsWith('-'))
+  const rest = argv.slice(1).filter((a) => a.length > 0 && !a.startsWith('-'))
+  if (!packaged) rest.shift()
+  return rest
 }
 
 export function targetsFromArgv(argv: readonly string[], packaged: boolean, cwd: string): OpenTarget[] {

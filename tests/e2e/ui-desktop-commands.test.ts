@@ -149,12 +149,27 @@ describe('browser mode: the desktop commands', () => {
     const row = page.locator(`[data-testid="run-item"][data-run-id="${id}"]`)
     await row.waitFor()
     await page.screenshot({ path: join(ARTIFACTS, 'opened-foreign-run.png') })
+    await page.setViewportSize({ width: 1024, height: 700 })
+    await page.screenshot({ path: join(ARTIFACTS, 'opened-foreign-run-1024.png') })
+    await page.setViewportSize({ width: 1280, height: 800 })
     expect(existsSync(store.runDir(id))).toBe(false)
 
     await page.getByTestId('keep-opened-button').click()
     await expect.poll(() => existsSync(store.runDir(id))).toBe(true)
     await expect.poll(() => page.getByTestId('opened-banner').count()).toBe(0)
     expect(store.load(id).manifest.name).toBe('colleague: adam on a cluster')
+  })
+
+  it('a .zip that is not a run is refused with the reason, and nothing is listed', async () => {
+    const bad = join(tempDir('lrlab-zips-'), 'holiday-photos.zip')
+    writeFileSync(bad, 'PK\u0003\u0004 not really a zip')
+    const before = await page.getByTestId('run-item').count()
+    await openMenu()
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('command-open-run').click()])
+    await chooser.setFiles(bad)
+    await expect.poll(() => page.getByTestId('error-line').textContent()).toMatch(/Could not open the run: holiday-photos\.zip: not a readable zip/)
+    expect(await page.getByTestId('run-item').count()).toBe(before)
+    await page.getByTestId('error-line').getByRole('button').click()
   })
 
   it('exports the focused run as a .zip that holds the run folder', async () => {

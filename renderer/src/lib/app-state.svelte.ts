@@ -352,7 +352,7 @@ export class AppState {
   /** A .zip handed to the page (browser mode: chosen or dropped), sent to the service. */
   async openRunFile(file: File): Promise<void> {
     let o: OpenedRun | null = null
-    if (await this.act(`open ${file.name}`, async () => (o = await this.api!.openRunUpload(file.name, await fileToBase64(file))))) await this.showOpened(o!)
+    if (await this.act('open the run', async () => (o = await this.api!.openRunUpload(file.name, await fileToBase64(file))))) await this.showOpened(o!)
   }
 
   /** Copy an opened run into the library. */

@@ -50,6 +50,8 @@ describe('open targets (second launch, open-file, drops)', () => {
   it("takes the user's paths from argv, skipping the executable, the dev entry and switches", () => {
     expect(pathsFromArgv(['/opt/lrlab/lr-lab', '--no-sandbox', 'run.zip'], true)).toEqual(['run.zip'])
     expect(pathsFromArgv(['/usr/bin/electron', 'out/main/index.js', '--inspect=0', '/tmp/x'], false)).toEqual(['/tmp/x'])
+    // Playwright puts its switches before the entry script.
+    expect(pathsFromArgv(['/usr/bin/electron', '--inspect=0', '--remote-debugging-port=0', 'out/main/index.js'], false)).toEqual([])
     expect(targetsFromArgv(['/opt/lrlab/lr-lab', 'data.csv'], true, tmp)).toEqual([{ kind: 'csv', path: join(tmp, 'data.csv') }])
   })
 })
