@@ -144,7 +144,7 @@ export interface ElectronBridge extends LrLabApi {
   pickFolder(title: string): Promise<string | null>
 }
 
-/** WebSocket frames (JSON via shared/wire.ts encodeWire/decodeWire). */
+/** WebSocket messages: requests are JSON text; answers and events go through shared/wire.ts encodeFrame (binary when they carry typed arrays). */
 export type WsRequest = { id: number; method: ApiMethod; args: unknown[] }
 export type WsResponse =
   | { id: number; result: unknown }
