@@ -100,7 +100,12 @@ export function decodeWire(data: string | ArrayBuffer | Uint8Array): unknown {
   let bytes = data instanceof Uint8Array ? data : new Uint8Array(data)
   if (!isBinaryFrame(bytes)) return decodeText(new TextDecoder().decode(bytes), [])
   // Views need 8-byte alignment: a frame that starts elsewhere (Node's pooled buffers) is copied once.
-  if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice()
+  if (bytes.byteOffset % 8 !== 0) {
+    // Not bytes.slice(): on a Node Buffer that is a view of the same memory.
+    const copy = new Uint8Array(bytes.byteLength)
+    copy.set(bytes)
+    bytes = copy
+  }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getUint32(0, true)
   const header = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))
   const split = header.indexOf('\n')

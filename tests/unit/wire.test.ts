@@ -26,6 +26,7 @@ describe('wire encoding', () => {
     const frame = encodeFrame({ event: { steps: { x: col } } }) as Uint8Array
     const shifted = new Uint8Array(frame.byteLength + 3)
     shifted.set(frame, 3)
+    expect(decodeWire(Buffer.from(shifted.buffer, 3, frame.byteLength))).toEqual(decodeWire(frame))
     const back = decodeWire(shifted.subarray(3)) as { event: { steps: { x: Float64Array } } }
     expect([...back.event.steps.x]).toEqual([2, 3])
   })
