@@ -7,6 +7,7 @@ import type { Columns } from './metrics'
 import { API_METHODS, type ApiMethod } from './api-methods'
 import type { Proposals, RangeTestOptions, Suggestion } from './lr-finder'
 import type { Preset } from './presets'
+import { RunViewRequestSchema, type RunView, type RunViewRequest } from './run-view'
 import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSummary } from './run'
 
 export const RunIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'a run id is 1–128 letters, digits, dot, dash or underscore')
@@ -30,6 +31,7 @@ export const API_ARGS = {
   resumeRun: z.tuple([RunIdSchema]),
   listRuns: z.tuple([]),
   loadRun: z.tuple([RunIdSchema]),
+  loadRunView: z.tuple([RunIdSchema, RunViewRequestSchema]),
   exportCsv: z.tuple([RunIdSchema, ExportOptionsSchema.default({ level: 'step', format: 'wide' })]),
   exportComparisonCsv: z.tuple([z.array(RunIdSchema).min(1).max(1000)]),
   renameRun: z.tuple([RunIdSchema, z.string().trim().min(1, 'a name cannot be empty').max(200)]),
@@ -93,7 +95,10 @@ export interface LrLabApi {
   pauseRun(runId: string): Promise<void>
   resumeRun(runId: string): Promise<void>
   listRuns(): Promise<RunListEntry[]>
+  /** Every row of a run (the page opens runs with loadRunView). */
   loadRun(runId: string): Promise<LoadedRun>
+  /** A run decimated for a plot `buckets` pixels wide: per-pixel min/max of every column over the whole run or a range. */
+  loadRunView(runId: string, request: RunViewRequest): Promise<RunView>
   exportCsv(runId: string, options?: Partial<ExportOptions>): Promise<{ filename: string; csv: string }>
   /** One row per run: config and summary metrics. */
   exportComparisonCsv(runIds: string[]): Promise<{ filename: string; csv: string }>

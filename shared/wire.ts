@@ -115,7 +115,7 @@ export function decodeWire(data: string | ArrayBuffer | Uint8Array): unknown {
     const Ctor = KINDS[kind]
     const n = layout.lengths[i]!
     if (!Ctor || at + n * Ctor.BYTES_PER_ELEMENT > bytes.byteLength) throw new SyntaxError('malformed binary frame')
-    const view = new Ctor(bytes.buffer, bytes.byteOffset + at, n)
+    const view = new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, n)
     at += pad8(n * Ctor.BYTES_PER_ELEMENT)
     return view
   })
