@@ -1,8 +1,10 @@
 /**
- * Run views for the charts (shared/run-view.ts): the service keeps recently viewed runs'
- * columns and their min/max pyramids in an LRU bounded by a memory budget, so the first
- * paint of a million-step run sends a few thousand rows, and a zoom sends the rows of the
- * visible range at the detail its pixels can show (every row once the range is small).
+ * Run views for the charts (shared/run-view.ts). A finished run's whole-run view comes from
+ * its stored step summary (storage/step-summary.ts) without reading its rows, so the first
+ * paint of a million-step run sends a few thousand rows read from a few MB. A zoom reads the
+ * run: the service keeps recently zoomed runs' columns and their min/max pyramids in an LRU
+ * bounded by a memory budget, and sends the visible range at the detail its pixels can show
+ * (every row once the range is small). A run viewed without a valid summary gets one written.
  */
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -11,7 +13,8 @@ import { fractionalEpochs, type RunView, type RunViewRequest } from '../../share
 import type { Columns } from '../../shared/metrics'
 import type { RunStore } from '../storage'
 import { EPOCHS_FILE, EVENTS_FILE, MANIFEST_FILE, STEPS_FILE } from '../storage/run-writer'
-import { MinMaxPyramid } from './min-max-pyramid'
+import { MinMaxPyramid } from '../storage/min-max-pyramid'
+import { buildStepSummary, countClipped, fileBytes, gatherRows, readStepSummary, summaryLevel, summaryView, writeStepSummary } from '../storage/step-summary'
 
 export const DEFAULT_VIEW_CACHE_BYTES = 256 * 1024 * 1024
 
@@ -26,6 +29,8 @@ interface CachedRun {
   clippedSteps: number
   pyramids: Map<string, MinMaxPyramid>
   bytes: number
+  /** The stored summary was checked (and written when missing). */
+  summaryChecked: boolean
 }
 
 function columnsBytes(c: Columns): number {
@@ -92,16 +97,21 @@ export class RunViewCache {
     const dir = store.runDir(runId)
     const stamp = stampOf(dir)
     let e = this.entries.get(dir)
+    if (!req.range && !(e && e.stamp === stamp)) {
+      const fromSummary = this.fromSummary(store, runId, dir, req.buckets)
+      if (fromSummary) return fromSummary
+    }
     if (!e || e.stamp !== stamp) {
       this.entries.delete(dir)
       const loaded = store.load(runId)
       const epoch = loaded.steps['epoch']
-      const clipped = loaded.steps['clipped']
-      let clippedSteps = 0
-      if (clipped) for (let i = 0; i < clipped.length; i++) if (clipped[i] === 1) clippedSteps++
       const stepRows = rowCount(loaded.steps)
       const epochX = epoch ? fractionalEpochs(epoch) : new Float64Array(stepRows).fill(NaN)
-      e = { stamp, loaded, stepRows, epochX, clippedSteps, pyramids: new Map(), bytes: columnsBytes(loaded.steps) + columnsBytes(loaded.epochs) + epochX.byteLength }
+      e = { stamp, loaded, stepRows, epochX, clippedSteps: countClipped(loaded.steps), pyramids: new Map(), bytes: columnsBytes(loaded.steps) + columnsBytes(loaded.epochs) + epochX.byteLength, summaryChecked: false }
+    }
+    if (!e.summaryChecked) {
+      e.summaryChecked = true
+      this.storeSummary(e, dir)
     }
     // Most recent last.
     this.entries.delete(dir)
@@ -109,6 +119,28 @@ export class RunViewCache {
     const view = this.build(e, req)
     this.evict()
     return view
+  }
+
+  /** The whole-run view from the stored summary (null when there is none, it is stale, the run is live or the plot needs finer rows). */
+  private fromSummary(store: RunStore, runId: string, dir: string, buckets: number): RunView | null {
+    const summary = readStepSummary(dir, fileBytes(join(dir, STEPS_FILE)))
+    if (!summary) return null
+    const v = summaryView(summary, buckets)
+    if (!v) return null
+    const meta = store.load(runId, { steps: false })
+    const m = meta.manifest
+    if (m.status === 'running' || m.status === 'paused') return null
+    return { manifest: m, events: meta.events, damage: meta.damage, epochs: meta.epochs, stepRows: summary.stepRows, clippedSteps: summary.clippedSteps, from: 0, to: summary.stepRows, ...v, complete: false }
+  }
+
+  /** Write the summary of a finished, intact run whose stored one is missing or stale. */
+  private storeSummary(e: CachedRun, dir: string): void {
+    const m = e.loaded.manifest
+    if (m.status === 'running' || m.status === 'paused' || e.loaded.damage.length || summaryLevel(e.stepRows) === null) return
+    const bytes = fileBytes(join(dir, STEPS_FILE))
+    if (readStepSummary(dir, bytes)) return
+    const s = buildStepSummary(e.loaded.steps, bytes, e.epochX, (name) => this.pyramid(e, name))
+    if (s) writeStepSummary(dir, s)
   }
 
   private evict(): void {
@@ -159,17 +191,6 @@ export class RunViewCache {
     marks[0] = 1
     marks[count - 1] = 1
     for (const name in loaded.steps) this.pyramid(e, name).collect(from, to, k, marks)
-    let kept = 0
-    for (let i = 0; i < count; i++) kept += marks[i]!
-    const rows = new Int32Array(kept)
-    for (let i = 0, j = 0; i < count; i++) if (marks[i]) rows[j++] = from + i
-    const gather = (col: Float64Array): Float64Array => {
-      const out = new Float64Array(kept)
-      for (let j = 0; j < kept; j++) out[j] = col[rows[j]!]!
-      return out
-    }
-    const steps: Columns = {}
-    for (const name in loaded.steps) steps[name] = gather(loaded.steps[name]!)
-    return { ...base, from, to, rows, steps, epochX: gather(e.epochX), complete: false }
+    return { ...base, from, to, ...gatherRows(loaded.steps, e.epochX, from, marks), complete: false }
   }
 }

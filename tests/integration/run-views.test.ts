@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writeSyntheticRun } from '../../electron/storage'
+import { openSync, readSync, writeSync, closeSync, existsSync, statSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { STEPS_FILE, SUMMARY_FILE, writeSyntheticRun } from '../../electron/storage'
 import type { LrLabService } from '../../electron/core/service'
 import type { LoadedRun } from '../../shared/api'
 import { newService } from '../helpers/service'
@@ -71,6 +73,43 @@ describe('loadRunView', () => {
     const byEpoch = await service.loadRunView(id, { buckets: 800, x: 'epoch', range: [e0, e1] })
     expect(byEpoch.from).toBe(149_999)
     expect(byEpoch.to).toBe(160_002)
+  })
+
+  it('opens a finished run from the summary stored beside it, without reading its rows', async () => {
+    const dir = service.store.runDir(id)
+    // Written when the run was closed.
+    expect(existsSync(join(dir, SUMMARY_FILE))).toBe(true)
+    const file = join(dir, STEPS_FILE)
+    // Spoil bytes in the middle of the rows (same size): a read of them would report damage.
+    const fd = openSync(file, 'r+')
+    const at = Math.floor(statSync(file).size / 2)
+    const original = Buffer.alloc(64)
+    readSync(fd, original, 0, 64, at)
+    writeSync(fd, Buffer.alloc(64, 0x55), 0, 64, at)
+    try {
+      const fresh = await newService(service.store.dataDir)
+      try {
+        const v = await fresh.loadRunView(id, { buckets: 1000 })
+        expect(v.damage).toEqual([])
+        expect(v.stepRows).toBe(STEPS)
+        for (const name of Object.keys(full.steps)) expect(extremes(v.steps[name]!), name).toEqual(extremes(full.steps[name]!))
+        for (const p of PLANT) expect([...v.rows]).toContain(p.step)
+        // A zoom reads the rows, and finds the damage.
+        const z = await fresh.loadRunView(id, { buckets: 1000, range: [1000, 2000] })
+        expect(z.damage.join(' ')).toMatch(/checksum/)
+      } finally {
+        await fresh.shutdown()
+      }
+    } finally {
+      writeSync(fd, original, 0, 64, at)
+      closeSync(fd)
+    }
+    // A missing summary is written by the first view.
+    rmSync(join(dir, SUMMARY_FILE))
+    const again = await newService(service.store.dataDir)
+    await again.loadRunView(id, { buckets: 1000 })
+    await again.shutdown()
+    expect(existsSync(join(dir, SUMMARY_FILE))).toBe(true)
   })
 
   it('refuses a bad request naming the field', async () => {

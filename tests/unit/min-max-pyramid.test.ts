@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MinMaxPyramid } from '../../electron/core/min-max-pyramid'
+import { MinMaxPyramid } from '../../electron/storage/min-max-pyramid'
 import { createRng } from '../../electron/trainer/random'
 
 /** Max, min and whether a NaN occurs among rows [a, b) of y, optionally only the rows in `only`. */
