@@ -263,7 +263,7 @@ export class AppState {
       const live = this.runs[id]
       if (live && !loaded.isView) loaded.adoptNewerRows(live)
       this.runs = { ...this.runs, [id]: loaded }
-      this.evictUnseen()
+      this.evictUnseen(RUN_MEMORY_BUDGET, id)
       if (this.zoom) void this.refineZoom()
       return loaded
     } catch (e) {
@@ -277,8 +277,9 @@ export class AppState {
    * fits RUN_MEMORY_BUDGET. Live runs stay (their rows arrive only once); an evicted run
    * loads again as a view when opened.
    */
-  evictUnseen(budget = RUN_MEMORY_BUDGET): void {
+  evictUnseen(budget = RUN_MEMORY_BUDGET, keep?: string): void {
     const shown = new Set(this.shownRuns.map((r) => r.id))
+    if (keep) shown.add(keep)
     const all = Object.values(this.runs)
     let total = all.reduce((n, r) => n + r.bytes, 0)
     if (total <= budget) return
@@ -319,7 +320,14 @@ export class AppState {
     )
   }
 
+  private openToken = 0
+
   async openRun(id: string): Promise<void> {
+    // Load, then focus: the charts are rebuilt once, for the loaded run, not first for an
+    // empty stage. A later click wins over a slower earlier load.
+    const token = ++this.openToken
+    if (!this.runs[id]?.manifest) await this.ensureLoaded(id)
+    if (token !== this.openToken) return
     this.focusId = id
     this.zoom = null
     this.hiddenIds = this.hiddenIds.filter((i) => i !== id)
