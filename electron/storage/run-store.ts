@@ -211,14 +211,15 @@ export class RunStore {
    * Everything of a run. Throws only for an unknown id or a run written by a newer LR Lab;
    * damaged files give what is intact plus one `damage` line per problem.
    */
-  load(id: string): LoadedRun {
+  load(id: string, o: { steps?: boolean } = {}): LoadedRun {
     const dir = this.existingDir(id)
     const read = readManifest(join(dir, MANIFEST_FILE), id, true)
     if (read.newer) throw read.newer
     const m = read.manifest
     const live = (m.status === 'running' || m.status === 'paused') && !read.missing
     const damage = [...read.damage]
-    const steps = readArrowColumns(join(dir, STEPS_FILE), STEPS_FILE, m.stepColumns)
+    // Without steps (`steps: false`, a caller with the run's step summary): no step rows, no step damage.
+    const steps = o.steps === false ? { columns: {}, rows: 0, names: [] as string[], damage: [], tornTail: false } : readArrowColumns(join(dir, STEPS_FILE), STEPS_FILE, m.stepColumns)
     const epochs = readArrowColumns(join(dir, EPOCHS_FILE), EPOCHS_FILE, m.epochColumns)
     // A live writer may be half way through appending: an incomplete tail is not damage then.
     for (const r of [steps, epochs]) if (!(live && r.tornTail)) damage.push(...r.damage)
