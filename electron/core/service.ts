@@ -14,8 +14,10 @@ import { version } from '../../package.json'
 import { RunStore } from '../storage'
 import { exportComparisonCsv, exportRunCsv } from '../storage/csv'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { SpawnTrainer, TrainerProcess } from './trainer-process'
+import { RunViewRequestSchema, type RunView, type RunViewRequest } from '../../shared/run-view'
+import { DEFAULT_VIEW_CACHE_BYTES, RunViewCache } from './run-views'
 
 export interface ServiceOptions {
   dataDir: string
@@ -23,6 +25,8 @@ export interface ServiceOptions {
   host: AppInfo['host']
   /** The backend 'auto' resolves to here, when known (probed by the host). */
   backend?: BackendInfo | null
+  /** Memory for recently viewed runs' columns and pyramids (default 256 MB). */
+  viewCacheBytes?: number
 }
 
 interface ActiveRun {
@@ -49,9 +53,11 @@ export class LrLabService implements LrLabApi {
   /** Watched folders: a read-only store each, and the function that stops watching it. */
   private readonly watched = new Map<string, { store: RunStore; stop: () => void }>()
   private stopLibraryWatch: (() => void) | null = null
+  private readonly views: RunViewCache
 
   constructor(private readonly o: ServiceOptions) {
     this.store = new RunStore(o.dataDir)
+    this.views = new RunViewCache(o.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES)
     // Runs left 'running' by a process that died (app or trainer killed) become 'interrupted'.
     this.store.recoverInterrupted()
     this.events.setMaxListeners(100)
@@ -208,6 +214,12 @@ export class LrLabService implements LrLabApi {
     return this.loadOrThrow(runId)
   }
 
+  async loadRunView(runId: string, request: RunViewRequest): Promise<RunView> {
+    const req = RunViewRequestSchema.safeParse(request)
+    if (!req.success) throw new ApiError(`loadRunView: ${formatIssues(req.error).join('; ')}`)
+    return this.orNotFound(() => this.views.view(this.storeOf(runId), runId, req.data))
+  }
+
   async exportComparisonCsv(runIds: string[]): Promise<{ filename: string; csv: string }> {
     // Manifests only: a report over big runs must not load their metrics.
     const runs = runIds.map((id) => this.orNotFound(() => this.storeOf(id).reportManifest(id)))
@@ -267,9 +279,8 @@ export class LrLabService implements LrLabApi {
     const abs = resolve(folder)
     if (this.watched.has(abs)) return
     if (!existsSync(abs)) throw new ApiError(`${folder} does not exist`)
-    // Accept a data dir (with runs/ inside, as --data-dir writes) or a runs folder itself.
-    const dataDir = existsSync(join(abs, 'runs')) ? abs : join(abs, '..')
-    const store = new RunStore(dataDir)
+    // A data dir (with runs/ inside, as --data-dir writes) or a runs folder itself; read only, creating nothing.
+    const store = this.wrap(() => RunStore.openWatched(abs))
     if (resolve(store.runsDir) === resolve(this.store.runsDir)) throw new ApiError(`${folder} is this library's own folder`)
     const stop = store.watch(store.runsDir, (ev) => this.emit({ type: 'library', change: ev.kind, runId: ev.id }))
     this.watched.set(abs, { store, stop })
