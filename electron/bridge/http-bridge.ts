@@ -149,7 +149,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   const clients = new Set<WebSocket>()
   const unsubscribe = o.service.onEvent((event) => {
     if (!clients.size) return
-    const frame = encodeWire({ event } satisfies WsResponse)
+    const frame = encodeFrame({ event } satisfies WsResponse)
     for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(frame)
   })
 
