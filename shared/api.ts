@@ -9,7 +9,7 @@ import type { Proposals, RangeTestOptions, Suggestion } from './lr-finder'
 import type { Preset } from './presets'
 import { RunViewRequestSchema, type RunView, type RunViewRequest } from './run-view'
 import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSummary } from './run'
-import { RunNameSchema, RunNotesSchema, RunTagsSchema } from './run'
+import { RunNameSchema, RunNotesSchema, RunTagsSchema } from './run-limits'
 
 /**
  * A run id as the store makes them (and keeps for imported folders): a plain folder name. No
