@@ -9,6 +9,7 @@ import type { Proposals, RangeTestOptions, Suggestion } from './lr-finder'
 import type { Preset } from './presets'
 import { RunViewRequestSchema, type RunView, type RunViewRequest } from './run-view'
 import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSummary } from './run'
+import { RunNameSchema, RunNotesSchema, RunTagsSchema } from './run'
 
 /**
  * A run id as the store makes them (and keeps for imported folders): a plain folder name. No
@@ -27,6 +28,8 @@ export const ExportOptionsSchema = z
   })
   .strict()
 export type ExportOptions = z.infer<typeof ExportOptionsSchema>
+/** What an export writes when not told otherwise (CLI, service, UI). */
+export const DEFAULT_EXPORT_OPTIONS: ExportOptions = ExportOptionsSchema.parse({})
 
 /** Argument schemas, one tuple per method. Config payloads are checked again by parseRunConfig. */
 export const API_ARGS = {
@@ -38,11 +41,11 @@ export const API_ARGS = {
   listRuns: z.tuple([]),
   loadRun: z.tuple([RunIdSchema]),
   loadRunView: z.tuple([RunIdSchema, RunViewRequestSchema]),
-  exportCsv: z.tuple([RunIdSchema, ExportOptionsSchema.default({ level: 'step', format: 'wide' })]),
+  exportCsv: z.tuple([RunIdSchema, ExportOptionsSchema.default(DEFAULT_EXPORT_OPTIONS)]),
   exportComparisonCsv: z.tuple([z.array(RunIdSchema).min(1).max(1000)]),
-  renameRun: z.tuple([RunIdSchema, z.string().trim().min(1, 'a name cannot be empty').max(200)]),
-  setRunTags: z.tuple([RunIdSchema, z.array(z.string().trim().min(1).max(64)).max(50)]),
-  setRunNotes: z.tuple([RunIdSchema, z.string().max(100_000)]),
+  renameRun: z.tuple([RunIdSchema, RunNameSchema]),
+  setRunTags: z.tuple([RunIdSchema, RunTagsSchema]),
+  setRunNotes: z.tuple([RunIdSchema, RunNotesSchema]),
   deleteRun: z.tuple([RunIdSchema]),
   undoDeleteRun: z.tuple([RunIdSchema]),
   importRun: z.tuple([FolderPathSchema]),
@@ -156,7 +159,6 @@ export interface ElectronBridge extends LrLabApi {
 }
 
 /** WebSocket messages: requests are JSON text; answers and events go through shared/wire.ts encodeFrame (binary when they carry typed arrays). */
-export type WsRequest = { id: number; method: ApiMethod; args: unknown[] }
 export type WsResponse =
   | { id: number; result: unknown }
   | { id: number; error: { message: string; code: string } }

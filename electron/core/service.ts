@@ -3,7 +3,7 @@
  * WebSocket). Electron-free; training runs in child processes so callers never wait on it.
  */
 import { EventEmitter } from 'node:events'
-import { API_ARGS, ApiError, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
+import { API_ARGS, ApiError, ExportOptionsSchema, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
 import { ConfigError, type RunConfig } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { RangeTestSchema } from '../../shared/lr-finder'
@@ -297,7 +297,7 @@ export class LrLabService implements LrLabApi {
   }
 
   async exportCsv(runId: string, options?: Partial<ExportOptions>): Promise<{ filename: string; csv: string }> {
-    const opts: ExportOptions = { level: options?.level ?? 'step', format: options?.format ?? 'wide' }
+    const opts: ExportOptions = ExportOptionsSchema.parse(options ?? {})
     const run = this.loadOrThrow(runId)
     const csv = exportRunCsv(run, opts)
     return { filename: `${runId}-${opts.level}${opts.format === 'long' ? '-long' : ''}.csv`, csv }

@@ -4,11 +4,11 @@
  * norms, occasional clipping), so exports and loads cost what real runs cost.
  */
 import { parseRunConfig } from '../../shared/config'
-import type { Columns } from '../../shared/metrics'
+import { STEP_COLUMNS, type Columns } from '../../shared/metrics'
 import type { RunStore } from './run-store'
 import { createRng } from '../trainer/random'
 
-export const SYNTHETIC_STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
+const SYNTHETIC_STEP_COLUMNS = STEP_COLUMNS
 export const SYNTHETIC_EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss']
 
 /** A value forced into one step row's column (a test's known spike or dip). */

@@ -2,7 +2,7 @@
  * Everything the page shows that is not form input: the service link, the runs held in
  * memory, which run is in focus, which are overlaid, the library list and chart prefs.
  */
-import type { AppInfo, ExportOptions, ServiceEvent } from '../../../shared/api'
+import { DEFAULT_EXPORT_OPTIONS, type AppInfo, type ExportOptions, type ServiceEvent } from '../../../shared/api'
 import type { RunListEntry } from '../../../shared/run'
 import { RunConfigSchema } from '../../../shared/config'
 import { PRESETS, type Preset } from '../../../shared/presets'
@@ -436,7 +436,7 @@ export class AppState {
     this.hiddenIds = this.hiddenIds.includes(id) ? this.hiddenIds.filter((i) => i !== id) : [...this.hiddenIds, id]
   }
 
-  async exportCsv(id = this.focusId, options: ExportOptions = { level: 'step', format: 'wide' }): Promise<void> {
+  async exportCsv(id = this.focusId, options: ExportOptions = DEFAULT_EXPORT_OPTIONS): Promise<void> {
     if (!this.api || !id) return
     try {
       const path = await this.api.downloadCsv(id, options)

@@ -36,7 +36,6 @@ export class RunData {
   events = $state.raw<RunEvent[]>([])
   damage = $state.raw<string[]>([])
   revision = $state(0)
-  /** Wall-clock ms when the renderer first saw this run (for x = time on live runs). */
   steps = new GrowableColumns()
   epochs = new GrowableColumns()
   /**
