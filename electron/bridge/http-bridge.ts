@@ -145,7 +145,8 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   })
 
   // One subscription for all sockets (not one listener per socket): events are encoded once and
-  // a thousand open pages add no listeners to the service.
+  // a thousand open pages add no listeners to the service. Answers and events that carry typed
+  // arrays (metric columns) go as one binary frame the page views in place (shared/wire.ts).
   const clients = new Set<WebSocket>()
   const unsubscribe = o.service.onEvent((event) => {
     if (!clients.size) return
@@ -155,7 +156,6 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
 
   function serveSocket(ws: WebSocket): void {
     const send = (m: WsResponse): void => {
-      // Typed arrays (metric columns) go as one binary frame, viewed in place by the page.
       if (ws.readyState === ws.OPEN) ws.send(encodeFrame(m))
     }
     clients.add(ws)
