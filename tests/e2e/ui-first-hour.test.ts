@@ -1,0 +1,59 @@
+/**
+ * What got in a practitioner's way in their first hour (issue 15), in the built renderer
+ * through the real `serve` and Chromium: only Start and Ctrl+Enter start a run.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RunStore } from '../../electron/storage'
+import { tempDir } from '../helpers/service'
+import { launchChromium, startServe, type ServeProcess } from './browser'
+
+let serve: ServeProcess
+let browser: Browser
+let page: Page
+const dataDir = tempDir('lrlab-ui-first-hour-')
+const runCount = (): number => new RunStore(dataDir).list().length
+
+beforeAll(async () => {
+  serve = await startServe(dataDir)
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
+  page.on('pageerror', (e) => console.error('page error:', e.message))
+  await page.goto(serve.url)
+  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await serve?.stop()
+})
+
+/** A start in flight shows "Starting…" at once (the trainer may take seconds to create the run's folder). */
+const startReason = (): Promise<string | null> => page.locator('.start-reason').textContent()
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1000))
+
+describe('starting a run', () => {
+  it('Enter in a builder field and the PNG buttons do not start a run; Start and Ctrl+Enter do', async () => {
+    await page.getByTestId('epochs-input').fill('3')
+    await page.getByTestId('lr-input').fill('0.02')
+    for (const id of ['lr-input', 'epochs-input', 'seed-input', 'name-input']) {
+      await page.getByTestId(id).press('Enter')
+      await settle()
+      expect(await startReason(), `Enter in ${id}`).toMatch(/Ready/)
+    }
+    await page.getByTestId('schedule-preview-png').click()
+    await settle()
+    expect(await startReason(), 'PNG click').toMatch(/Ready/)
+    await page.getByTestId('schedule-preview-png').press('Enter')
+    await settle()
+    expect(await startReason(), 'Enter on PNG').toMatch(/Ready/)
+    expect(runCount()).toBe(0)
+
+    await page.getByTestId('seed-input').press('Control+Enter')
+    await expect.poll(runCount, { timeout: 20_000 }).toBe(1)
+    await page.getByTestId('start-button').click()
+    await expect.poll(runCount, { timeout: 20_000 }).toBe(2)
+    await settle()
+    expect(runCount()).toBe(2)
+  })
+})
