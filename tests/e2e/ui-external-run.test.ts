@@ -57,11 +57,11 @@ describe('a run started by the CLI', () => {
       const afterReload = await points()
       await expect.poll(points, { timeout: 30_000 }).toBeGreaterThan(afterReload)
       // The stream joined mid-run adds to the loaded rows without a gap: steps 0…n-1, each once.
-      const held = await page.evaluate(() => {
-        const canvas = document.querySelector('[data-testid=chart-loss]')!
-        const last = canvas.closest('section')!.querySelector('.readout .rx')?.textContent ?? ''
+      const held = (await page.evaluate(`(() => {
+        const canvas = document.querySelector('[data-testid=chart-loss]')
+        const last = canvas.closest('section').querySelector('.readout .rx')?.textContent ?? ''
         return { rows: Number(canvas.getAttribute('data-points')), lastStep: Number(last.replace(/[^0-9]/g, '')) }
-      })
+      })()`)) as { rows: number; lastStep: number }
       // The readout's x is the newest point of any line: the last step, or the end of the last epoch (its val point, one step on).
       expect(held.rows).toBeGreaterThanOrEqual(held.lastStep)
       expect(held.rows).toBeLessThanOrEqual(held.lastStep + 1)

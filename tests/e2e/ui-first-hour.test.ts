@@ -57,3 +57,49 @@ describe('starting a run', () => {
     expect(runCount()).toBe(2)
   })
 })
+
+describe('LR finder suggestions', () => {
+  it('a cyclic suggestion gets a half-cycle that fits the run; a cycle that cannot complete is flagged', async () => {
+    await page.getByTestId('epochs-input').fill('20')
+    await page.getByTestId('schedule-select').selectOption('cyclic')
+    await page.getByTestId('schedule-stepUnit-input').selectOption('epoch')
+    await page.getByTestId('schedule-stepSizeUp-input').fill('2000')
+    await expect.poll(() => page.getByTestId('schedule-warning').textContent(), { timeout: 5000 }).toMatch(/first cycle .* does not complete within the run \(20 epochs\)/)
+
+    await page.getByTestId('schedule-select').selectOption('constant')
+    await page.getByTestId('view-finder').click()
+    await page.getByTestId('finder-run').click()
+    await page.getByTestId('apply-cyclic').waitFor({ timeout: 120_000 })
+    await page.getByTestId('apply-cyclic').click()
+    expect(await page.getByTestId('schedule-select').inputValue()).toBe('cyclic')
+    const half = Number(await page.getByTestId('schedule-stepSizeUp-input').inputValue())
+    // Smith: 2–10 epochs' worth, the whole cycle inside the 20-epoch run.
+    expect(half).toBeGreaterThanOrEqual(2)
+    expect(2 * half).toBeLessThanOrEqual(20)
+    expect(await page.getByTestId('schedule-warning').count()).toBe(0)
+    expect(await page.getByTestId('notice').textContent()).toMatch(new RegExp(`half-cycle ${half} epochs`))
+  })
+
+  it('"Use as lr" sets the peak a one-cycle or cyclic schedule owns, and says so', async () => {
+    const row = page.getByTestId('suggestion').first()
+    const rule = (await row.getAttribute('data-rule'))!
+    const lr = String(Number(Number(await row.getAttribute('data-lr')).toPrecision(3)))
+
+    await page.getByTestId('schedule-select').selectOption('one-cycle')
+    await page.getByTestId('schedule-maxLr-input').fill('0.5')
+    const lrBefore = await page.getByTestId('lr-input').inputValue()
+    await page.getByTestId(`apply-lr-${rule}`).click()
+    expect(await page.getByTestId('schedule-maxLr-input').inputValue()).toBe(lr)
+    expect(await page.getByTestId('lr-input').inputValue()).toBe(lrBefore)
+    expect(await page.getByTestId('notice').textContent()).toMatch(/one-cycle maxLr = .*sets the peak/)
+
+    await page.getByTestId('schedule-select').selectOption('cyclic')
+    await page.getByTestId('schedule-baseLr-input').fill('5')
+    await page.getByTestId('schedule-maxLr-input').fill('9')
+    await page.getByTestId(`apply-lr-${rule}`).click()
+    expect(await page.getByTestId('schedule-maxLr-input').inputValue()).toBe(lr)
+    // The base follows below the new peak, so the schedule stays valid.
+    expect(Number(await page.getByTestId('schedule-baseLr-input').inputValue())).toBeLessThanOrEqual(Number(lr))
+    expect(await page.getByTestId('start-disabled-reason').count()).toBe(0)
+  })
+})
