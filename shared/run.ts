@@ -75,6 +75,9 @@ export interface RunListEntry {
   schedule: string
   bestValLoss: number | null
   finalValLoss: number | null
+  /** The task metric on the validation split after the last epoch, and which metric it is. */
+  finalValMetric: number | null
+  valMetricName: 'accuracy' | 'r2' | 'mae' | null
   steps: number
   durationSec: number
   backend: string

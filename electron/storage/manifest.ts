@@ -28,6 +28,7 @@ const SummarySchema = z.object({
   bestValLoss: nullableNumber,
   bestValEpoch: nullableNumber,
   finalValMetric: nullableNumber,
+  valMetricName: z.enum(['accuracy', 'r2', 'mae']).optional(),
   divergedAtStep: nullableNumber,
   divergedAtEpoch: nullableNumber,
   durationSec: z.number(),
