@@ -73,6 +73,12 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       res.writeHead(403).end('forbidden host')
       return
     }
+    // The page asks here when its socket is refused: a browser cannot see the 401 of a WebSocket
+    // upgrade, and a stale link (serve restarted with another token) must say so, not retry forever.
+    if (url.pathname === '/token-check') {
+      res.writeHead(sameToken(url.searchParams.get('token'), token) ? 204 : 401, { 'Cache-Control': 'no-store' }).end()
+      return
+    }
     let rel = decodeURIComponent(url.pathname)
     if (rel === '/' || rel === '') rel = '/index.html'
     const file = normalize(join(o.rendererDir, rel))
