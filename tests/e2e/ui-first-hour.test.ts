@@ -103,3 +103,32 @@ describe('LR finder suggestions', () => {
     expect(await page.getByTestId('start-disabled-reason').count()).toBe(0)
   })
 })
+
+describe('readouts', () => {
+  it('show raw and smoothed, labelled, and name the same step on every chart', async () => {
+    await page.getByTestId('view-dashboard').click()
+    await page.getByTestId('schedule-select').selectOption('constant')
+    await page.getByTestId('epochs-input').fill('300')
+    await page.getByTestId('validation-split-input').fill('0.2')
+    const before = runCount()
+    await page.getByTestId('start-button').click()
+    await expect.poll(runCount, { timeout: 30_000 }).toBe(before + 1)
+    await expect.poll(() => page.getByTestId('status-text').textContent(), { timeout: 120_000 }).toBe('finished')
+
+    const readoutOf = (chart: string) => page.locator(`section.chart-card:has([data-testid=${chart}]) .readout`)
+    const stepOf = async (chart: string) => (await readoutOf(chart).locator('.rx').textContent())?.trim()
+    // Without a cursor: the step the run ended at, on both charts (the val point one step on does not move it).
+    await expect.poll(() => stepOf('chart-loss')).toBe('step 299')
+    expect(await stepOf('chart-lr')).toBe('step 299')
+    expect(await readoutOf('chart-loss').textContent()).toMatch(/train\s*smoothed\s*[\d.e-]+\s*raw\s*[\d.e-]+/)
+
+    // At one cursor position every synced chart names the same step.
+    const box = (await page.getByTestId('chart-loss').boundingBox())!
+    for (const f of [0.23, 0.5, 0.81]) {
+      await page.mouse.move(box.x + box.width * f, box.y + box.height / 2)
+      await expect.poll(() => stepOf('chart-loss')).not.toBe('step 299')
+      const loss = await stepOf('chart-loss')
+      expect(await stepOf('chart-lr')).toBe(loss)
+    }
+  })
+})
