@@ -3,7 +3,7 @@
  * WebSocket). Electron-free; training runs in child processes so callers never wait on it.
  */
 import { EventEmitter } from 'node:events'
-import { API_ARGS, ApiError, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
+import { API_ARGS, ApiError, ExportOptionsSchema, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
 import { ConfigError, type RunConfig } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { RangeTestSchema } from '../../shared/lr-finder'
@@ -17,8 +17,10 @@ import type { Columns } from '../../shared/metrics'
 import { hostname } from 'node:os'
 import { exportComparisonCsv, exportRunCsv } from '../storage/csv'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { SpawnTrainer, TrainerProcess } from './trainer-process'
+import { RunViewRequestSchema, type RunView, type RunViewRequest } from '../../shared/run-view'
+import { DEFAULT_VIEW_CACHE_BYTES, RunViewCache } from './run-views'
 
 export interface ServiceOptions {
   dataDir: string
@@ -26,6 +28,8 @@ export interface ServiceOptions {
   host: AppInfo['host']
   /** The backend 'auto' resolves to here, when known (probed by the host). */
   backend?: BackendInfo | null
+  /** Memory for recently viewed runs' columns and pyramids (default 256 MB). */
+  viewCacheBytes?: number
 }
 
 /** A run another process writes, followed from its files. */
@@ -68,9 +72,11 @@ export class LrLabService implements LrLabApi {
   private readonly ownRuns = new Set<string>()
   /** Trainers spawned whose run folder is not announced yet: a new folder may be theirs. */
   private pendingStarts = 0
+  private readonly views: RunViewCache
 
   constructor(private readonly o: ServiceOptions) {
     this.store = new RunStore(o.dataDir)
+    this.views = new RunViewCache(o.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES)
     // Runs left 'running' by a process that died (app or trainer killed) become 'interrupted'.
     this.store.recoverInterrupted()
     this.events.setMaxListeners(100)
@@ -291,6 +297,12 @@ export class LrLabService implements LrLabApi {
     return this.loadOrThrow(runId)
   }
 
+  async loadRunView(runId: string, request: RunViewRequest): Promise<RunView> {
+    const req = RunViewRequestSchema.safeParse(request)
+    if (!req.success) throw new ApiError(`loadRunView: ${formatIssues(req.error).join('; ')}`)
+    return this.orNotFound(() => this.views.view(this.storeOf(runId), runId, req.data))
+  }
+
   async exportComparisonCsv(runIds: string[]): Promise<{ filename: string; csv: string }> {
     // Manifests only: a report over big runs must not load their metrics.
     const runs = runIds.map((id) => this.orNotFound(() => this.storeOf(id).reportManifest(id)))
@@ -350,9 +362,8 @@ export class LrLabService implements LrLabApi {
     const abs = resolve(folder)
     if (this.watched.has(abs)) return
     if (!existsSync(abs)) throw new ApiError(`${folder} does not exist`)
-    // Accept a data dir (with runs/ inside, as --data-dir writes) or a runs folder itself.
-    const dataDir = existsSync(join(abs, 'runs')) ? abs : join(abs, '..')
-    const store = new RunStore(dataDir)
+    // A data dir (with runs/ inside, as --data-dir writes) or a runs folder itself; read only, creating nothing.
+    const store = this.wrap(() => RunStore.openWatched(abs))
     if (resolve(store.runsDir) === resolve(this.store.runsDir)) throw new ApiError(`${folder} is this library's own folder`)
     const stop = store.watch(store.runsDir, (ev) => {
       this.emit({ type: 'library', change: ev.kind, runId: ev.id })
@@ -373,7 +384,7 @@ export class LrLabService implements LrLabApi {
   }
 
   async exportCsv(runId: string, options?: Partial<ExportOptions>): Promise<{ filename: string; csv: string }> {
-    const opts: ExportOptions = { level: options?.level ?? 'step', format: options?.format ?? 'wide' }
+    const opts: ExportOptions = ExportOptionsSchema.parse(options ?? {})
     const run = this.loadOrThrow(runId)
     const csv = exportRunCsv(run, opts)
     return { filename: `${runId}-${opts.level}${opts.format === 'long' ? '-long' : ''}.csv`, csv }

@@ -44,9 +44,7 @@ describe.each(['light', 'dark'])('screens, %s theme', (theme) => {
   beforeAll(async () => {
     serve = await startServe(dataDir)
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-    await context.addInitScript((t) => {
-      if (!localStorage.getItem('lrlab.prefs.v1')) localStorage.setItem('lrlab.prefs.v1', JSON.stringify({ theme: t }))
-    }, theme)
+    await context.addInitScript(`if (!localStorage.getItem('lrlab.prefs.v1')) localStorage.setItem('lrlab.prefs.v1', JSON.stringify({ theme: '${theme}' }))`)
     page = await context.newPage()
     await page.goto(serve.url)
     await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
