@@ -91,6 +91,11 @@ export type ServiceEvent =
       progress?: Progress
       summary?: RunSummary
       message?: string
+      /**
+       * Set for a run written by another process (the CLI, another app, a job on a watched
+       * folder) that the service follows from its files: why this service cannot pause or stop it.
+       */
+      external?: string
     }
 
 export interface LrLabApi {

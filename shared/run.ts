@@ -89,6 +89,9 @@ export const RunListEntrySchema = z.object({
   schedule: z.string(),
   bestValLoss: nullableNumber,
   finalValLoss: nullableNumber,
+  /** The task metric on the validation split after the last epoch, and which metric it is. */
+  finalValMetric: nullableNumber,
+  valMetricName: z.enum(['accuracy', 'r2', 'mae']).nullable(),
   steps: z.number(),
   durationSec: z.number(),
   backend: z.string(),

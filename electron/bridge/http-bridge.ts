@@ -109,6 +109,13 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       res.writeHead(403).end('forbidden host')
       return
     }
+    // The page asks here when its socket is refused: a browser cannot see the 401 of a WebSocket
+    // upgrade, and a stale link (serve restarted with another token) must say so, not retry forever.
+    if (path === '/token-check') {
+      const given = new URL(req.url ?? '/', 'http://x').searchParams.get('token')
+      res.writeHead(sameToken(given, token) ? 204 : 401, { 'Cache-Control': 'no-store' }).end()
+      return
+    }
     const rel = path === '/' || path === '' ? '/index.html' : path
     const file = normalize(join(o.rendererDir, rel))
     if (!file.startsWith(normalize(o.rendererDir) + sep) || !isFile(file)) {
