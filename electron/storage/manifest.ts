@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { RunConfigSchema, type RunConfig } from '../../shared/config'
-import { emptySummary, RUN_STATUSES, type RunManifest, type RunSummary } from '../../shared/run'
+import { BackendChoiceSchema, emptySummary, RUN_STATUSES, type RunManifest, type RunSummary } from '../../shared/run'
 import { writeFileAtomic } from './fs-util'
 
 /** Format of the run folder this code writes; it reads this and every older one. */
@@ -38,6 +38,7 @@ const BackendSchema = z.object({
   requested: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']),
   fallbackReasons: z.array(z.string()),
   tuning: z.array(z.string()).optional(),
+  choice: BackendChoiceSchema.optional(),
 })
 
 /** Every manifest field but config, checked one by one so one bad field doesn't cost the rest. */
