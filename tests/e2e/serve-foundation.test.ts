@@ -49,6 +49,14 @@ describe('browser bridge: the foundation path', () => {
     await expect.poll(() => page.getByTestId('progress').textContent(), { timeout: 10_000 }).toMatch(/steps\/s/)
     // The run's backend; on wasm, LR Lab's fast kernels are marked and named in the tooltip.
     const badge = page.getByTestId('backend-badge')
+    if (process.env.LRLAB_BACKEND === 'tensorflow') {
+      // npm run test:tensorflow: the run trains on native TensorFlow, forced, and the badge says so.
+      await expect.poll(() => badge.textContent(), { timeout: 10_000 }).toMatch(/tensorflow\s*forced/)
+    } else {
+      // auto: the badge says how it chose for this model (measured, or why only one backend loads).
+      await expect.poll(() => page.getByTestId('backend-choice').textContent(), { timeout: 10_000 }).toMatch(/× faster than (tensorflow|wasm)|only one loads/)
+      await expect.poll(() => badge.getAttribute('title')).toMatch(/auto chose (wasm \(tuned\)|tensorflow) — /)
+    }
     if (/wasm/.test((await badge.textContent()) ?? '')) {
       await expect.poll(() => badge.getAttribute('title')).toMatch(/fast kernels[^\n]*BatchMatMul: SIMD GEMM/)
       expect(await page.getByTestId('backend-tuned').textContent()).toBe('tuned')
