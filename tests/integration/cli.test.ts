@@ -41,7 +41,8 @@ describe('lrlab CLI', () => {
     const choice = s.backendChoice
     if (choice.unmeasured) expect(choice.unmeasured).toMatch(/only wasm loads here.*tensorflow/)
     else expect([choice.runnerUp, Object.keys(choice.msPerStep).sort()]).toEqual([s.backend === 'wasm' ? 'tensorflow' : 'wasm', ['tensorflow', 'wasm']])
-    expect(plain.stderr.split('\n')[0]).toMatch(/^LR Lab .* · backend (wasm \(tuned\)|tensorflow) — (not measured: only wasm loads|\d+\.\d× faster than)/)
+    // The first line LR Lab prints (tfjs-node's TensorFlow may log its own start-up notes before it).
+    expect(plain.stderr.split('\n').find((l) => l.startsWith('LR Lab'))).toMatch(/^LR Lab .* · backend (wasm \(tuned\)|tensorflow) — (not measured: only wasm loads|\d+\.\d× faster than)/)
 
     const out = join(dir, 'steps.csv')
     const e = lrlab(['export', s.runId, '--out', out, '--data-dir', dir])
