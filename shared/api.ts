@@ -9,7 +9,13 @@ import type { Proposals, RangeTestOptions, Suggestion } from './lr-finder'
 import type { Preset } from './presets'
 import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSummary } from './run'
 
-export const RunIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'a run id is 1–128 letters, digits, dot, dash or underscore')
+/**
+ * A run id as the store makes them (and keeps for imported folders): a plain folder name. No
+ * leading dot and no '..', so an id never names the runs folder, its parent or a hidden staging folder.
+ */
+export const RunIdSchema = z
+  .string()
+  .regex(/^(?!.*\.\.)[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, 'a run id is 1–128 letters, digits, dots, dashes or underscores, not starting with a dot and without ".."')
 
 export const FolderPathSchema = z.string().trim().min(1, 'a folder path is required').max(4096)
 

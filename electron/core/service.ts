@@ -14,7 +14,7 @@ import { version } from '../../package.json'
 import { RunStore } from '../storage'
 import { exportComparisonCsv, exportRunCsv } from '../storage/csv'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { SpawnTrainer, TrainerProcess } from './trainer-process'
 
 export interface ServiceOptions {
@@ -267,9 +267,8 @@ export class LrLabService implements LrLabApi {
     const abs = resolve(folder)
     if (this.watched.has(abs)) return
     if (!existsSync(abs)) throw new ApiError(`${folder} does not exist`)
-    // Accept a data dir (with runs/ inside, as --data-dir writes) or a runs folder itself.
-    const dataDir = existsSync(join(abs, 'runs')) ? abs : join(abs, '..')
-    const store = new RunStore(dataDir)
+    // A data dir (with runs/ inside, as --data-dir writes) or a runs folder itself; read only, creating nothing.
+    const store = this.wrap(() => RunStore.openWatched(abs))
     if (resolve(store.runsDir) === resolve(this.store.runsDir)) throw new ApiError(`${folder} is this library's own folder`)
     const stop = store.watch(store.runsDir, (ev) => this.emit({ type: 'library', change: ev.kind, runId: ev.id }))
     this.watched.set(abs, { store, stop })

@@ -6,7 +6,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, appendFileSync, openSync, fsyncSync, closeSync, fstatSync, readSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import type { LoadedRun } from '../../shared/api'
@@ -53,26 +53,66 @@ export function newRunId(now = new Date()): string {
 }
 
 function isRunId(name: string): boolean {
-  return !name.startsWith('.') && RunIdSchema.safeParse(name).success
+  return RunIdSchema.safeParse(name).success
+}
+
+/**
+ * `root/id` after checking that it is a strict child of `root`: every rm, rename and read of a
+ * run goes through here, so no id can reach the root itself, its parent or anything beside it.
+ */
+function childPath(root: string, id: string): string {
+  check(RunIdSchema, id, 'run id')
+  const base = resolve(root)
+  const p = resolve(base, id)
+  if (dirname(p) !== base || basename(p) !== id) throw new Error(`run id: "${id}" does not name a folder inside ${base}`)
+  return p
 }
 
 export class RunStore {
   readonly runsDir: string
   readonly trashDir: string
 
-  constructor(readonly dataDir: string) {
-    this.runsDir = join(dataDir, 'runs')
+  /** False for another folder's runs opened by openWatched: nothing there is ever created, moved or deleted. */
+  readonly writable: boolean
+
+  constructor(readonly dataDir: string, watchedRunsDir?: string) {
+    this.runsDir = watchedRunsDir ?? join(dataDir, 'runs')
     this.trashDir = join(dataDir, 'trash')
+    this.writable = watchedRunsDir === undefined
+    if (!this.writable) return
     mkdirSync(this.runsDir, { recursive: true })
     mkdirSync(this.trashDir, { recursive: true })
   }
 
+  /**
+   * Another folder's runs, read only: `folder` is a data dir (with runs/ inside) or a runs
+   * folder itself. Throws, saying why, for a folder that is neither.
+   */
+  static openWatched(folder: string): RunStore {
+    const abs = resolve(folder)
+    if (!isDir(abs)) throw new Error(`${folder} is not a folder`)
+    if (isDir(join(abs, 'runs'))) return new RunStore(abs, join(abs, 'runs'))
+    const store = new RunStore(dirname(abs), abs)
+    if (basename(abs) !== 'runs' && store.runFolders(abs).length === 0) {
+      throw new Error(`${folder} is neither an LR Lab data folder (it has no runs/ folder) nor a folder of runs (none of its folders holds a manifest.json or metrics)`)
+    }
+    return store
+  }
+
+  private mustBeWritable(): void {
+    if (!this.writable) throw new Error(`${this.runsDir} is a watched folder: its runs are read only here; import a run to change it`)
+  }
+
   runDir(id: string): string {
-    check(RunIdSchema, id, 'run id')
-    return join(this.runsDir, id)
+    return childPath(this.runsDir, id)
+  }
+
+  private trashPath(id: string): string {
+    return childPath(this.trashDir, id)
   }
 
   createRun(init: CreateRunInit): RunWriter {
+    this.mustBeWritable()
     const stepColumns = check(ColumnNamesSchema, init.stepColumns, 'stepColumns')
     const epochColumns = check(ColumnNamesSchema, init.epochColumns, 'epochColumns')
     let id = ''
@@ -203,6 +243,7 @@ export class RunStore {
 
   /** Mark runs whose writer died (status running/paused, writer process gone) as interrupted. */
   recoverInterrupted(): string[] {
+    this.mustBeWritable()
     const recovered: string[] = []
     const here = hostname()
     for (const id of this.runFolders(this.runsDir)) {
@@ -252,6 +293,7 @@ export class RunStore {
   }
 
   private patchManifest(id: string, patch: (m: RunManifest) => RunManifest): void {
+    this.mustBeWritable()
     const dir = this.existingDir(id)
     const file = join(dir, MANIFEST_FILE)
     const read = readManifest(file, id, true)
@@ -264,9 +306,10 @@ export class RunStore {
 
   /** Move a run to the trash (undoable until emptyTrash). */
   delete(id: string): void {
+    this.mustBeWritable()
     const dir = this.existingDir(id)
     if (openWriterDirs.has(dir)) throw new Error(`run ${id} is still being written; stop it before deleting it`)
-    const target = join(this.trashDir, id)
+    const target = this.trashPath(id)
     rmSync(target, { recursive: true, force: true }) // an older deletion of the same id
     renameSync(dir, target)
     fsyncDir(this.runsDir)
@@ -274,10 +317,10 @@ export class RunStore {
   }
 
   undoDelete(id: string): void {
-    check(RunIdSchema, id, 'run id')
-    const from = join(this.trashDir, id)
+    this.mustBeWritable()
+    const from = this.trashPath(id)
     if (!isDir(from)) throw new Error(`run ${id} is not in the trash`)
-    const to = join(this.runsDir, id)
+    const to = this.runDir(id)
     if (existsSync(to)) throw new Error(`a run with id ${id} already exists`)
     renameSync(from, to)
     fsyncDir(this.trashDir)
@@ -285,6 +328,7 @@ export class RunStore {
   }
 
   emptyTrash(): void {
+    this.mustBeWritable()
     for (const name of readdirSync(this.trashDir)) rmSync(join(this.trashDir, name), { recursive: true, force: true })
   }
 
@@ -293,6 +337,7 @@ export class RunStore {
    * version reads). Returns its id: the folder's own, or a new one when that is taken.
    */
   importRun(folder: string): string {
+    this.mustBeWritable()
     const src = resolve(folder)
     if (!isDir(src)) throw new Error(`${folder} is not a folder`)
     const srcId = basename(src)
@@ -318,7 +363,7 @@ export class RunStore {
       delete m.writerPid
       delete m.writerHost
       writeManifest(join(staging, MANIFEST_FILE), m)
-      renameSync(staging, join(this.runsDir, id))
+      renameSync(staging, this.runDir(id))
       fsyncDir(this.runsDir)
       return id
     } finally {
