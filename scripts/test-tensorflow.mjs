@@ -18,6 +18,7 @@ if (load.status !== 0) {
 }
 
 const UNIT = [
+  'tests/unit/backend.test.ts',
   'tests/golden',
   'tests/unit/clipping.test.ts',
   'tests/unit/lr-finder.test.ts',
