@@ -209,10 +209,12 @@ export async function backendForRun(config: RunConfig, dataDir: string, opts: Ch
   if (requested !== 'auto') return selectBackend(requested)
   const t0 = performance.now()
   const candidates = opts.candidates ?? MEASURED_BACKENDS
-  const shape = stepShape(config)
-  const { key, description } = modelSignature(config, shape)
+  // Without tfjs-node there is nothing to measure: skip the signature (it reads the dataset).
+  const measurable = candidates.filter((n) => n !== 'tensorflow' || tfjsNodeInstalled() !== null).length > 1
+  const shape = measurable ? stepShape(config) : null
+  const { key, description } = shape ? modelSignature(config, shape) : { key: '', description: '' }
   const cache = readCache(dataDir)
-  const hit = opts.remeasure ? undefined : cache.entries[key]
+  const hit = opts.remeasure || !shape ? undefined : cache.entries[key]
   if (hit && candidates.includes(hit.pick) && Object.keys(hit.msPerStep).every((n) => candidates.includes(n as BackendName))) {
     const { failure, tuning } = await activateBackend(hit.pick)
     if (failure === null) return info(hit.pick, tuning, [], choiceFrom(hit.pick, hit.msPerStep, hit.measuredAt, 0, true))
@@ -235,7 +237,7 @@ export async function backendForRun(config: RunConfig, dataDir: string, opts: Ch
     const unmeasured = `only ${only} loads here, nothing to measure against (${failures.join('; ')})`
     return info(only, tuning, failures, { msPerStep: {}, measuredAt: new Date().toISOString(), costMs: performance.now() - t0 - loadMs, cached: false, unmeasured })
   }
-  const msPerStep = await measure(config, shape, loaded)
+  const msPerStep = await measure(config, shape ?? stepShape(config), loaded)
   const pick = loaded.reduce((a, b) => (msPerStep[b]! < msPerStep[a]! ? b : a))
   const { tuning } = await activateBackend(pick)
   const measuredAt = new Date().toISOString()
