@@ -48,7 +48,7 @@ const QUANTILE = 0.1
  * On a loaded machine a step can take 50× its usual time; once every backend has timed steps,
  * the measurement stops at this budget whatever the rounds left (the estimate only gets noisier).
  */
-const BUDGET_MS = 400
+const BUDGET_MS = 250
 
 const CacheEntrySchema = z.object({
   pick: z.enum(BACKEND_NAMES),
