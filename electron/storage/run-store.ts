@@ -15,6 +15,7 @@ import { describeConfig, type RunConfig } from '../../shared/config'
 import { RunNameSchema, RunNotesSchema, RunTagsSchema } from '../../shared/run-limits'
 import { emptySummary, type BackendInfo, type RunListEntry, type RunManifest } from '../../shared/run'
 import { emptyColumns, readArrowColumns } from './arrow-file'
+import { expectedMetricName } from '../../shared/metrics'
 import { encodeEvent, readEvents } from './events'
 import { fsyncDir, pidAlive } from './fs-util'
 import { FORMAT_VERSION, NewerFormatError, readManifest, writeManifest, type ManifestRead } from './manifest'
@@ -392,6 +393,8 @@ function listEntry(read: ManifestRead): RunListEntry {
     schedule: d.schedule,
     bestValLoss: m.summary.bestValLoss,
     finalValLoss: m.summary.finalValLoss,
+    finalValMetric: m.summary.finalValMetric,
+    valMetricName: m.summary.valMetricName ?? (read.configValid ? expectedMetricName(m.config) : null),
     steps: m.summary.steps,
     durationSec: m.summary.durationSec,
     backend: m.backend.name,
