@@ -27,6 +27,8 @@ export interface CreateRunInit {
   stepColumns: readonly string[]
   epochColumns: readonly string[]
   versions: RunManifest['versions']
+  /** Tags from the start (a sweep member's sweep, index and axis values). */
+  tags?: readonly string[]
 }
 
 const NameSchema = z.string().trim().min(1, 'name must not be empty').max(200, 'name must be at most 200 characters')
@@ -101,7 +103,7 @@ export class RunStore {
       backend: init.backend,
       versions: init.versions,
       summary: emptySummary(),
-      tags: [],
+      tags: init.tags ? [...new Set(check(TagsSchema, [...init.tags], 'tags'))] : [],
       notes: '',
       stepColumns,
       epochColumns,
