@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { ConfigError, formatIssues, type RunConfig } from './config'
 import { parseRunnableConfig } from './run-plan'
 import { createRng } from './random'
+import type { RunStatus } from './run'
 
 /** More members than anyone should start by accident from one file. */
 export const MAX_SWEEP_MEMBERS = 10_000
@@ -262,3 +263,37 @@ export function sweepMemberOf(tags: readonly string[]): { sweepId: string; membe
 export function getPath(obj: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((at, k) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[k] : undefined), obj)
 }
+
+/** Where a member stands: its run's status, or 'queued' (waiting for a trainer slot) / 'pending' (not submitted). */
+export type SweepMemberStatus = RunStatus | 'queued' | 'pending'
+
+/** A member's run counts as its result when it finished or diverged; anything else reruns on resume. */
+export function memberIsDone(status: SweepMemberStatus): boolean {
+  return status === 'finished' || status === 'diverged'
+}
+
+export interface SweepMemberInfo {
+  index: number
+  label: string
+  axes: Record<string, unknown>
+  status: SweepMemberStatus
+  /** The member's run in the library (its newest result, or the newest attempt), null before it starts. */
+  runId: string | null
+  /** Why the member could not start (no run folder was made). */
+  error?: string
+}
+
+export interface SweepInfo {
+  id: string
+  name: string
+  createdAt: string
+  /** Axis paths, as sweepAxes gives them. */
+  axes: string[]
+  /** running/paused: members are being run here; stopped: stopped by the user; done: every member has a result. */
+  status: 'running' | 'paused' | 'stopped' | 'done' | 'incomplete'
+  members: SweepMemberInfo[]
+}
+
+/** startSweep's options: how many trainer processes run members at once (the pool's size). */
+export const SweepOptionsSchema = z.object({ parallel: z.number().int().min(1).max(256).optional() }).strict()
+export type SweepOptions = z.infer<typeof SweepOptionsSchema>
