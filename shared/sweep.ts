@@ -63,6 +63,11 @@ export const SweepSpecSchema = z
     name: z.string().trim().min(1).max(200).optional(),
     /** The run config every member starts from (checked per member, once the axes are applied). */
     base: z.record(z.string(), z.unknown(), { error: 'base must be a run config (a JSON object)' }),
+    /**
+     * Whole alternatives to race side by side (the article's demos): each one's top-level fields
+     * replace the base's. A first axis, "variant", labelled by each one's name.
+     */
+    variants: z.array(z.record(z.string(), z.unknown(), { error: 'a variant is a partial run config (a JSON object)' })).min(1).max(1000).optional(),
     /** Paths into the run config → values; members are the Cartesian product, last axis varying fastest. */
     grid: z
       .record(z.string().regex(PATH), AxisSchema, {
@@ -78,7 +83,7 @@ export const SweepSpecSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    const points = gridSize(s.grid)
+    const points = gridSize(s.grid) * (s.variants?.length ?? 1)
     if (s.sample !== undefined && s.sample > points)
       ctx.addIssue({ code: 'custom', path: ['sample'], message: `${s.sample} is more than the grid's ${points} points` })
     if (s.seeds && 'seed' in s.grid) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'give seeds or a "seed" grid axis, not both' })
@@ -112,7 +117,20 @@ export function parseSweepSpec(input: unknown): SweepSpec {
 
 /** The axes' paths, in the order the spec gives them ("seed" last when the spec has `seeds`). */
 export function sweepAxes(spec: SweepSpec): string[] {
-  return [...Object.keys(spec.grid), ...(spec.seeds ? ['seed'] : [])]
+  return [...(spec.variants ? [VARIANT_AXIS] : []), ...Object.keys(spec.grid), ...(spec.seeds ? ['seed'] : [])]
+}
+
+/** The axis of `variants`: its value is the variant's name (or its position). */
+export const VARIANT_AXIS = 'variant'
+
+function variantName(v: Record<string, unknown>, i: number): string {
+  return typeof v.name === 'string' && v.name.trim() ? v.name.trim() : `#${i}`
+}
+
+/** `path=value` for the label and tags; a variant shows by its name alone. */
+function axisLabel(spec: SweepSpec, path: string, value: unknown, all: string[]): string {
+  if (path === VARIANT_AXIS) return String(value)
+  return `${axisName(path, all)}=${formatAxisValue(value, path === 'seed' ? [] : spec.grid[path])}`
 }
 
 /** A short name for an axis: its last path segment, unless another axis ends the same way. */
@@ -147,7 +165,7 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
 
 /** Grid points to run: all of them, or `sample` drawn without repeats (in grid order). */
 function chosenPoints(spec: SweepSpec): number[] {
-  const total = gridSize(spec.grid)
+  const total = gridSize(spec.grid) * (spec.variants?.length ?? 1)
   const all = Array.from({ length: total }, (_, i) => i)
   if (spec.sample === undefined) return all
   const rng = createRng(spec.seed)
@@ -160,7 +178,7 @@ function chosenPoints(spec: SweepSpec): number[] {
 
 /** How many members a sweep has, without building their configs. */
 export function memberCount(spec: SweepSpec): number {
-  return (spec.sample ?? gridSize(spec.grid)) * (spec.seeds?.length ?? 1)
+  return (spec.sample ?? gridSize(spec.grid) * (spec.variants?.length ?? 1)) * (spec.seeds?.length ?? 1)
 }
 
 /**
@@ -182,15 +200,15 @@ export function expandSweep(spec: SweepSpec): SweepMember[] {
       axes[path] = values[rest % values.length]
       rest = Math.floor(rest / values.length)
     }
+    const variant = spec.variants?.[rest]
     for (const seed of spec.seeds ?? [undefined]) {
       const memberAxes: Record<string, unknown> = Object.fromEntries(paths.map((p) => [p, axes[p]]))
+      if (variant) Object.assign(memberAxes, { [VARIANT_AXIS]: variantName(variant, rest) })
       if (seed !== undefined) memberAxes.seed = seed
-      const label = allAxes.map((p) => `${axisName(p, allAxes)}=${formatAxisValue(memberAxes[p], p === 'seed' ? [] : spec.grid[p])}`).join(' ')
-      const raw = structuredClone(spec.base)
-      const pathProblems = Object.entries(memberAxes).map(([p, v]) => setPath(raw, p, v)).filter((p): p is string => p !== null)
-      if (spec.name && raw.name === undefined) raw.name = `${spec.name} · ${label}`
-      else if (raw.name === undefined) raw.name = label
-      else raw.name = `${String(raw.name)} · ${label}`
+      const label = allAxes.map((p) => axisLabel(spec, p, memberAxes[p], allAxes)).join(' ')
+      const raw = { ...structuredClone(spec.base), ...structuredClone(variant ?? {}) }
+      const pathProblems = Object.entries(memberAxes).filter(([p]) => p !== VARIANT_AXIS).map(([p, v]) => setPath(raw, p, v)).filter((p): p is string => p !== null)
+      raw.name = spec.name ? `${spec.name} · ${label}` : typeof raw.name === 'string' && !variant ? `${raw.name} · ${label}` : label
       try {
         if (pathProblems.length) throw new ConfigError(pathProblems)
         members.push({ index, axes: memberAxes, label, config: parseRunnableConfig(raw) })
@@ -246,7 +264,7 @@ export const MEMBER_TAG = 'member:'
 /** The library tags of a member: its sweep, its index, and its axis values (what the library's filter finds). */
 export function memberTags(id: string, spec: SweepSpec, member: SweepMember): string[] {
   const all = sweepAxes(spec)
-  const axisTags = all.map((p) => `${axisName(p, all)}=${formatAxisValue(member.axes[p], p === 'seed' ? [] : spec.grid[p])}`.slice(0, 64))
+  const axisTags = all.map((p) => axisLabel(spec, p, member.axes[p], all).slice(0, 64))
   return [`${SWEEP_TAG}${id}`, `${MEMBER_TAG}${member.index}`, ...axisTags]
 }
 

@@ -233,7 +233,8 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('sweep')
     .description('run a sweep (a base config and axes to vary) in a pool of trainer processes; --list its members; --member K runs one')
-    .requiredOption('--config <file>', 'sweep spec (JSON): {"base": {run config}, "grid": {"optimizer.lr": [...]}, "seeds": [...]}')
+    .option('--config <file>', 'sweep spec (JSON): {"base": {run config}, "grid": {"optimizer.lr": [...]}, "seeds": [...]}')
+    .option('--preset <name>', 'a named sweep instead of a file: article-race, digits-lr-sweep')
     .option('--parallel <n>', 'trainer processes at once (default: the number of cores)', positiveInt)
     .option('--list', 'print the members (index and axis values) and exit')
     .option('--member <k>', 'run member K alone, in this process (for Slurm arrays, indexed Jobs, GNU parallel)', nonNegativeInt)

@@ -10,13 +10,15 @@ import { ConfigError } from '../../shared/config'
 import type { RunManifest } from '../../shared/run'
 import { expandSweep, memberIsDone, memberTags, parseSweepSpec, type SweepInfo, type SweepSpec } from '../../shared/sweep'
 import { createNodeService } from '../core/node-host'
+import { findSweepPreset, SWEEP_PRESETS } from '../../shared/sweep-presets'
 import { memberRuns, saveSweep } from '../core/sweeps'
 import { RunStore } from '../storage'
 import { describeBackend, selectBackend } from '../trainer/backend'
 import { runTraining } from '../trainer/run-training'
 
 export interface SweepCommandOptions {
-  config: string
+  config?: string
+  preset?: string
   dataDir: string
   parallel?: number
   json?: boolean
@@ -24,7 +26,14 @@ export interface SweepCommandOptions {
   member?: number
 }
 
-function readSpec(path: string): SweepSpec {
+function readSpec(o: { config?: string; preset?: string }): SweepSpec {
+  if (!!o.config === !!o.preset) throw new ConfigError([`give exactly one of --config SPEC.json or --preset NAME (${SWEEP_PRESETS.map((p) => p.name).join(', ')})`])
+  if (o.preset) {
+    const preset = findSweepPreset(o.preset)
+    if (!preset) throw new ConfigError([`--preset: no sweep preset named "${o.preset}" (${SWEEP_PRESETS.map((p) => p.name).join(', ')})`])
+    return parseSweepSpec(preset.spec)
+  }
+  const path = o.config!
   let raw: unknown
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'))
@@ -76,7 +85,7 @@ function printTable(info: SweepInfo, store: RunStore): void {
 }
 
 export async function sweepCommand(o: SweepCommandOptions): Promise<number> {
-  const spec = readSpec(o.config)
+  const spec = readSpec(o)
   const members = expandSweep(spec)
   if (o.list) {
     if (o.json) console.log(JSON.stringify(members.map(({ index, label, axes, config }) => ({ index, label, axes, config }))))

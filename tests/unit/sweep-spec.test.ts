@@ -81,3 +81,28 @@ describe('sweep spec', () => {
     expect(sweepMemberOf(['x'])).toBeNull()
   })
 })
+
+describe('sweep presets', () => {
+  it('article-race races the article\'s seven demos, each exactly its preset', async () => {
+    const { findSweepPreset } = await import('../../shared/sweep-presets')
+    const { PRESETS } = await import('../../shared/presets')
+    const { parseRunnableConfig } = await import('../../shared/run-plan')
+    const members = expandSweep(parseSweepSpec(findSweepPreset('article-race')!.spec))
+    const demos = PRESETS.filter((p) => p.name.startsWith('article-') && p.name !== 'article-range-test')
+    expect(members).toHaveLength(7)
+    for (const [i, m] of members.entries()) {
+      const own = parseRunnableConfig({ ...demos[i]!.config, preset: `${demos[i]!.name}@${demos[i]!.version}` })
+      expect({ ...m.config, name: undefined }).toEqual({ ...own, name: undefined })
+      expect(m.label).toBe(demos[i]!.config.name)
+    }
+  })
+
+  it('digits-lr-sweep is 9 log-spaced LRs × constant, cosine and one-cycle', async () => {
+    const { findSweepPreset } = await import('../../shared/sweep-presets')
+    const members = expandSweep(parseSweepSpec(findSweepPreset('digits-lr-sweep')!.spec))
+    expect(members).toHaveLength(27)
+    expect([...new Set(members.map((m) => m.config.optimizer.lr))]).toEqual(logspace(1e-4, 1, 9))
+    expect([...new Set(members.map((m) => m.config.schedule.type))]).toEqual(['constant', 'cosine', 'one-cycle'])
+    expect(members.every((m) => m.config.data.kind === 'digits' && m.config.model.kind === 'mlp')).toBe(true)
+  })
+})
