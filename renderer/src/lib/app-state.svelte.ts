@@ -17,8 +17,8 @@ const PALETTE = ['#3b82f6', '#f97316', '#10b981', '#e11d48', '#8b5cf6', '#0ea5e9
 const PREFS_KEY = 'lrlab.prefs.v1'
 
 export type ThemeChoice = 'system' | 'light' | 'dark'
-export type View = 'dashboard' | 'library' | 'finder'
-export const VIEWS: View[] = ['dashboard', 'library', 'finder']
+export type View = 'dashboard' | 'library' | 'finder' | 'race'
+export const VIEWS: View[] = ['dashboard', 'library', 'finder', 'race']
 
 /** A deleted run the user can still bring back. */
 export interface UndoableDelete {
@@ -182,6 +182,7 @@ export class AppState {
       this.finderProgress = { done: e.done, total: e.total }
       return
     }
+    if (e.type === 'sweep') return // the race view's (RaceState)
     const r = this.ensureRun(e.runId)
     if (e.type === 'metrics') {
       r.appendMetrics(e.steps, e.epochs)
