@@ -47,10 +47,10 @@ export const API_ARGS = {
   findLr: z.tuple([z.unknown(), z.unknown().optional()]),
   listPresets: z.tuple([]),
   // The spec is checked field by field by parseSweepSpec (members with the run-config schema).
-  startSweep: z.tuple([z.unknown(), SweepOptionsSchema.optional()]),
+  startSweep: z.tuple([z.unknown(), SweepOptionsSchema.nullish()]),
   stopSweep: z.tuple([SweepIdSchema]),
   pauseSweep: z.tuple([SweepIdSchema]),
-  resumeSweep: z.tuple([SweepIdSchema, SweepOptionsSchema.optional()]),
+  resumeSweep: z.tuple([SweepIdSchema, SweepOptionsSchema.nullish()]),
   listSweeps: z.tuple([]),
   exportSweepCsv: z.tuple([SweepIdSchema]),
 } as const satisfies Record<ApiMethod, z.ZodType>

@@ -145,8 +145,10 @@ export function formatAxisValue(value: unknown, siblings: readonly unknown[] = [
   if (typeof value !== 'object' || value === null) return String(value)
   const type = (value as { type?: unknown; kind?: unknown }).type ?? (value as { kind?: unknown }).kind
   if (typeof type !== 'string') return JSON.stringify(value)
-  const sameType = siblings.filter((s) => typeof s === 'object' && s !== null && ((s as { type?: unknown }).type ?? (s as { kind?: unknown }).kind) === type)
-  if (sameType.length <= 1) return type
+  const sameType = new Set(
+    siblings.filter((s) => typeof s === 'object' && s !== null && ((s as { type?: unknown }).type ?? (s as { kind?: unknown }).kind) === type).map((s) => canonicalJson(s)),
+  )
+  if (sameType.size <= 1) return type
   const fields = Object.entries(value).filter(([k]) => k !== 'type' && k !== 'kind')
   return `${type}(${fields.map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(',')})`
 }

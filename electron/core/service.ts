@@ -226,7 +226,7 @@ export class LrLabService implements LrLabApi {
     return PRESETS
   }
 
-  async startSweep(spec: unknown, options?: SweepOptions): Promise<{ sweepId: string; members: number; toRun: number }> {
+  async startSweep(spec: unknown, options?: SweepOptions | null): Promise<{ sweepId: string; members: number; toRun: number }> {
     return this.sweepCall(() => this.sweeps.start(spec, options?.parallel))
   }
 
@@ -238,7 +238,7 @@ export class LrLabService implements LrLabApi {
     this.sweepCall(() => this.sweeps.pause(sweepId))
   }
 
-  async resumeSweep(sweepId: string, options?: SweepOptions): Promise<void> {
+  async resumeSweep(sweepId: string, options?: SweepOptions | null): Promise<void> {
     this.sweepCall(() => this.sweeps.resume(sweepId, options?.parallel))
   }
 

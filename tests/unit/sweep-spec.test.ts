@@ -106,3 +106,12 @@ describe('sweep presets', () => {
     expect(members.every((m) => m.config.data.kind === 'digits' && m.config.model.kind === 'mlp')).toBe(true)
   })
 })
+
+describe('axis labels', () => {
+  it('names a schedule by its type unless two different ones share it', async () => {
+    const { formatAxisValue } = await import('../../shared/sweep')
+    const constant = { type: 'constant' }
+    expect(formatAxisValue(constant, [constant, { type: 'constant' }, { type: 'cosine' }])).toBe('constant')
+    expect(formatAxisValue({ type: 'cosine', tMax: 5 }, [{ type: 'cosine', tMax: 5 }, { type: 'cosine', tMax: 9 }])).toBe('cosine(tMax=5)')
+  })
+})

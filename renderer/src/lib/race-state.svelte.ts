@@ -104,7 +104,7 @@ export class RaceState {
     this.busy = true
     this.app.error = null
     try {
-      const { sweepId } = await api.startSweep(spec, parallel === undefined ? undefined : { parallel })
+      const { sweepId } = await (parallel === undefined ? api.startSweep(spec) : api.startSweep(spec, { parallel }))
       this.selectedId = sweepId
       await this.refresh()
       return true
