@@ -2,6 +2,7 @@
  * `npm run bench`: LR Lab's figures as ratios against baselines measured in the same run,
  * with absolute numbers for context. `--out FILE` writes every figure as JSON.
  */
+import { sweepFigures } from './sweep-bench'
 import { Command } from 'commander'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
   const opts = new Command('bench')
     .option('--out <file>', 'write every figure as JSON')
     .option('--quick', 'fewer repetitions')
-    .option('--only <sections>', 'comma-separated sections to run: training, storage, backend, render')
+    .option('--only <sections>', 'comma-separated sections to run: training, storage, backend, render, sweep')
     .parse()
     .opts<{ out?: string; quick?: boolean; only?: string }>()
   const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : null
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
   if (runs('storage')) figures.push(...(await storageFigures({ quick: opts.quick })))
   if (runs('backend')) figures.push(...(await backendFigures({ quick: opts.quick })))
   if (runs('render')) figures.push(...(await renderFigures({ quick: opts.quick })))
+  if (runs('sweep')) figures.push(...(await sweepFigures({ quick: opts.quick })))
   const w = Math.max(...figures.map((f) => f.name.length))
   for (const f of figures) console.log(`${f.name.padEnd(w)}  ${f.value.toFixed(f.unit === 'ratio' ? 3 : 4).padStart(10)} ${f.unit}${f.baseline ? `  (vs ${f.baseline})` : ''}`)
   if (opts.out) {
