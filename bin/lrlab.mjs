@@ -12,5 +12,5 @@ if (!existsSync(cli)) {
   const r = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
-const { main } = await import(cli)
-process.exit(await main(process.argv.slice(2)))
+const { main, exitWhenFlushed } = await import(cli)
+await exitWhenFlushed(await main(process.argv.slice(2)))

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { ScheduleSchema } from './schedules'
 import { OptimizerSchema } from './optimizer-config'
 import { ClippingSchema } from './clipping-config'
+import { RunIdSchema } from './api'
 
 /** Rows of the bundled 8×8 digits dataset (UCI optdigits test set). */
 export const DIGITS_ROWS = 1797
@@ -81,7 +82,7 @@ export const ModelSchema = z.discriminatedUnion('kind', [
      */
     initFrom: z
       .union([
-        z.object({ run: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, { error: 'run: a run id' }) }).strict(),
+        z.object({ run: RunIdSchema }).strict(),
         z.object({ preset: z.string().min(1) }).strict(),
         z.object({ modelJson: z.string().min(1) }).strict(),
       ])

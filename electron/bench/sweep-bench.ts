@@ -30,7 +30,7 @@ async function timedSweep(parallel: number, epochs: number): Promise<{ wallS: nu
     const wallS = (performance.now() - t0) / 1000
     const [info] = await service.listSweeps()
     const trainS = info!.members.reduce((s, m) => s + (m.runId ? service.store.reportManifest(m.runId).summary.durationSec : 0), 0)
-    if (!info!.members.every((m) => m.status === 'finished')) throw new Error(`bench sweep ended ${info!.members.map((m) => m.status).join(', ')}`)
+    if (!info!.members.every((m) => m.status === 'finished')) throw new Error(`bench sweep ended ${info!.members.map((m) => `${m.status}${m.error ? ` (${m.error})` : ''}`).join(', ')}`)
     return { wallS, trainS }
   } finally {
     await service.shutdown()

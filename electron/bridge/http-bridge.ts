@@ -3,7 +3,7 @@
  * WebSocket at /ws, on loopback. A connection must carry the session token and come from
  * the page's own origin; anything else is refused before the upgrade.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createReadStream, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
@@ -11,7 +11,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
 import { ApiError, API_METHODS, type WsResponse } from '../../shared/api'
-import { decodeWire, encodeWire } from '../../shared/wire'
+import { decodeWire, encodeFrame } from '../../shared/wire'
 import type { LrLabService } from '../core/service'
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -56,8 +56,38 @@ function sameToken(given: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-function refuse(socket: Socket, code: 401 | 403, reason: string): void {
-  socket.end(`HTTP/1.1 ${code} ${code === 401 ? 'Unauthorized' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`)
+/** The request's URL, or null when it does not parse (e.g. `//`). */
+function parseUrl(raw: string | undefined): URL | null {
+  try {
+    return new URL(raw ?? '/', 'http://x')
+  } catch {
+    return null
+  }
+}
+
+/** The decoded path of a request, or null when it is malformed (`/%`, a cut UTF-8 sequence). */
+function requestPath(raw: string | undefined): string | null {
+  const url = parseUrl(raw)
+  if (url === null) return null
+  try {
+    return decodeURIComponent(url.pathname)
+  } catch {
+    return null
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile()
+  } catch {
+    return false
+  }
+}
+
+const STATUS_TEXT = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden' } as const
+
+function refuse(socket: Socket, code: keyof typeof STATUS_TEXT, reason: string): void {
+  socket.end(`HTTP/1.1 ${code} ${STATUS_TEXT[code]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`)
 }
 
 export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
@@ -68,15 +98,20 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   const allowedHosts = (): string[] => [`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`]
 
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x')
+    // Nothing a request carries may end the process: a malformed path is a 400, a failed read a 500.
+    res.on('error', () => res.destroy())
+    const path = requestPath(req.url)
+    if (path === null) {
+      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('malformed request path')
+      return
+    }
     if (!allowedHosts().includes(req.headers.host ?? '')) {
       res.writeHead(403).end('forbidden host')
       return
     }
-    let rel = decodeURIComponent(url.pathname)
-    if (rel === '/' || rel === '') rel = '/index.html'
+    const rel = path === '/' || path === '' ? '/index.html' : path
     const file = normalize(join(o.rendererDir, rel))
-    if (!file.startsWith(normalize(o.rendererDir) + sep) || !existsSync(file) || !statSync(file).isFile()) {
+    if (!file.startsWith(normalize(o.rendererDir) + sep) || !isFile(file)) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
       return
     }
@@ -86,11 +121,21 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       'X-Content-Type-Options': 'nosniff',
       'Content-Security-Policy': `default-src 'self'; connect-src 'self' ws://${host}:${port} ws://127.0.0.1:${port} ws://localhost:${port}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:`,
     })
-    createReadStream(file).pipe(res)
+    const stream = createReadStream(file)
+    stream.on('error', () => res.destroy())
+    stream.pipe(res)
   })
+  // Malformed HTTP (bad headers, oversized requests) and sockets reset mid-request: answer or drop that connection only.
+  server.on('clientError', (_err, socket: Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    else socket.destroy()
+  })
+  wss.on('error', () => {}) // errors of a handshake in progress; the socket's own handler closes it
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://x')
+    socket.on('error', () => socket.destroy())
+    const url = parseUrl(req.url)
+    if (url === null) return refuse(socket, 400, 'malformed request path')
     if (url.pathname !== '/ws') return refuse(socket, 403, 'unknown path')
     if (!sameToken(url.searchParams.get('token'), token)) return refuse(socket, 401, 'missing or wrong token')
     const origin = req.headers.origin
@@ -99,12 +144,26 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
     wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws))
   })
 
+  // One subscription for all sockets (not one listener per socket): events are encoded once and
+  // a thousand open pages add no listeners to the service.
+  const clients = new Set<WebSocket>()
+  const unsubscribe = o.service.onEvent((event) => {
+    if (!clients.size) return
+    const frame = encodeFrame({ event } satisfies WsResponse)
+    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(frame)
+  })
+
   function serveSocket(ws: WebSocket): void {
     const send = (m: WsResponse): void => {
-      if (ws.readyState === ws.OPEN) ws.send(encodeWire(m))
+      // Typed arrays (metric columns) go as one binary frame, viewed in place by the page.
+      if (ws.readyState === ws.OPEN) ws.send(encodeFrame(m))
     }
-    const unsubscribe = o.service.onEvent((event) => send({ event }))
-    ws.on('close', unsubscribe)
+    clients.add(ws)
+    ws.on('close', () => clients.delete(ws))
+    // A protocol violation (invalid UTF-8, unmasked or oversized frame, reserved opcode or bit):
+    // ws closes this socket with the matching code (1007, 1002, 1009); without a listener the
+    // 'error' event would end the process.
+    ws.on('error', () => {})
     ws.on('message', async (raw, isBinary) => {
       let id = -1
       try {
@@ -132,6 +191,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
     token,
     close: () =>
       new Promise<void>((resolve) => {
+        unsubscribe()
         for (const c of wss.clients) c.terminate()
         wss.close()
         server.close(() => resolve())

@@ -11,6 +11,7 @@ import { parseRunnableConfig } from '../../shared/run-plan'
 import { findPreset, PRESETS } from '../../shared/presets'
 import { RangeTestSchema } from '../../shared/lr-finder'
 import { formatIssues } from '../../shared/config'
+import { DEFAULT_EXPORT_OPTIONS, RunIdSchema } from '../../shared/api'
 import { runRangeTest } from '../trainer/lr-finder'
 import { version } from '../../package.json'
 import { defaultDataDir } from '../core/paths'
@@ -130,7 +131,17 @@ async function findLrCommand(o: { config?: string; preset?: string; dataDir: str
   return EXIT.finished
 }
 
-async function exportCommand(runIds: string[], o: { out: string; dataDir: string; level: 'step' | 'epoch'; format: 'wide' | 'long'; compare?: boolean; sweep?: string }): Promise<number> {
+/** Run ids from the command line, checked before any file is touched: a bad one is a usage error (exit 2). */
+function checkRunIds(ids: string[]): string[] {
+  for (const id of ids) {
+    const r = RunIdSchema.safeParse(id)
+    if (!r.success) throw new ConfigError([`run id ${JSON.stringify(id)}: ${r.error.issues.map((i) => i.message).join('; ')}`])
+  }
+  return ids
+}
+
+async function exportCommand(runIdArgs: string[], o: { out: string; dataDir: string; level: 'step' | 'epoch'; format: 'wide' | 'long'; compare?: boolean; sweep?: string }): Promise<number> {
+  const runIds = checkRunIds(runIdArgs)
   const store = new RunStore(o.dataDir)
   const toStdout = o.out === '-'
   if (o.sweep !== undefined) {
@@ -224,8 +235,8 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--out <file>', 'CSV file to write ("-" for standard output)')
     .option('--compare', 'one row per run: its config (optimizer, LR, schedule, clipping, batch size, seed) and summary')
     .option('--sweep <id>', 'with --compare: the sweep report, one row per member with its axis values and results')
-    .addOption(new Option('--level <level>', 'one row per step or per epoch').choices(['step', 'epoch']).default('step'))
-    .addOption(new Option('--format <format>', 'wide (a column per metric) or long (tidy)').choices(['wide', 'long']).default('wide'))
+    .addOption(new Option('--level <level>', 'one row per step or per epoch').choices(['step', 'epoch']).default(DEFAULT_EXPORT_OPTIONS.level))
+    .addOption(new Option('--format <format>', 'wide (a column per metric) or long (tidy)').choices(['wide', 'long']).default(DEFAULT_EXPORT_OPTIONS.format))
     .addOption(dataDirOption())
     .action(async (runIds: string[], o) => {
       code = await exportCommand(runIds, { ...o, dataDir: resolve(o.dataDir) })
@@ -274,7 +285,27 @@ export async function main(argv: string[]): Promise<number> {
   return code
 }
 
+/**
+ * Exit once stdout and stderr have handed everything to the OS. On a pipe, writes are
+ * asynchronous: process.exit() right after a large write cut `lrlab export --out - | …` short.
+ * The exit itself stays explicit, so a handle left open (a tfjs backend's) cannot keep the CLI alive.
+ */
+export async function exitWhenFlushed(code: number): Promise<never> {
+  process.exitCode = code
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (s.destroyed || !s.writable) return resolve()
+          s.once('error', () => resolve()) // EPIPE: the reader is gone, nothing more can be delivered
+          s.write('', () => resolve()) // called after every earlier write is flushed
+        }),
+    ),
+  )
+  process.exit(code)
+}
+
 // Run when executed directly (out/main/cli.js via bin/lrlab.mjs), not when imported by tests.
 if (process.argv[1] && /cli\.(js|ts)$/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then((c) => process.exit(c))
+  main(process.argv.slice(2)).then(exitWhenFlushed)
 }

@@ -3,7 +3,7 @@
  * WebSocket). Electron-free; training runs in child processes so callers never wait on it.
  */
 import { EventEmitter } from 'node:events'
-import { API_ARGS, ApiError, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
+import { API_ARGS, ApiError, ExportOptionsSchema, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
 import { ConfigError, type RunConfig } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { RangeTestSchema } from '../../shared/lr-finder'
@@ -14,12 +14,14 @@ import { version } from '../../package.json'
 import { RunStore } from '../storage'
 import { exportComparisonCsv, exportRunCsv } from '../storage/csv'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { SpawnTrainer, TrainerProcess } from './trainer-process'
 import { TrainerPool } from './trainer-pool'
 import { SweepConflict, SweepManager } from './sweeps'
 import { sweepReportCsv } from '../storage/sweep-report'
 import type { SweepInfo, SweepOptions } from '../../shared/sweep'
+import { RunViewRequestSchema, type RunView, type RunViewRequest } from '../../shared/run-view'
+import { DEFAULT_VIEW_CACHE_BYTES, RunViewCache } from './run-views'
 
 export interface ServiceOptions {
   dataDir: string
@@ -29,6 +31,8 @@ export interface ServiceOptions {
   backend?: BackendInfo | null
   /** Trainer processes a sweep runs at once (default: the number of cores). */
   parallel?: number
+  /** Memory for recently viewed runs' columns and pyramids (default 256 MB). */
+  viewCacheBytes?: number
 }
 
 interface ActiveRun {
@@ -57,10 +61,12 @@ export class LrLabService implements LrLabApi {
   private stopLibraryWatch: (() => void) | null = null
   /** The one place trainer slots are handed out (sweep members today). */
   readonly pool: TrainerPool
+  private readonly views: RunViewCache
   private readonly sweeps: SweepManager
 
   constructor(private readonly o: ServiceOptions) {
     this.store = new RunStore(o.dataDir)
+    this.views = new RunViewCache(o.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES)
     this.pool = new TrainerPool(o.parallel)
     this.sweeps = new SweepManager({
       dataDir: o.dataDir,
@@ -287,6 +293,12 @@ export class LrLabService implements LrLabApi {
     return this.loadOrThrow(runId)
   }
 
+  async loadRunView(runId: string, request: RunViewRequest): Promise<RunView> {
+    const req = RunViewRequestSchema.safeParse(request)
+    if (!req.success) throw new ApiError(`loadRunView: ${formatIssues(req.error).join('; ')}`)
+    return this.orNotFound(() => this.views.view(this.storeOf(runId), runId, req.data))
+  }
+
   async exportComparisonCsv(runIds: string[]): Promise<{ filename: string; csv: string }> {
     // Manifests only: a report over big runs must not load their metrics.
     const runs = runIds.map((id) => this.orNotFound(() => this.storeOf(id).reportManifest(id)))
@@ -346,9 +358,8 @@ export class LrLabService implements LrLabApi {
     const abs = resolve(folder)
     if (this.watched.has(abs)) return
     if (!existsSync(abs)) throw new ApiError(`${folder} does not exist`)
-    // Accept a data dir (with runs/ inside, as --data-dir writes) or a runs folder itself.
-    const dataDir = existsSync(join(abs, 'runs')) ? abs : join(abs, '..')
-    const store = new RunStore(dataDir)
+    // A data dir (with runs/ inside, as --data-dir writes) or a runs folder itself; read only, creating nothing.
+    const store = this.wrap(() => RunStore.openWatched(abs))
     if (resolve(store.runsDir) === resolve(this.store.runsDir)) throw new ApiError(`${folder} is this library's own folder`)
     const stop = store.watch(store.runsDir, (ev) => this.emit({ type: 'library', change: ev.kind, runId: ev.id }))
     this.watched.set(abs, { store, stop })
@@ -365,7 +376,7 @@ export class LrLabService implements LrLabApi {
   }
 
   async exportCsv(runId: string, options?: Partial<ExportOptions>): Promise<{ filename: string; csv: string }> {
-    const opts: ExportOptions = { level: options?.level ?? 'step', format: options?.format ?? 'wide' }
+    const opts: ExportOptions = ExportOptionsSchema.parse(options ?? {})
     const run = this.loadOrThrow(runId)
     const csv = exportRunCsv(run, opts)
     return { filename: `${runId}-${opts.level}${opts.format === 'long' ? '-long' : ''}.csv`, csv }

@@ -6,13 +6,13 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, appendFileSync, openSync, fsyncSync, closeSync, fstatSync, readSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import type { LoadedRun } from '../../shared/api'
 import { RunIdSchema } from '../../shared/api'
 import { describeConfig, type RunConfig } from '../../shared/config'
-import { emptySummary, type BackendInfo, type RunListEntry, type RunManifest } from '../../shared/run'
+import { emptySummary, RunNameSchema, RunNotesSchema, RunTagsSchema, type BackendInfo, type RunListEntry, type RunManifest } from '../../shared/run'
 import { emptyColumns, readArrowColumns } from './arrow-file'
 import { encodeEvent, readEvents } from './events'
 import { fsyncDir, pidAlive } from './fs-util'
@@ -31,11 +31,6 @@ export interface CreateRunInit {
   tags?: readonly string[]
 }
 
-const NameSchema = z.string().trim().min(1, 'name must not be empty').max(200, 'name must be at most 200 characters')
-const TagsSchema = z
-  .array(z.string().trim().min(1, 'a tag must not be empty').max(64, 'a tag must be at most 64 characters'), { error: 'tags must be a list of strings' })
-  .max(100, 'at most 100 tags')
-const NotesSchema = z.string({ error: 'notes must be text' }).max(100_000, 'notes must be at most 100,000 characters')
 const ColumnNamesSchema = z
   .array(z.string().min(1, 'a column name must not be empty'))
   .min(1, 'at least one column is required')
@@ -55,26 +50,66 @@ export function newRunId(now = new Date()): string {
 }
 
 function isRunId(name: string): boolean {
-  return !name.startsWith('.') && RunIdSchema.safeParse(name).success
+  return RunIdSchema.safeParse(name).success
+}
+
+/**
+ * `root/id` after checking that it is a strict child of `root`: every rm, rename and read of a
+ * run goes through here, so no id can reach the root itself, its parent or anything beside it.
+ */
+function childPath(root: string, id: string): string {
+  check(RunIdSchema, id, 'run id')
+  const base = resolve(root)
+  const p = resolve(base, id)
+  if (dirname(p) !== base || basename(p) !== id) throw new Error(`run id: "${id}" does not name a folder inside ${base}`)
+  return p
 }
 
 export class RunStore {
   readonly runsDir: string
   readonly trashDir: string
 
-  constructor(readonly dataDir: string) {
-    this.runsDir = join(dataDir, 'runs')
+  /** False for another folder's runs opened by openWatched: nothing there is ever created, moved or deleted. */
+  readonly writable: boolean
+
+  constructor(readonly dataDir: string, watchedRunsDir?: string) {
+    this.runsDir = watchedRunsDir ?? join(dataDir, 'runs')
     this.trashDir = join(dataDir, 'trash')
+    this.writable = watchedRunsDir === undefined
+    if (!this.writable) return
     mkdirSync(this.runsDir, { recursive: true })
     mkdirSync(this.trashDir, { recursive: true })
   }
 
+  /**
+   * Another folder's runs, read only: `folder` is a data dir (with runs/ inside) or a runs
+   * folder itself. Throws, saying why, for a folder that is neither.
+   */
+  static openWatched(folder: string): RunStore {
+    const abs = resolve(folder)
+    if (!isDir(abs)) throw new Error(`${folder} is not a folder`)
+    if (isDir(join(abs, 'runs'))) return new RunStore(abs, join(abs, 'runs'))
+    const store = new RunStore(dirname(abs), abs)
+    if (basename(abs) !== 'runs' && store.runFolders(abs).length === 0) {
+      throw new Error(`${folder} is neither an LR Lab data folder (it has no runs/ folder) nor a folder of runs (none of its folders holds a manifest.json or metrics)`)
+    }
+    return store
+  }
+
+  private mustBeWritable(): void {
+    if (!this.writable) throw new Error(`${this.runsDir} is a watched folder: its runs are read only here; import a run to change it`)
+  }
+
   runDir(id: string): string {
-    check(RunIdSchema, id, 'run id')
-    return join(this.runsDir, id)
+    return childPath(this.runsDir, id)
+  }
+
+  private trashPath(id: string): string {
+    return childPath(this.trashDir, id)
   }
 
   createRun(init: CreateRunInit): RunWriter {
+    this.mustBeWritable()
     const stepColumns = check(ColumnNamesSchema, init.stepColumns, 'stepColumns')
     const epochColumns = check(ColumnNamesSchema, init.epochColumns, 'epochColumns')
     let id = ''
@@ -103,7 +138,7 @@ export class RunStore {
       backend: init.backend,
       versions: init.versions,
       summary: emptySummary(),
-      tags: init.tags ? [...new Set(check(TagsSchema, [...init.tags], 'tags'))] : [],
+      tags: init.tags ? [...new Set(check(RunTagsSchema, [...init.tags], 'tags'))] : [],
       notes: '',
       stepColumns,
       epochColumns,
@@ -178,14 +213,15 @@ export class RunStore {
    * Everything of a run. Throws only for an unknown id or a run written by a newer LR Lab;
    * damaged files give what is intact plus one `damage` line per problem.
    */
-  load(id: string): LoadedRun {
+  load(id: string, o: { steps?: boolean } = {}): LoadedRun {
     const dir = this.existingDir(id)
     const read = readManifest(join(dir, MANIFEST_FILE), id, true)
     if (read.newer) throw read.newer
     const m = read.manifest
     const live = (m.status === 'running' || m.status === 'paused') && !read.missing
     const damage = [...read.damage]
-    const steps = readArrowColumns(join(dir, STEPS_FILE), STEPS_FILE, m.stepColumns)
+    // Without steps (`steps: false`, a caller with the run's step summary): no step rows, no step damage.
+    const steps = o.steps === false ? { columns: {}, rows: 0, names: [] as string[], damage: [], tornTail: false } : readArrowColumns(join(dir, STEPS_FILE), STEPS_FILE, m.stepColumns)
     const epochs = readArrowColumns(join(dir, EPOCHS_FILE), EPOCHS_FILE, m.epochColumns)
     // A live writer may be half way through appending: an incomplete tail is not damage then.
     for (const r of [steps, epochs]) if (!(live && r.tornTail)) damage.push(...r.damage)
@@ -205,6 +241,7 @@ export class RunStore {
 
   /** Mark runs whose writer died (status running/paused, writer process gone) as interrupted. */
   recoverInterrupted(): string[] {
+    this.mustBeWritable()
     const recovered: string[] = []
     const here = hostname()
     for (const id of this.runFolders(this.runsDir)) {
@@ -239,21 +276,22 @@ export class RunStore {
   }
 
   rename(id: string, name: string): void {
-    const clean = check(NameSchema, name, 'name')
+    const clean = check(RunNameSchema, name, 'name')
     this.patchManifest(id, (m) => ({ ...m, name: clean }))
   }
 
   setTags(id: string, tags: string[]): void {
-    const clean = [...new Set(check(TagsSchema, tags, 'tags'))]
+    const clean = [...new Set(check(RunTagsSchema, tags, 'tags'))]
     this.patchManifest(id, (m) => ({ ...m, tags: clean }))
   }
 
   setNotes(id: string, notes: string): void {
-    const clean = check(NotesSchema, notes, 'notes')
+    const clean = check(RunNotesSchema, notes, 'notes')
     this.patchManifest(id, (m) => ({ ...m, notes: clean }))
   }
 
   private patchManifest(id: string, patch: (m: RunManifest) => RunManifest): void {
+    this.mustBeWritable()
     const dir = this.existingDir(id)
     const file = join(dir, MANIFEST_FILE)
     const read = readManifest(file, id, true)
@@ -266,9 +304,10 @@ export class RunStore {
 
   /** Move a run to the trash (undoable until emptyTrash). */
   delete(id: string): void {
+    this.mustBeWritable()
     const dir = this.existingDir(id)
     if (openWriterDirs.has(dir)) throw new Error(`run ${id} is still being written; stop it before deleting it`)
-    const target = join(this.trashDir, id)
+    const target = this.trashPath(id)
     rmSync(target, { recursive: true, force: true }) // an older deletion of the same id
     renameSync(dir, target)
     fsyncDir(this.runsDir)
@@ -276,10 +315,10 @@ export class RunStore {
   }
 
   undoDelete(id: string): void {
-    check(RunIdSchema, id, 'run id')
-    const from = join(this.trashDir, id)
+    this.mustBeWritable()
+    const from = this.trashPath(id)
     if (!isDir(from)) throw new Error(`run ${id} is not in the trash`)
-    const to = join(this.runsDir, id)
+    const to = this.runDir(id)
     if (existsSync(to)) throw new Error(`a run with id ${id} already exists`)
     renameSync(from, to)
     fsyncDir(this.trashDir)
@@ -287,6 +326,7 @@ export class RunStore {
   }
 
   emptyTrash(): void {
+    this.mustBeWritable()
     for (const name of readdirSync(this.trashDir)) rmSync(join(this.trashDir, name), { recursive: true, force: true })
   }
 
@@ -295,6 +335,7 @@ export class RunStore {
    * version reads). Returns its id: the folder's own, or a new one when that is taken.
    */
   importRun(folder: string): string {
+    this.mustBeWritable()
     const src = resolve(folder)
     if (!isDir(src)) throw new Error(`${folder} is not a folder`)
     const srcId = basename(src)
@@ -320,7 +361,7 @@ export class RunStore {
       delete m.writerPid
       delete m.writerHost
       writeManifest(join(staging, MANIFEST_FILE), m)
-      renameSync(staging, join(this.runsDir, id))
+      renameSync(staging, this.runDir(id))
       fsyncDir(this.runsDir)
       return id
     } finally {

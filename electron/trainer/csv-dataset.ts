@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import Papa from 'papaparse'
 import { ConfigError, type DataConfig } from '../../shared/config'
-import type { Dataset } from './data'
+import type { Dataset } from './dataset'
 
 type CsvConfig = Extract<DataConfig, { kind: 'csv' }>
 
