@@ -12,13 +12,9 @@ import { RunViewRequestSchema, type RunView, type RunViewRequest } from './run-v
 import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSummary } from './run'
 import { RunNameSchema, RunNotesSchema, RunTagsSchema } from './run'
 
-/**
- * A run id as the store makes them (and keeps for imported folders): a plain folder name. No
- * leading dot and no '..', so an id never names the runs folder, its parent or a hidden staging folder.
- */
-export const RunIdSchema = z
-  .string()
-  .regex(/^(?!.*\.\.)[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, 'a run id is 1–128 letters, digits, dots, dashes or underscores, not starting with a dot and without ".."')
+// Its own module: config.ts needs it, and this file imports run.ts, which imports config.ts.
+import { RunIdSchema } from './run-id'
+export { RunIdSchema }
 
 export const SweepIdSchema = z.string().regex(/^[a-z0-9-]{1,64}$/, 'a sweep id is 1–64 lower-case letters, digits or dashes')
 
@@ -107,6 +103,11 @@ export type ServiceEvent =
       progress?: Progress
       summary?: RunSummary
       message?: string
+      /**
+       * Set for a run written by another process (the CLI, another app, a job on a watched
+       * folder) that the service follows from its files: why this service cannot pause or stop it.
+       */
+      external?: string
     }
 
 export interface LrLabApi {

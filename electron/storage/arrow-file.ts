@@ -251,6 +251,8 @@ interface BatchPlan {
   bodyLength: number
   rows: number
   crc: number
+  /** File offset just past this batch. */
+  end: number
 }
 
 export interface ArrowReadResult {
@@ -262,13 +264,21 @@ export interface ArrowReadResult {
   damage: string[]
   /** True when the only problem is an incomplete last message (a write cut off by a crash or still in progress). */
   tornTail: boolean
+  /** File offset just past the last intact message read: where a reader following a growing file resumes. */
+  end: number
+}
+
+/** Where to resume reading a file read before: the `end` of that read and its column names. */
+export interface ArrowResume {
+  offset: number
+  names: readonly string[]
 }
 
 /**
  * Read a metrics file. `expectedNames` (from the manifest) lets a run whose schema message is
  * damaged still be read. Never throws for damaged data; a missing file is reported as damage.
  */
-export function readArrowColumns(path: string, label: string, expectedNames?: readonly string[]): ArrowReadResult {
+export function readArrowColumns(path: string, label: string, expectedNames?: readonly string[], resume?: ArrowResume): ArrowReadResult {
   const damage: string[] = []
   let tornTail = false
   let fd: number
@@ -276,13 +286,15 @@ export function readArrowColumns(path: string, label: string, expectedNames?: re
     fd = openSync(path, 'r')
   } catch (e) {
     const names = [...(expectedNames ?? [])]
-    return { columns: emptyColumns(names), rows: 0, names, damage: [`${label} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`], tornTail: false }
+    return { columns: emptyColumns(names), rows: 0, names, damage: [`${label} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`], tornTail: false, end: resume?.offset ?? 0 }
   }
   try {
     const size = fstatSync(fd).size
     const head = Buffer.alloc(8)
-    let pos = 0
-    let names: string[] | null = null
+    // Resuming skips the schema message (read before) and starts at the next batch.
+    let pos = resume?.offset ?? 0
+    let names: string[] | null = resume ? [...resume.names] : null
+    let end = pos
     const plans: BatchPlan[] = []
     let stop: string | null = null
 
@@ -359,9 +371,10 @@ export function readArrowColumns(path: string, label: string, expectedNames?: re
           stop = `the record batch at offset ${pos} ${problem}`
           break
         }
-        if (problem.rows > 0) plans.push({ bodyPos, bodyLength: msg.bodyLength, rows: problem.rows, crc: problem.crc })
+        if (problem.rows > 0) plans.push({ bodyPos, bodyLength: msg.bodyLength, rows: problem.rows, crc: problem.crc, end: bodyPos + msg.bodyLength })
       }
       pos = bodyPos + msg.bodyLength
+      if (plans.length === 0) end = pos // the schema (or empty batches) before any data
     }
 
     const cols = names ?? [...(expectedNames ?? [])]
@@ -397,6 +410,7 @@ export function readArrowColumns(path: string, label: string, expectedNames?: re
         break
       }
       rows += p.rows
+      end = p.end
     }
     const columns: Columns = {}
     cols.forEach((n, c) => {
@@ -406,7 +420,7 @@ export function readArrowColumns(path: string, label: string, expectedNames?: re
       damage.push(`${label}: ${stop}; ${rows} rows before it are intact`)
       if (damage.length > 1) tornTail = false
     }
-    return { columns, rows, names: cols, damage, tornTail: tornTail && damage.length === 1 }
+    return { columns, rows, names: cols, damage, tornTail: tornTail && damage.length === 1, end }
   } finally {
     closeSync(fd)
   }

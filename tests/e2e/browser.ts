@@ -31,10 +31,10 @@ export interface ServeProcess {
 }
 
 /** Start the built `serve` entry on a free port; resolves with the address it prints. */
-export function startServe(dataDir: string, extraEnv: Record<string, string> = {}): Promise<ServeProcess> {
+export function startServe(dataDir: string, extraEnv: Record<string, string> = {}, extraArgs: string[] = []): Promise<ServeProcess> {
   const entry = join(ROOT, 'out', 'main', 'serve.js')
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm run test:e2e does)`)
-  const proc = spawn(process.execPath, [entry, '--port', '0', '--data-dir', dataDir], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [entry, '--port', '0', '--data-dir', dataDir, ...extraArgs], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   proc.stderr!.on('data', (d) => (stderr += d))
   return new Promise((resolvePromise, reject) => {
