@@ -5,5 +5,6 @@ export const API_METHODS = [
   'renameRun', 'setRunTags', 'setRunNotes', 'deleteRun', 'undoDeleteRun',
   'importRun', 'watchFolder', 'unwatchFolder', 'listWatchedFolders',
   'findLr', 'listPresets',
+  'startSweep', 'stopSweep', 'pauseSweep', 'resumeSweep', 'listSweeps', 'exportSweepCsv',
 ] as const
 export type ApiMethod = (typeof API_METHODS)[number]

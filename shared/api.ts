@@ -7,6 +7,7 @@ import type { Columns } from './metrics'
 import { API_METHODS, type ApiMethod } from './api-methods'
 import type { Proposals, RangeTestOptions, Suggestion } from './lr-finder'
 import type { Preset } from './presets'
+import { SweepOptionsSchema, type SweepInfo } from './sweep'
 import { RunViewRequestSchema, type RunView, type RunViewRequest } from './run-view'
 import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSummary } from './run'
 import { RunNameSchema, RunNotesSchema, RunTagsSchema } from './run-limits'
@@ -14,6 +15,8 @@ import { RunNameSchema, RunNotesSchema, RunTagsSchema } from './run-limits'
 // Its own module: config.ts needs it, and this file imports run.ts, which imports config.ts.
 import { RunIdSchema } from './run-id'
 export { RunIdSchema }
+
+export const SweepIdSchema = z.string().regex(/^[a-z0-9-]{1,64}$/, 'a sweep id is 1–64 lower-case letters, digits or dashes')
 
 export const FolderPathSchema = z.string().trim().min(1, 'a folder path is required').max(4096)
 
@@ -50,6 +53,13 @@ export const API_ARGS = {
   listWatchedFolders: z.tuple([]),
   findLr: z.tuple([z.unknown(), z.unknown().optional()]),
   listPresets: z.tuple([]),
+  // The spec is checked field by field by parseSweepSpec (members with the run-config schema).
+  startSweep: z.tuple([z.unknown(), SweepOptionsSchema.nullish()]),
+  stopSweep: z.tuple([SweepIdSchema]),
+  pauseSweep: z.tuple([SweepIdSchema]),
+  resumeSweep: z.tuple([SweepIdSchema, SweepOptionsSchema.nullish()]),
+  listSweeps: z.tuple([]),
+  exportSweepCsv: z.tuple([SweepIdSchema]),
 } as const satisfies Record<ApiMethod, z.ZodType>
 export { API_METHODS, type ApiMethod }
 
@@ -82,6 +92,8 @@ export interface Progress {
 export type ServiceEvent =
   | { type: 'find-lr-progress'; requestId: number; done: number; total: number }
   | { type: 'library'; change: 'added' | 'updated' | 'removed'; runId: string }
+  /** A sweep changed: a member was queued, started or ended, or the sweep was paused, resumed or stopped. */
+  | { type: 'sweep'; sweep: SweepInfo }
   | { type: 'metrics'; runId: string; steps: Columns; epochs: Columns }
   | {
       type: 'status'
@@ -127,6 +139,15 @@ export interface LrLabApi {
   /** The LR range test for a config (its data, model, optimizer, clipping), in a trainer process. */
   findLr(config: unknown, options?: unknown): Promise<RangeTestResultData>
   listPresets(): Promise<Preset[]>
+  /** Validate a sweep spec and run its members (those without a result yet) in the trainer pool. */
+  startSweep(spec: unknown, options?: unknown): Promise<{ sweepId: string; members: number; toRun: number }>
+  stopSweep(sweepId: string): Promise<void>
+  pauseSweep(sweepId: string): Promise<void>
+  /** A paused sweep continues; a stopped or unfinished one reruns the members without a result. */
+  resumeSweep(sweepId: string, options?: unknown): Promise<void>
+  listSweeps(): Promise<SweepInfo[]>
+  /** One row per member: its axis values, config and results. */
+  exportSweepCsv(sweepId: string): Promise<{ filename: string; csv: string }>
 }
 
 /** What findLr returns (typed arrays travel exactly over both bridges). */

@@ -23,7 +23,7 @@ const STEPS_PER_SECOND = 20_000
 const BATCH_MS = 50
 const RUN_ID = 'bench-stream'
 
-function rendererDir(): string {
+export function rendererDir(): string {
   const here = dirname(fileURLToPath(import.meta.url))
   // LRLAB_RENDERER_DIR: another build of the renderer (e.g. an older commit's, to compare).
   const candidates = [process.env.LRLAB_RENDERER_DIR ?? '', join(here, '..', 'renderer'), join(here, '..', '..', 'out', 'renderer'), join(process.cwd(), 'out', 'renderer')]
@@ -32,7 +32,7 @@ function rendererDir(): string {
   return found
 }
 
-function chromiumPath(): string {
+export function chromiumPath(): string {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[]
   const found = candidates.find((p) => existsSync(p))
   if (!found) throw new Error(`Chromium not found (tried ${candidates.join(', ')}); set CHROMIUM_PATH`)
@@ -86,14 +86,14 @@ interface FrameStats {
   frames: number
 }
 
-function stats(intervals: number[]): FrameStats {
+export function stats(intervals: number[]): FrameStats {
   const sorted = [...intervals].sort((a, b) => a - b)
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
   return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: sorted[sorted.length - 1] ?? NaN, dropped: intervals.filter((v) => v > 33).length, frames: intervals.length }
 }
 
 /** Frame intervals (ms) measured in the page for `ms` milliseconds. */
-const MEASURE_FRAMES = `(ms) => new Promise((resolve) => {
+export const MEASURE_FRAMES = `(ms) => new Promise((resolve) => {
   const out = []
   let last = performance.now()
   const end = last + ms

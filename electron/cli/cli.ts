@@ -21,6 +21,9 @@ import { describeBackend } from '../trainer/backend'
 import { backendForRun } from '../trainer/backend-choice'
 import { resolveInitModel, runTraining } from '../trainer/run-training'
 import { createProgressBar } from './progress-bar'
+import { sweepCommand } from './sweep-command'
+import { SweepIdSchema } from '../../shared/api'
+import { createNodeService } from '../core/node-host'
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { finished: 0, error: 1, badConfig: 2, diverged: 3, stopped: 4 } as const
@@ -139,11 +142,26 @@ function checkRunIds(ids: string[]): string[] {
   return ids
 }
 
-function exportCommand(runIdArgs: string[], o: { out: string; dataDir: string; level: 'step' | 'epoch'; format: 'wide' | 'long'; compare?: boolean }): number {
+async function exportCommand(runIdArgs: string[], o: { out: string; dataDir: string; level: 'step' | 'epoch'; format: 'wide' | 'long'; compare?: boolean; sweep?: string }): Promise<number> {
   const runIds = checkRunIds(runIdArgs)
   const store = new RunStore(o.dataDir)
   const toStdout = o.out === '-'
-  if (o.compare) {
+  if (o.sweep !== undefined) {
+    if (!o.compare) throw new ConfigError(['export --sweep: the sweep report is a comparison; add --compare'])
+    if (runIds.length) throw new ConfigError(['export --compare --sweep: give the sweep id, not run ids'])
+    const id = SweepIdSchema.safeParse(o.sweep)
+    if (!id.success) throw new ConfigError([`--sweep: ${id.error.issues[0]!.message}`])
+    const service = await createNodeService(o.dataDir)
+    try {
+      const { csv } = await service.exportSweepCsv(id.data)
+      if (toStdout) process.stdout.write(csv)
+      else writeFileSync(o.out, csv)
+    } catch (e) {
+      throw new ConfigError([`--sweep: ${e instanceof Error ? e.message : String(e)}`])
+    } finally {
+      await service.shutdown()
+    }
+  } else if (o.compare) {
     // No ids: every run of the library, in the order `lrlab runs` lists them.
     const ids = runIds.length ? runIds : store.list().map((r) => r.id)
     if (!ids.length) throw new ConfigError([`export --compare: there are no runs in ${store.dataDir}`])
@@ -169,6 +187,18 @@ function listCommand(o: { dataDir: string; json?: boolean }): number {
   if (o.json) console.log(JSON.stringify(runs))
   else for (const r of runs) console.log(`${r.id}  ${r.status.padEnd(11)} ${r.name}  (${r.optimizer}, ${r.schedule}, ${r.steps} steps)`)
   return EXIT.finished
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1')
+  return n
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v)
+  if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0 (a member index from --list)')
+  return n
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -206,11 +236,25 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[runs...]', 'run id (several, or none for all, with --compare)')
     .requiredOption('--out <file>', 'CSV file to write ("-" for standard output)')
     .option('--compare', 'one row per run: its config (optimizer, LR, schedule, clipping, batch size, seed) and summary')
+    .option('--sweep <id>', 'with --compare: the sweep report, one row per member with its axis values and results')
     .addOption(new Option('--level <level>', 'one row per step or per epoch').choices(['step', 'epoch']).default(DEFAULT_EXPORT_OPTIONS.level))
     .addOption(new Option('--format <format>', 'wide (a column per metric) or long (tidy)').choices(['wide', 'long']).default(DEFAULT_EXPORT_OPTIONS.format))
     .addOption(dataDirOption())
-    .action((runIds: string[], o) => {
-      code = exportCommand(runIds, { ...o, dataDir: resolve(o.dataDir) })
+    .action(async (runIds: string[], o) => {
+      code = await exportCommand(runIds, { ...o, dataDir: resolve(o.dataDir) })
+    })
+  program
+    .command('sweep')
+    .description('run a sweep (a base config and axes to vary) in a pool of trainer processes; --list its members; --member K runs one')
+    .option('--config <file>', 'sweep spec (JSON): {"base": {run config}, "grid": {"optimizer.lr": [...]}, "seeds": [...]}')
+    .option('--preset <name>', 'a named sweep instead of a file: article-race, digits-lr-sweep')
+    .option('--parallel <n>', 'trainer processes at once (default: the number of cores)', positiveInt)
+    .option('--list', 'print the members (index and axis values) and exit')
+    .option('--member <k>', 'run member K alone, in this process (for Slurm arrays, indexed Jobs, GNU parallel)', nonNegativeInt)
+    .addOption(dataDirOption())
+    .option('--json', 'print the result as one JSON object on the last line of stdout')
+    .action(async (o) => {
+      code = await sweepCommand({ ...o, dataDir: resolve(o.dataDir) })
     })
   program
     .command('presets')

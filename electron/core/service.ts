@@ -19,6 +19,10 @@ import { exportComparisonCsv, exportRunCsv } from '../storage/csv'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { SpawnTrainer, TrainerProcess } from './trainer-process'
+import { TrainerPool } from './trainer-pool'
+import { SweepConflict, SweepManager } from './sweeps'
+import { sweepReportCsv } from '../storage/sweep-report'
+import type { SweepInfo, SweepOptions } from '../../shared/sweep'
 import { RunViewRequestSchema, type RunView, type RunViewRequest } from '../../shared/run-view'
 import { DEFAULT_VIEW_CACHE_BYTES, RunViewCache } from './run-views'
 
@@ -28,6 +32,8 @@ export interface ServiceOptions {
   host: AppInfo['host']
   /** The backend 'auto' resolves to here, when known (probed by the host). */
   backend?: BackendInfo | null
+  /** Trainer processes a sweep runs at once (default: the number of cores). */
+  parallel?: number
   /** Memory for recently viewed runs' columns and pyramids (default 256 MB). */
   viewCacheBytes?: number
 }
@@ -66,6 +72,8 @@ export class LrLabService implements LrLabApi {
   /** Watched folders: a read-only store each, and the function that stops watching it. */
   private readonly watched = new Map<string, { store: RunStore; stop: () => void }>()
   private stopLibraryWatch: (() => void) | null = null
+  /** The one place trainer slots are handed out (sweep members today). */
+  readonly pool: TrainerPool
   /** Runs written by other processes, followed live (tailRun). */
   private readonly tailed = new Map<string, TailedRun>()
   /** Runs this service's trainers write (active or ended): never tailed. */
@@ -73,10 +81,20 @@ export class LrLabService implements LrLabApi {
   /** Trainers spawned whose run folder is not announced yet: a new folder may be theirs. */
   private pendingStarts = 0
   private readonly views: RunViewCache
+  private readonly sweeps: SweepManager
 
   constructor(private readonly o: ServiceOptions) {
     this.store = new RunStore(o.dataDir)
     this.views = new RunViewCache(o.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES)
+    this.pool = new TrainerPool(o.parallel)
+    this.sweeps = new SweepManager({
+      dataDir: o.dataDir,
+      store: this.store,
+      pool: this.pool,
+      launch: (config, tags) => this.launchRun(config, tags),
+      control: (runId, action) => this.active.get(runId)?.proc.send({ type: action }),
+      changed: (sweep) => this.emit({ type: 'sweep', sweep }),
+    })
     // Runs left 'running' by a process that died (app or trainer killed) become 'interrupted'.
     this.store.recoverInterrupted()
     this.events.setMaxListeners(100)
@@ -161,8 +179,16 @@ export class LrLabService implements LrLabApi {
   }
 
   async startRun(configInput: unknown): Promise<{ runId: string }> {
-    const config = configOrApiError(configInput)
+    const { runId } = await this.launchRun(configOrApiError(configInput))
+    return { runId }
+  }
+
+  /** Spawn a trainer for a validated config: resolves once its run exists; `ended` once its process is gone. */
+  private launchRun(config: RunConfig, tags?: string[]): Promise<{ runId: string; ended: Promise<RunStatus> }> {
     const proc = this.o.spawnTrainer()
+    let lastStatus: RunStatus = 'running'
+    let settle!: (s: RunStatus) => void
+    const ended = new Promise<RunStatus>((r) => (settle = r))
     this.pendingStarts++
     let announced = false
     const settled = () => {
@@ -180,7 +206,7 @@ export class LrLabService implements LrLabApi {
             settled()
             this.active.set(runId, { proc, status: 'running', backend: m.backend })
             this.emit({ type: 'status', runId, status: 'running', backend: m.backend })
-            resolve({ runId })
+            resolve({ runId, ended })
             break
           case 'metrics':
             this.emit({ type: 'metrics', runId: m.runId, steps: m.steps, epochs: m.epochs })
@@ -194,6 +220,7 @@ export class LrLabService implements LrLabApi {
           case 'status': {
             const a = this.active.get(m.runId)
             if (a) a.status = m.status
+            lastStatus = m.status
             this.emit({ type: 'status', runId: m.runId, status: m.status, message: m.message, backend: a?.backend, progress: a?.progress })
             break
           }
@@ -203,6 +230,7 @@ export class LrLabService implements LrLabApi {
             break
           }
           case 'done':
+            lastStatus = m.status
             this.active.delete(m.runId)
             this.emit({ type: 'status', runId: m.runId, status: m.status, summary: m.summary })
             break
@@ -210,6 +238,7 @@ export class LrLabService implements LrLabApi {
             settled()
             if (!runId) reject(new ApiError(`the trainer could not start: ${m.message}`, 'internal'))
             else {
+              lastStatus = 'failed'
               this.active.delete(runId)
               this.emit({ type: 'status', runId, status: 'failed', message: m.message })
             }
@@ -224,12 +253,14 @@ export class LrLabService implements LrLabApi {
         }
         if (this.active.has(runId)) {
           // The trainer died without reporting: keep its data, mark it interrupted.
+          lastStatus = 'interrupted'
           this.active.delete(runId)
           this.store.recoverInterrupted()
           this.emit({ type: 'status', runId, status: 'interrupted', message: `the trainer process exited unexpectedly (code ${code})` })
         }
+        settle(lastStatus)
       })
-      proc.send({ type: 'start', config, dataDir: this.o.dataDir })
+      proc.send({ type: 'start', config, dataDir: this.o.dataDir, ...(tags && { tags }) })
     })
   }
 
@@ -282,6 +313,54 @@ export class LrLabService implements LrLabApi {
 
   async listPresets(): Promise<Preset[]> {
     return PRESETS
+  }
+
+  async startSweep(spec: unknown, options?: SweepOptions | null): Promise<{ sweepId: string; members: number; toRun: number }> {
+    return this.sweepCall(() => this.sweeps.start(spec, options?.parallel))
+  }
+
+  async stopSweep(sweepId: string): Promise<void> {
+    this.sweepCall(() => this.sweeps.stop(sweepId))
+  }
+
+  async pauseSweep(sweepId: string): Promise<void> {
+    this.sweepCall(() => this.sweeps.pause(sweepId))
+  }
+
+  async resumeSweep(sweepId: string, options?: SweepOptions | null): Promise<void> {
+    this.sweepCall(() => this.sweeps.resume(sweepId, options?.parallel))
+  }
+
+  async listSweeps(): Promise<SweepInfo[]> {
+    return this.sweeps.list()
+  }
+
+  /** Resolves when the sweep has nothing running or waiting (the CLI waits on this). */
+  sweepSettled(sweepId: string): Promise<void> {
+    return this.sweeps.settled(sweepId)
+  }
+
+  async exportSweepCsv(sweepId: string): Promise<{ filename: string; csv: string }> {
+    const info = this.sweepCall(() => this.sweeps.get(sweepId))
+    const csv = sweepReportCsv(info, (id) => {
+      try {
+        return this.storeOf(id).reportManifest(id)
+      } catch {
+        return null
+      }
+    })
+    return { filename: `sweep-${sweepId}.csv`, csv }
+  }
+
+  private sweepCall<T>(fn: () => T): T {
+    try {
+      return fn()
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ApiError(`Invalid sweep:\n  ${e.problems.join('\n  ')}`)
+      if (e instanceof SweepConflict) throw new ApiError(e.message, 'conflict')
+      if (e instanceof Error && /^no sweep /.test(e.message)) throw new ApiError(e.message, 'not-found')
+      throw e
+    }
   }
 
   async listRuns(): Promise<RunListEntry[]> {
@@ -413,6 +492,7 @@ export class LrLabService implements LrLabApi {
     this.stopLibraryWatch?.()
     for (const w of this.watched.values()) w.stop()
     this.watched.clear()
+    this.sweeps.stopAll()
     this.tailed.clear()
     for (const a of this.active.values()) a.proc.send({ type: 'stop' })
     const deadline = Date.now() + 3000

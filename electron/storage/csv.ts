@@ -211,7 +211,7 @@ export const COMPARISON_COLUMNS = [
   'best_val_epoch', 'final_val_metric', 'val_metric_name', 'diverged_at_step', 'diverged_at_epoch', 'duration_sec', 'tags',
 ] as const
 
-function num(x: number | null | undefined): string {
+export function num(x: number | null | undefined): string {
   if (x === null || x === undefined) return ''
   const b = new Uint8Array(MAX_NUMBER_BYTES)
   return Buffer.from(b.subarray(0, writeNumber(b, 0, x))).toString('latin1')
@@ -224,7 +224,7 @@ function paramsJson(o: object, omit: string[]): string {
   return Object.keys(rest).length ? JSON.stringify(rest) : ''
 }
 
-function comparisonRow(m: RunManifest): string[] {
+export function comparisonRow(m: RunManifest): string[] {
   const c = m.config
   const s = m.summary
   return [

@@ -29,6 +29,8 @@ export interface CreateRunInit {
   stepColumns: readonly string[]
   epochColumns: readonly string[]
   versions: RunManifest['versions']
+  /** Tags from the start (a sweep member's sweep, index and axis values). */
+  tags?: readonly string[]
 }
 
 const ColumnNamesSchema = z
@@ -138,7 +140,7 @@ export class RunStore {
       backend: init.backend,
       versions: init.versions,
       summary: emptySummary(),
-      tags: [],
+      tags: init.tags ? [...new Set(check(RunTagsSchema, [...init.tags], 'tags'))] : [],
       notes: '',
       stepColumns,
       epochColumns,

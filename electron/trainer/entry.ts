@@ -64,7 +64,7 @@ async function start(msg: Extract<HostToTrainer, { type: 'start' }>): Promise<vo
     const config = parseRunnableConfig(msg.config)
     const backend = await backendForRun(config, msg.dataDir)
     await runTraining({
-      config, backend, dataDir: msg.dataDir, name: msg.name, tfVersion: tf.version.tfjs,
+      config, backend, dataDir: msg.dataDir, name: msg.name, tags: msg.tags, tfVersion: tf.version.tfjs,
       send,
       control: {
         stopRequested: () => stop,

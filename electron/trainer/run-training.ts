@@ -22,6 +22,8 @@ export interface RunTrainingOptions {
   backend: BackendInfo
   dataDir: string
   name?: string
+  /** Library tags the run starts with (a sweep member's). */
+  tags?: readonly string[]
   tfVersion: string
   send(m: TrainerToHost): void
   control: { stopRequested(): boolean; isPaused(): boolean; waitIfPaused(): Promise<void> }
@@ -52,7 +54,7 @@ export async function resolveInitModel(o: RunTrainingOptions, store: RunStore = 
   const preset = findPreset(from.preset)
   if (!preset) throw new ConfigError([`model.initFrom.preset: no preset named "${from.preset}"`])
   o.send({ type: 'notice', runId: '', level: 'info', message: `no saved ${from.preset} run: training its backbone first` })
-  const first = await runTraining({ ...o, name: undefined, config: parseRunnableConfig({ ...preset.config, preset: `${preset.name}@${preset.version}` }) })
+  const first = await runTraining({ ...o, name: undefined, tags: undefined, config: parseRunnableConfig({ ...preset.config, preset: `${preset.name}@${preset.version}` }) })
   if (first.status !== 'finished') throw new Error(`the ${from.preset} backbone run ended ${first.status}; cannot fine-tune from it`)
   return modelOf(first.runId)
 }
@@ -65,6 +67,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & 
   const writer = store.createRun({
     config: o.config,
     name: o.name ?? o.config.name,
+    tags: o.tags,
     backend: o.backend,
     stepColumns: STEP_COLUMNS,
     epochColumns: epochColumns(o.config),

@@ -26,8 +26,8 @@ function viewBuckets(): number {
 }
 
 export type ThemeChoice = 'system' | 'light' | 'dark'
-export type View = 'dashboard' | 'library' | 'finder'
-export const VIEWS: View[] = ['dashboard', 'library', 'finder']
+export type View = 'dashboard' | 'library' | 'finder' | 'race'
+export const VIEWS: View[] = ['dashboard', 'library', 'finder', 'race']
 
 /** A deleted run the user can still bring back. */
 export interface UndoableDelete {
@@ -194,6 +194,7 @@ export class AppState {
       this.finderProgress = { done: e.done, total: e.total }
       return
     }
+    if (e.type === 'sweep') return // the race view's (RaceState)
     const r = this.ensureRun(e.runId)
     if (e.type === 'metrics') {
       // Joined mid-run (a run another process writes, or one started before this page opened):
