@@ -7,7 +7,9 @@ import type { Columns } from './metrics'
 import { API_METHODS, type ApiMethod } from './api-methods'
 import type { Proposals, RangeTestOptions, Suggestion } from './lr-finder'
 import type { Preset } from './presets'
+import { RunViewRequestSchema, type RunView, type RunViewRequest } from './run-view'
 import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSummary } from './run'
+import { RunNameSchema, RunNotesSchema, RunTagsSchema } from './run'
 
 /**
  * A run id as the store makes them (and keeps for imported folders): a plain folder name. No
@@ -26,6 +28,8 @@ export const ExportOptionsSchema = z
   })
   .strict()
 export type ExportOptions = z.infer<typeof ExportOptionsSchema>
+/** What an export writes when not told otherwise (CLI, service, UI). */
+export const DEFAULT_EXPORT_OPTIONS: ExportOptions = ExportOptionsSchema.parse({})
 
 /** Argument schemas, one tuple per method. Config payloads are checked again by parseRunConfig. */
 export const API_ARGS = {
@@ -36,11 +40,12 @@ export const API_ARGS = {
   resumeRun: z.tuple([RunIdSchema]),
   listRuns: z.tuple([]),
   loadRun: z.tuple([RunIdSchema]),
-  exportCsv: z.tuple([RunIdSchema, ExportOptionsSchema.default({ level: 'step', format: 'wide' })]),
+  loadRunView: z.tuple([RunIdSchema, RunViewRequestSchema]),
+  exportCsv: z.tuple([RunIdSchema, ExportOptionsSchema.default(DEFAULT_EXPORT_OPTIONS)]),
   exportComparisonCsv: z.tuple([z.array(RunIdSchema).min(1).max(1000)]),
-  renameRun: z.tuple([RunIdSchema, z.string().trim().min(1, 'a name cannot be empty').max(200)]),
-  setRunTags: z.tuple([RunIdSchema, z.array(z.string().trim().min(1).max(64)).max(50)]),
-  setRunNotes: z.tuple([RunIdSchema, z.string().max(100_000)]),
+  renameRun: z.tuple([RunIdSchema, RunNameSchema]),
+  setRunTags: z.tuple([RunIdSchema, RunTagsSchema]),
+  setRunNotes: z.tuple([RunIdSchema, RunNotesSchema]),
   deleteRun: z.tuple([RunIdSchema]),
   undoDeleteRun: z.tuple([RunIdSchema]),
   importRun: z.tuple([FolderPathSchema]),
@@ -99,7 +104,10 @@ export interface LrLabApi {
   pauseRun(runId: string): Promise<void>
   resumeRun(runId: string): Promise<void>
   listRuns(): Promise<RunListEntry[]>
+  /** Every row of a run (the page opens runs with loadRunView). */
   loadRun(runId: string): Promise<LoadedRun>
+  /** A run decimated for a plot `buckets` pixels wide: per-pixel min/max of every column over the whole run or a range. */
+  loadRunView(runId: string, request: RunViewRequest): Promise<RunView>
   exportCsv(runId: string, options?: Partial<ExportOptions>): Promise<{ filename: string; csv: string }>
   /** One row per run: config and summary metrics. */
   exportComparisonCsv(runIds: string[]): Promise<{ filename: string; csv: string }>
@@ -150,8 +158,7 @@ export interface ElectronBridge extends LrLabApi {
   pickFolder(title: string): Promise<string | null>
 }
 
-/** WebSocket frames (JSON via shared/wire.ts encodeWire/decodeWire). */
-export type WsRequest = { id: number; method: ApiMethod; args: unknown[] }
+/** WebSocket messages: requests are JSON text; answers and events go through shared/wire.ts encodeFrame (binary when they carry typed arrays). */
 export type WsResponse =
   | { id: number; result: unknown }
   | { id: number; error: { message: string; code: string } }

@@ -8,28 +8,14 @@
  * 1.0 means "no extra scaling"), so a default there is the honest choice.
  */
 import { z } from 'zod'
+import { flag, nonNegative, num, strictVariant, unitInterval } from './fields'
+import type { Doc } from './docs'
 
-/** A finite number whose messages name the field ("momentum must be ≥ 0"). */
-function num(field: string) {
-  return z.number({
-    error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a finite number`),
-  })
-}
 const lr = (field = 'lr') => num(field).gt(0, { error: `${field} must be > 0` })
-const nonNegative = (field: string) => num(field).min(0, { error: `${field} must be ≥ 0` })
-const unitInterval = (field: string) =>
-  num(field).min(0, { error: `${field} must be in [0, 1]` }).max(1, { error: `${field} must be in [0, 1]` })
 /** Adam-family betas: 0 ≤ β < 1 (β = 1 makes the bias correction divide by zero). */
 const beta = (field: string) =>
   num(field).min(0, { error: `${field} must be in [0, 1)` }).lt(1, { error: `${field} must be in [0, 1)` })
-const flag = (field: string) => z.boolean({ error: `${field} must be true or false` })
-/** Strict, so a misspelt field is an error instead of silently taking the default. */
-function options<T extends z.core.$ZodLooseShape>(type: string, shape: T) {
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown field(s) for ${type}: ${issue.keys.join(', ')}` : undefined,
-  })
-}
+const options = strictVariant
 
 const sgd = options('sgd', {
     type: z.literal('sgd'),
@@ -105,6 +91,11 @@ const nadam = options('nadam', {
   ...adamFields,
   weightDecay: nonNegative('weightDecay').default(0),
   momentumDecay: nonNegative('momentumDecay').default(4e-3),
+  /**
+   * PyTorch 1.13's multi-tensor path (`foreach=True`), whose momentum term divides by
+   * 1 − Π_k·μ_{k+1} where the default single-tensor path divides by 1 − Π_k·μ_k·μ_{k+1}.
+   */
+  foreach: flag('foreach').default(false),
 })
 
 export const OPTIMIZER_TYPES = ['sgd', 'adagrad', 'rmsprop', 'adadelta', 'adam', 'adamw', 'adamax', 'nadam'] as const
@@ -137,7 +128,7 @@ export function momentumOf(cfg: OptimizerConfig): number | undefined {
 }
 
 /** One line of explanation and the update rule (PyTorch 1.13, single-tensor path), for the UI. */
-export const OPTIMIZER_DOCS: Record<OptimizerType, { title: string; summary: string; formula: string }> = {
+export const OPTIMIZER_DOCS: Record<OptimizerType, Doc> = {
   sgd: {
     title: 'SGD',
     summary:
@@ -182,7 +173,7 @@ export const OPTIMIZER_DOCS: Record<OptimizerType, { title: string; summary: str
     title: 'NAdam',
     summary: 'Adam with Nesterov momentum and a momentum warm-up schedule μ_k (momentumDecay ψ).',
     formula:
-      'μ_k = β1·(1 − ½·0.96^(kψ));  Π_k = Π μ_j;  m, v as Adam;  d = √(v/(1 − β2^k)) + ε;  p ← p − lr·(1 − μ_k)/(1 − Π_k)·g/d − lr·μ_{k+1}/(1 − Π_k·μ_k·μ_{k+1})·m/d  (PyTorch 1.13 counts μ_k twice here; later releases use Π_k·μ_{k+1})',
+      'μ_k = β1·(1 − ½·0.96^(kψ));  Π_k = Π μ_j;  m, v as Adam;  d = √(v/(1 − β2^k)) + ε;  p ← p − lr·(1 − μ_k)/(1 − Π_k)·g/d − lr·μ_{k+1}/(1 − Π_k·μ_k·μ_{k+1})·m/d  (PyTorch 1.13 counts μ_k twice here; its foreach path and later releases use Π_k·μ_{k+1})',
   },
 }
 
@@ -210,7 +201,9 @@ const TORCH_DEFAULT_LR: Record<OptimizerType, number | undefined> = {
 }
 
 /** Constructor arguments that change nothing numerically (implementation switches). */
-const TORCH_IGNORED = new Set(['foreach', 'capturable', 'differentiable', 'fused'])
+const TORCH_IGNORED = new Set(['capturable', 'differentiable', 'fused'])
+/** Optimizers whose foreach path computes something else in 1.13, so `foreach` is a config field. */
+const FOREACH_DIFFERS = new Set<OptimizerType>(['nadam'])
 
 /**
  * Translate a PyTorch optimizer (class name + constructor kwargs, snake_case) into our config,
@@ -223,6 +216,11 @@ export function fromTorchOptimizer(className: string, params: Record<string, unk
   const out: Record<string, unknown> = { type }
   for (const [key, value] of Object.entries(params)) {
     if (TORCH_IGNORED.has(key)) continue
+    if (key === 'foreach') {
+      // None (the default) is the single-tensor path on the CPU, as False is.
+      if (FOREACH_DIFFERS.has(type)) out.foreach = value === true
+      continue
+    }
     if (key === 'maximize') {
       if (value) throw new Error('maximize=True is not supported')
       continue

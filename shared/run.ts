@@ -1,89 +1,115 @@
-import type { RunConfig } from './config'
+/**
+ * The shapes a run is saved in (manifest.json, events.jsonl) and listed by, one zod schema
+ * each; the TypeScript types derive from them, and the store reads with the same schemas,
+ * so a field added here cannot be dropped on the way in or out.
+ */
+import { z } from 'zod'
+import { BACKEND_CHOICES, RunConfigSchema } from './config'
 
 export const RUN_STATUSES = ['running', 'paused', 'finished', 'stopped', 'diverged', 'failed', 'interrupted'] as const
-export type RunStatus = (typeof RUN_STATUSES)[number]
+export const RunStatusSchema = z.enum(RUN_STATUSES)
+export type RunStatus = z.infer<typeof RunStatusSchema>
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu'
+export const BackendNameSchema = z.enum(BACKEND_CHOICES).exclude(['auto'])
+export type BackendName = z.infer<typeof BackendNameSchema>
 
 /** Which backend trains a run, and why any faster one was not used. */
-export interface BackendInfo {
-  name: BackendName
+export const BackendInfoSchema = z.object({
+  name: BackendNameSchema,
   /** What was asked for: 'auto' or a forced backend (config or LRLAB_BACKEND). */
-  requested: 'auto' | BackendName
+  requested: z.enum(BACKEND_CHOICES),
   /** One line per backend that was tried before this one and failed, with the reason. */
-  fallbackReasons: string[]
+  fallbackReasons: z.array(z.string()),
   /** Fast paths LR Lab installed on this backend (see electron/trainer/wasm-tuning/). */
-  tuning?: string[]
-}
+  tuning: z.array(z.string()).optional(),
+})
+export type BackendInfo = z.infer<typeof BackendInfoSchema>
 
-export interface RunSummary {
-  steps: number
-  epochs: number
-  finalLoss: number | null
-  bestLoss: number | null
-  finalValLoss: number | null
-  bestValLoss: number | null
-  bestValEpoch: number | null
-  finalValMetric: number | null
+const nullableNumber = z.number().nullable()
+export const RunSummarySchema = z.object({
+  steps: z.number(),
+  epochs: z.number(),
+  finalLoss: nullableNumber,
+  bestLoss: nullableNumber,
+  finalValLoss: nullableNumber,
+  bestValLoss: nullableNumber,
+  bestValEpoch: nullableNumber,
+  finalValMetric: nullableNumber,
   /** What finalValMetric measures: accuracy (classification), R² or MAE (regression). */
-  valMetricName?: 'accuracy' | 'r2' | 'mae'
-  divergedAtStep: number | null
-  divergedAtEpoch: number | null
-  durationSec: number
-  error?: string
-}
+  valMetricName: z.enum(['accuracy', 'r2', 'mae']).optional(),
+  divergedAtStep: nullableNumber,
+  divergedAtEpoch: nullableNumber,
+  durationSec: z.number(),
+  error: z.string().optional(),
+})
+export type RunSummary = z.infer<typeof RunSummarySchema>
 
-export interface RunManifest {
-  formatVersion: number
-  id: string
-  name: string
-  createdAt: string // ISO 8601
-  updatedAt: string
-  status: RunStatus
-  config: RunConfig
-  backend: BackendInfo
-  versions: { lrlab: string; tfjs: string; node: string }
-  summary: RunSummary
-  tags: string[]
-  notes: string
+export const RunManifestSchema = z.object({
+  formatVersion: z.number().int().min(1),
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(), // ISO 8601
+  updatedAt: z.string(),
+  status: RunStatusSchema,
+  config: RunConfigSchema,
+  backend: BackendInfoSchema,
+  versions: z.object({ lrlab: z.string(), tfjs: z.string(), node: z.string() }),
+  summary: RunSummarySchema,
+  tags: z.array(z.string()),
+  notes: z.string(),
   /** Process id of the writer while status is running/paused, to detect a dead writer. */
-  writerPid?: number
+  writerPid: z.number().int().optional(),
   /** Host name of the writer while running/paused: a pid only means something on its own machine. */
-  writerHost?: string
+  writerHost: z.string().optional(),
   /** Column names of steps.arrow / epochs.arrow, fixed when the run is created. */
-  stepColumns?: string[]
-  epochColumns?: string[]
-}
+  stepColumns: z.array(z.string()).optional(),
+  epochColumns: z.array(z.string()).optional(),
+})
+export type RunManifest = z.infer<typeof RunManifestSchema>
 
-export interface RunEvent {
-  time: string // ISO 8601
-  step: number
-  kind: 'start' | 'pause' | 'resume' | 'stop' | 'diverged' | 'restart' | 'clipping' | 'error' | 'finish' | 'interrupted' | 'data' | 'warning'
-  message: string
-  data?: Record<string, unknown>
-}
+export const EVENT_KINDS = ['start', 'pause', 'resume', 'stop', 'diverged', 'restart', 'clipping', 'error', 'finish', 'interrupted', 'data', 'warning'] as const
+export const RunEventSchema = z.object({
+  time: z.string(), // ISO 8601
+  step: z.number(),
+  kind: z.enum(EVENT_KINDS),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+})
+export type RunEvent = z.infer<typeof RunEventSchema>
 
 /** One row of the run library. */
-export interface RunListEntry {
-  id: string
-  name: string
-  createdAt: string
-  status: RunStatus
-  dataset: string
-  model: string
-  optimizer: string
-  schedule: string
-  bestValLoss: number | null
-  finalValLoss: number | null
-  steps: number
-  durationSec: number
-  backend: string
-  tags: string[]
+export const RunListEntrySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  status: RunStatusSchema,
+  dataset: z.string(),
+  model: z.string(),
+  optimizer: z.string(),
+  schedule: z.string(),
+  bestValLoss: nullableNumber,
+  finalValLoss: nullableNumber,
+  steps: z.number(),
+  durationSec: z.number(),
+  backend: z.string(),
+  tags: z.array(z.string()),
   /** Problems found while reading the run (empty when intact). */
-  damage: string[]
+  damage: z.array(z.string()),
   /** Set for runs listed from a watched folder (not the library's own): that folder. */
-  watchedFolder?: string
-}
+  watchedFolder: z.string().optional(),
+})
+export type RunListEntry = z.infer<typeof RunListEntrySchema>
+
+/** The limits on what a user writes about a run, for the API and the store alike. */
+export const MAX_RUN_NAME = 200
+export const MAX_TAGS = 50
+export const MAX_TAG_LENGTH = 64
+export const MAX_NOTES = 100_000
+export const RunNameSchema = z.string().trim().min(1, 'name must not be empty').max(MAX_RUN_NAME, `name must be at most ${MAX_RUN_NAME} characters`)
+export const RunTagsSchema = z
+  .array(z.string().trim().min(1, 'a tag must not be empty').max(MAX_TAG_LENGTH, `a tag must be at most ${MAX_TAG_LENGTH} characters`), { error: 'tags must be a list of strings' })
+  .max(MAX_TAGS, `at most ${MAX_TAGS} tags`)
+export const RunNotesSchema = z.string({ error: 'notes must be text' }).max(MAX_NOTES, 'notes must be at most 100,000 characters')
 
 export function emptySummary(): RunSummary {
   return {

@@ -18,6 +18,7 @@ import type { Figure } from './figure'
 import { storageFigures } from './storage-bench'
 import { backendFigures, benchChild } from './backend-bench'
 import { renderFigures } from './render-bench'
+import { openFigures } from './open-bench'
 
 interface LoopCase {
   name: string
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
   const opts = new Command('bench')
     .option('--out <file>', 'write every figure as JSON')
     .option('--quick', 'fewer repetitions')
-    .option('--only <sections>', 'comma-separated sections to run: training, storage, backend, render')
+    .option('--only <sections>', 'comma-separated sections to run: training, storage, backend, render, open')
     .parse()
     .opts<{ out?: string; quick?: boolean; only?: string }>()
   const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : null
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
   if (runs('storage')) figures.push(...(await storageFigures({ quick: opts.quick })))
   if (runs('backend')) figures.push(...(await backendFigures({ quick: opts.quick })))
   if (runs('render')) figures.push(...(await renderFigures({ quick: opts.quick })))
+  if (runs('open')) figures.push(...(await openFigures({ quick: opts.quick })))
   const w = Math.max(...figures.map((f) => f.name.length))
   for (const f of figures) console.log(`${f.name.padEnd(w)}  ${f.value.toFixed(f.unit === 'ratio' ? 3 : 4).padStart(10)} ${f.unit}${f.baseline ? `  (vs ${f.baseline})` : ''}`)
   if (opts.out) {

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EventEmitter } from 'node:events'
 import type { ServiceEvent } from '../../shared/api'
-import type { Columns } from '../../shared/metrics'
+import { STEP_COLUMNS, type Columns } from '../../shared/metrics'
 import { startBridge } from '../bridge/http-bridge'
 import { createNodeService } from '../core/node-host'
 import type { LrLabService } from '../core/service'
@@ -58,7 +58,7 @@ function withInjectedEvents(service: LrLabService): { bridged: LrLabService; inj
 /** One batch of a plausible run: decaying noisy loss, cosine lr, momentum, gradient norms. */
 function syntheticBatch(from: number, n: number, stepsPerEpoch: number, t0: number): Columns {
   const cols: Columns = {}
-  for (const k of ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']) cols[k] = new Float64Array(n)
+  for (const k of STEP_COLUMNS) cols[k] = new Float64Array(n)
   for (let i = 0; i < n; i++) {
     const s = from + i
     const noise = Math.sin(s * 12.9898) * 43758.5453

@@ -11,7 +11,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
 import { ApiError, API_METHODS, type WsResponse } from '../../shared/api'
-import { decodeWire, encodeWire } from '../../shared/wire'
+import { decodeWire, encodeFrame } from '../../shared/wire'
 import type { LrLabService } from '../core/service'
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -149,13 +149,14 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   const clients = new Set<WebSocket>()
   const unsubscribe = o.service.onEvent((event) => {
     if (!clients.size) return
-    const frame = encodeWire({ event } satisfies WsResponse)
+    const frame = encodeFrame({ event } satisfies WsResponse)
     for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(frame)
   })
 
   function serveSocket(ws: WebSocket): void {
     const send = (m: WsResponse): void => {
-      if (ws.readyState === ws.OPEN) ws.send(encodeWire(m))
+      // Typed arrays (metric columns) go as one binary frame, viewed in place by the page.
+      if (ws.readyState === ws.OPEN) ws.send(encodeFrame(m))
     }
     clients.add(ws)
     ws.on('close', () => clients.delete(ws))

@@ -11,7 +11,7 @@ import { parseRunnableConfig } from '../../shared/run-plan'
 import { findPreset, PRESETS } from '../../shared/presets'
 import { RangeTestSchema } from '../../shared/lr-finder'
 import { formatIssues } from '../../shared/config'
-import { RunIdSchema } from '../../shared/api'
+import { DEFAULT_EXPORT_OPTIONS, RunIdSchema } from '../../shared/api'
 import { runRangeTest } from '../trainer/lr-finder'
 import { version } from '../../package.json'
 import { defaultDataDir } from '../core/paths'
@@ -204,8 +204,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[runs...]', 'run id (several, or none for all, with --compare)')
     .requiredOption('--out <file>', 'CSV file to write ("-" for standard output)')
     .option('--compare', 'one row per run: its config (optimizer, LR, schedule, clipping, batch size, seed) and summary')
-    .addOption(new Option('--level <level>', 'one row per step or per epoch').choices(['step', 'epoch']).default('step'))
-    .addOption(new Option('--format <format>', 'wide (a column per metric) or long (tidy)').choices(['wide', 'long']).default('wide'))
+    .addOption(new Option('--level <level>', 'one row per step or per epoch').choices(['step', 'epoch']).default(DEFAULT_EXPORT_OPTIONS.level))
+    .addOption(new Option('--format <format>', 'wide (a column per metric) or long (tidy)').choices(['wide', 'long']).default(DEFAULT_EXPORT_OPTIONS.format))
     .addOption(dataDirOption())
     .action((runIds: string[], o) => {
       code = exportCommand(runIds, { ...o, dataDir: resolve(o.dataDir) })

@@ -3,7 +3,7 @@
  * WebSocket). Electron-free; training runs in child processes so callers never wait on it.
  */
 import { EventEmitter } from 'node:events'
-import { API_ARGS, ApiError, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
+import { API_ARGS, ApiError, ExportOptionsSchema, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
 import { ConfigError, type RunConfig } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { RangeTestSchema } from '../../shared/lr-finder'
@@ -16,6 +16,8 @@ import { exportComparisonCsv, exportRunCsv } from '../storage/csv'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { SpawnTrainer, TrainerProcess } from './trainer-process'
+import { RunViewRequestSchema, type RunView, type RunViewRequest } from '../../shared/run-view'
+import { DEFAULT_VIEW_CACHE_BYTES, RunViewCache } from './run-views'
 
 export interface ServiceOptions {
   dataDir: string
@@ -23,6 +25,8 @@ export interface ServiceOptions {
   host: AppInfo['host']
   /** The backend 'auto' resolves to here, when known (probed by the host). */
   backend?: BackendInfo | null
+  /** Memory for recently viewed runs' columns and pyramids (default 256 MB). */
+  viewCacheBytes?: number
 }
 
 interface ActiveRun {
@@ -49,9 +53,11 @@ export class LrLabService implements LrLabApi {
   /** Watched folders: a read-only store each, and the function that stops watching it. */
   private readonly watched = new Map<string, { store: RunStore; stop: () => void }>()
   private stopLibraryWatch: (() => void) | null = null
+  private readonly views: RunViewCache
 
   constructor(private readonly o: ServiceOptions) {
     this.store = new RunStore(o.dataDir)
+    this.views = new RunViewCache(o.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES)
     // Runs left 'running' by a process that died (app or trainer killed) become 'interrupted'.
     this.store.recoverInterrupted()
     this.events.setMaxListeners(100)
@@ -208,6 +214,12 @@ export class LrLabService implements LrLabApi {
     return this.loadOrThrow(runId)
   }
 
+  async loadRunView(runId: string, request: RunViewRequest): Promise<RunView> {
+    const req = RunViewRequestSchema.safeParse(request)
+    if (!req.success) throw new ApiError(`loadRunView: ${formatIssues(req.error).join('; ')}`)
+    return this.orNotFound(() => this.views.view(this.storeOf(runId), runId, req.data))
+  }
+
   async exportComparisonCsv(runIds: string[]): Promise<{ filename: string; csv: string }> {
     // Manifests only: a report over big runs must not load their metrics.
     const runs = runIds.map((id) => this.orNotFound(() => this.storeOf(id).reportManifest(id)))
@@ -285,7 +297,7 @@ export class LrLabService implements LrLabApi {
   }
 
   async exportCsv(runId: string, options?: Partial<ExportOptions>): Promise<{ filename: string; csv: string }> {
-    const opts: ExportOptions = { level: options?.level ?? 'step', format: options?.format ?? 'wide' }
+    const opts: ExportOptions = ExportOptionsSchema.parse(options ?? {})
     const run = this.loadOrThrow(runId)
     const csv = exportRunCsv(run, opts)
     return { filename: `${runId}-${opts.level}${opts.format === 'long' ? '-long' : ''}.csv`, csv }

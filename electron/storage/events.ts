@@ -5,19 +5,19 @@
  */
 import { readFileSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
-import { z } from 'zod'
-import type { RunEvent } from '../../shared/run'
-
-const EVENT_KINDS = ['start', 'pause', 'resume', 'stop', 'diverged', 'restart', 'clipping', 'error', 'finish', 'interrupted'] as const
-const RunEventSchema = z.object({
-  time: z.string(),
-  step: z.number(),
-  kind: z.enum(EVENT_KINDS),
-  message: z.string(),
-  data: z.record(z.string(), z.unknown()).optional(),
-})
+import { EVENT_KINDS, RunEventSchema, type RunEvent } from '../../shared/run'
 
 const CRC_FIELD = ',"crc32":'
+
+/** The event schema, keeping fields a newer LR Lab added. */
+const EventReader = RunEventSchema.loose()
+const KNOWN_KINDS: ReadonlySet<string> = new Set(EVENT_KINDS)
+
+function isNewerKind(parsed: unknown): boolean {
+  if (typeof parsed !== 'object' || parsed === null) return false
+  const kind = (parsed as { kind?: unknown }).kind
+  return typeof kind === 'string' && !KNOWN_KINDS.has(kind) && EventReader.safeParse({ ...parsed, kind: 'start' }).success
+}
 
 export function encodeEvent(e: RunEvent): string {
   const json = JSON.stringify(e)
@@ -60,9 +60,10 @@ export function readEvents(file: string, liveWriter: boolean): { events: RunEven
       bad.push(i + 1)
       return
     }
-    const r = RunEventSchema.safeParse(parsed)
-    if (r.success) events.push(r.data as RunEvent)
-    else bad.push(i + 1)
+    const r = EventReader.safeParse(parsed)
+    if (r.success) events.push(r.data)
+    // A checksummed line of a kind this version does not know was written by a newer LR Lab: not damage.
+    else if (!isNewerKind(parsed)) bad.push(i + 1)
   })
   if (bad.length) {
     const shown = bad.slice(0, 5).join(', ') + (bad.length > 5 ? ', …' : '')

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { RunConfigSchema, type RunConfig } from '../../shared/config'
-import { emptySummary, RUN_STATUSES, type RunManifest, type RunSummary } from '../../shared/run'
+import { emptySummary, RunManifestSchema, type RunManifest, type RunSummary } from '../../shared/run'
 import { writeFileAtomic } from './fs-util'
 
 /** Format of the run folder this code writes; it reads this and every older one. */
@@ -18,47 +18,22 @@ export class NewerFormatError extends Error {
   }
 }
 
-const nullableNumber = z.number().nullable()
-const SummarySchema = z.object({
-  steps: z.number(),
-  epochs: z.number(),
-  finalLoss: nullableNumber,
-  bestLoss: nullableNumber,
-  finalValLoss: nullableNumber,
-  bestValLoss: nullableNumber,
-  bestValEpoch: nullableNumber,
-  finalValMetric: nullableNumber,
-  divergedAtStep: nullableNumber,
-  divergedAtEpoch: nullableNumber,
-  durationSec: z.number(),
-  error: z.string().optional(),
-})
-const BackendSchema = z.object({
-  name: z.enum(['tensorflow', 'wasm', 'cpu']),
-  requested: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']),
-  fallbackReasons: z.array(z.string()),
-  tuning: z.array(z.string()).optional(),
-})
+/**
+ * Every manifest field but formatVersion, id and config, checked one by one so one bad field
+ * doesn't cost the rest; object fields keep keys this version does not know (a newer LR Lab's
+ * additions survive being read and written back by this one).
+ */
+const { formatVersion: _formatVersion, id: _id, config: _config, ...FIELD_SCHEMAS } = RunManifestSchema.shape
+const KNOWN_KEYS = new Set(Object.keys(RunManifestSchema.shape))
 
-/** Every manifest field but config, checked one by one so one bad field doesn't cost the rest. */
-const FIELD_SCHEMAS = {
-  name: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  status: z.enum(RUN_STATUSES),
-  backend: BackendSchema,
-  versions: z.object({ lrlab: z.string(), tfjs: z.string(), node: z.string() }),
-  summary: SummarySchema,
-  tags: z.array(z.string()),
-  notes: z.string(),
-} as const
-
-const OPTIONAL_FIELD_SCHEMAS = {
-  writerPid: z.number().int(),
-  writerHost: z.string(),
-  stepColumns: z.array(z.string()),
-  epochColumns: z.array(z.string()),
-} as const
+function keepingUnknownKeys(schema: z.ZodType): z.ZodType {
+  return schema instanceof z.ZodObject ? schema.loose() : schema
+}
+const FIELD_READERS = Object.entries(FIELD_SCHEMAS).map(([key, schema]) => ({
+  key,
+  schema: keepingUnknownKeys(schema),
+  optional: schema.safeParse(undefined).success,
+}))
 
 export interface ManifestRead {
   manifest: RunManifest
@@ -115,17 +90,14 @@ export function readManifest(file: string, id: string, fullConfigCheck: boolean)
   const m = fallbackManifest(id) as RunManifest & Record<string, unknown>
   if (typeof fv === 'number' && Number.isInteger(fv) && fv >= 1) m.formatVersion = fv
   if (obj.id !== undefined && obj.id !== id) damage.push(`manifest.json: id "${String(obj.id)}" differs from its folder name; the folder name is used`)
-  for (const [key, schema] of Object.entries(FIELD_SCHEMAS)) {
+  for (const { key, schema, optional } of FIELD_READERS) {
+    if (optional && obj[key] === undefined) continue
     const r = schema.safeParse(obj[key])
     if (r.success) m[key] = r.data
     else damage.push(`manifest.json: ${key} is ${obj[key] === undefined ? 'missing' : 'invalid'}`)
   }
-  for (const [key, schema] of Object.entries(OPTIONAL_FIELD_SCHEMAS)) {
-    if (obj[key] === undefined) continue
-    const r = schema.safeParse(obj[key])
-    if (r.success) m[key] = r.data
-    else damage.push(`manifest.json: ${key} is invalid`)
-  }
+  // Fields a newer LR Lab added are kept as they are, not judged.
+  for (const [key, value] of Object.entries(obj)) if (!KNOWN_KEYS.has(key)) m[key] = value
   let configValid = false
   if (fullConfigCheck) {
     const r = RunConfigSchema.safeParse(obj.config)

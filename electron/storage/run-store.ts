@@ -12,7 +12,7 @@ import { z } from 'zod'
 import type { LoadedRun } from '../../shared/api'
 import { RunIdSchema } from '../../shared/api'
 import { describeConfig, type RunConfig } from '../../shared/config'
-import { emptySummary, type BackendInfo, type RunListEntry, type RunManifest } from '../../shared/run'
+import { emptySummary, RunNameSchema, RunNotesSchema, RunTagsSchema, type BackendInfo, type RunListEntry, type RunManifest } from '../../shared/run'
 import { emptyColumns, readArrowColumns } from './arrow-file'
 import { encodeEvent, readEvents } from './events'
 import { fsyncDir, pidAlive } from './fs-util'
@@ -29,11 +29,6 @@ export interface CreateRunInit {
   versions: RunManifest['versions']
 }
 
-const NameSchema = z.string().trim().min(1, 'name must not be empty').max(200, 'name must be at most 200 characters')
-const TagsSchema = z
-  .array(z.string().trim().min(1, 'a tag must not be empty').max(64, 'a tag must be at most 64 characters'), { error: 'tags must be a list of strings' })
-  .max(100, 'at most 100 tags')
-const NotesSchema = z.string({ error: 'notes must be text' }).max(100_000, 'notes must be at most 100,000 characters')
 const ColumnNamesSchema = z
   .array(z.string().min(1, 'a column name must not be empty'))
   .min(1, 'at least one column is required')
@@ -216,14 +211,15 @@ export class RunStore {
    * Everything of a run. Throws only for an unknown id or a run written by a newer LR Lab;
    * damaged files give what is intact plus one `damage` line per problem.
    */
-  load(id: string): LoadedRun {
+  load(id: string, o: { steps?: boolean } = {}): LoadedRun {
     const dir = this.existingDir(id)
     const read = readManifest(join(dir, MANIFEST_FILE), id, true)
     if (read.newer) throw read.newer
     const m = read.manifest
     const live = (m.status === 'running' || m.status === 'paused') && !read.missing
     const damage = [...read.damage]
-    const steps = readArrowColumns(join(dir, STEPS_FILE), STEPS_FILE, m.stepColumns)
+    // Without steps (`steps: false`, a caller with the run's step summary): no step rows, no step damage.
+    const steps = o.steps === false ? { columns: {}, rows: 0, names: [] as string[], damage: [], tornTail: false } : readArrowColumns(join(dir, STEPS_FILE), STEPS_FILE, m.stepColumns)
     const epochs = readArrowColumns(join(dir, EPOCHS_FILE), EPOCHS_FILE, m.epochColumns)
     // A live writer may be half way through appending: an incomplete tail is not damage then.
     for (const r of [steps, epochs]) if (!(live && r.tornTail)) damage.push(...r.damage)
@@ -279,17 +275,17 @@ export class RunStore {
   }
 
   rename(id: string, name: string): void {
-    const clean = check(NameSchema, name, 'name')
+    const clean = check(RunNameSchema, name, 'name')
     this.patchManifest(id, (m) => ({ ...m, name: clean }))
   }
 
   setTags(id: string, tags: string[]): void {
-    const clean = [...new Set(check(TagsSchema, tags, 'tags'))]
+    const clean = [...new Set(check(RunTagsSchema, tags, 'tags'))]
     this.patchManifest(id, (m) => ({ ...m, tags: clean }))
   }
 
   setNotes(id: string, notes: string): void {
-    const clean = check(NotesSchema, notes, 'notes')
+    const clean = check(RunNotesSchema, notes, 'notes')
     this.patchManifest(id, (m) => ({ ...m, notes: clean }))
   }
 

@@ -18,7 +18,11 @@ export interface ClipResult {
   normBefore: tf.Scalar
   /** Global L2 norm after clipping (normBefore itself for mode 'none'). */
   normAfter: tf.Scalar
-  /** 1 when clipping changed the gradients, else 0 (float32). */
+  /**
+   * 1 when a norm or an entry exceeded its limit, so clipping scaled or clamped gradients;
+   * else 0 (float32). NaN exceeds nothing: a step whose gradients are NaN gets no clip tick
+   * (its NaN shows in the norms and the divergence marker instead), on every mode alike.
+   */
   acted: tf.Scalar
 }
 
@@ -63,7 +67,9 @@ function clipped(grads: tf.Tensor[], cfg: ClippingConfig, params?: { vars: tf.Va
     case 'value': {
       const c = cfg.clipValue
       return {
-        grads: grads.map((g) => tf.clipByValue(g, -c, c)),
+        // As torch.clamp, NaN stays NaN (wasm's stock ClipByValue kernel turns it into −c,
+        // which would hide a broken gradient from the norms and the divergence check).
+        grads: grads.map((g) => tf.where(g.isNaN(), g, tf.clipByValue(g, -c, c))),
         acted: anyTrue(grads.map((g) => g.abs().greater(c))),
       }
     }
@@ -73,8 +79,8 @@ function clipped(grads: tf.Tensor[], cfg: ClippingConfig, params?: { vars: tf.Va
       const coef = tf.minimum(tf.scalar(cfg.maxNorm).div(total.add(TORCH_NORM_EPS)), 1)
       return {
         grads: grads.map((g) => g.mul(coef)),
-        // A NaN coefficient (non-finite norm) also changed the gradients.
-        acted: coef.greaterEqual(1).logicalNot().cast('float32') as tf.Scalar,
+        // coef < 1 exactly when the norm exceeded maxNorm (inf too); false for a NaN norm.
+        acted: coef.less(1).cast('float32') as tf.Scalar,
       }
     }
     case 'tensor-norm': {
@@ -100,7 +106,7 @@ function clipped(grads: tf.Tensor[], cfg: ClippingConfig, params?: { vars: tf.Va
         const maxNorm = tf.maximum(unitwiseNorm(w), cfg.eps).mul(factor)
         const gradNorm = unitwiseNorm(g)
         const keep = gradNorm.less(maxNorm)
-        flags.push(keep.logicalNot())
+        flags.push(gradNorm.greaterEqual(maxNorm))
         // The scale is computed on the small per-unit tensor; 1 where the unit is kept, so kept entries are exact.
         const scale = tf.where(keep, tf.onesLike(gradNorm), maxNorm.div(tf.maximum(gradNorm, AGC_DIVISION_GUARD)))
         return g.mul(scale)

@@ -4,7 +4,7 @@
  */
 import Papa from 'papaparse'
 import { ConfigError, type DataConfig } from '../../shared/config'
-import type { Dataset } from './data'
+import type { Dataset } from './dataset'
 import { looksLikeText, printable, readRegularFile } from './user-file'
 
 type CsvConfig = Extract<DataConfig, { kind: 'csv' }>

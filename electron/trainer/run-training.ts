@@ -14,7 +14,8 @@ import { ConfigError } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { findPreset } from '../../shared/presets'
 import { MODEL_DIR } from './model-io'
-import { epochColumns, STEP_COLUMNS, train, type TrainResult } from './train'
+import { epochColumns, train, type TrainResult } from './train'
+import { STEP_COLUMNS } from '../../shared/metrics'
 
 export interface RunTrainingOptions {
   config: RunConfig

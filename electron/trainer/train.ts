@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { RunConfig } from '../../shared/config'
-import type { Columns } from '../../shared/metrics'
+import { EPOCH_COLUMNS, STEP_COLUMNS, type Columns } from '../../shared/metrics'
 import { emptySummary, type RunStatus, type RunSummary } from '../../shared/run'
 import type { Progress } from '../../shared/api'
 import { createScheduler, type Hyper, type LrScheduler } from '../../shared/schedules'
@@ -20,8 +20,6 @@ import { applyLayerWeights, loadLayerWeights, saveModel } from './model-io'
 import { ConfigError } from '../../shared/config'
 import { layerHealth, wasmTuningActive } from './wasm-tuning'
 
-export const STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
-export const EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss', 'val_metric', 'train_metric']
 
 /** Where a run's output goes; the run folder writer and the live stream both sit behind it. */
 export interface TrainSink {
@@ -56,7 +54,7 @@ interface PendingStep {
 
 class ColumnBuffer {
   private data: Record<string, number[]> = {}
-  constructor(private readonly names: string[]) {
+  constructor(private readonly names: readonly string[]) {
     for (const n of names) this.data[n] = []
   }
   push(row: Record<string, number>): void {

@@ -67,9 +67,12 @@ const RENAMES: Record<string, { type: string; fields: Record<string, string>; de
 /** Arguments that change nothing about the schedule when at these values. */
 const INERT: Params = { last_epoch: -1, verbose: false, scale_mode: undefined, initial_learning_rate: undefined, name: undefined }
 
+/** Fields whose value is itself a list (a one-element list is one milestone, not a per-group value). */
+const LIST_FIELDS = new Set(['milestones'])
+
 /** A single-group value: PyTorch accepts per-group lists for lrs and momenta. */
-function scalar(v: unknown): unknown {
-  return Array.isArray(v) && v.length === 1 ? v[0] : v
+function scalar(field: string, v: unknown): unknown {
+  return !LIST_FIELDS.has(field) && Array.isArray(v) && v.length === 1 ? v[0] : v
 }
 
 export function fromTorchScheduler(name: string, params: Params, baseLr: number): ScheduleInput {
@@ -89,7 +92,7 @@ export function fromTorchScheduler(name: string, params: Params, baseLr: number)
   for (const [key, raw] of Object.entries(params)) {
     const field = spec.fields[key]
     if (field) {
-      if (raw !== null && raw !== undefined) out[field] = scalar(raw)
+      if (raw !== null && raw !== undefined) out[field] = scalar(field, raw)
     } else if (name === 'CyclicLR' && key === 'scale_fn') {
       if (raw !== null) throw new Error('CyclicLR: a custom scale_fn cannot be expressed; use mode')
     } else if (name === 'OneCycleLR' && (key === 'epochs' || key === 'steps_per_epoch')) {

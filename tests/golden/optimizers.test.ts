@@ -70,6 +70,50 @@ describe.each(['auto', 'cpu'] as const)('optimizers vs PyTorch on the %s backend
   }
 })
 
+/**
+ * NAdam's two code paths in PyTorch 1.13 (p = 1, g = 1 every step, lr 0.01, float32): the
+ * default single-tensor path and `foreach=True` (_multi_tensor_nadam) differ in the momentum
+ * term's denominator. Written here so the check needs no trace file.
+ */
+describe.each(['auto', 'cpu'] as const)('NAdam foreach on the %s backend', (backend) => {
+  beforeAll(async () => {
+    await selectBackend(backend)
+  })
+
+  const PYTORCH = {
+    single: [0.9895046949386597, 0.9817171096801758, 0.9744241833686829, 0.9671298265457153, 0.9596783518791199],
+    foreach: [0.9894354939460754, 0.9815986752510071, 0.9742764830589294, 0.9669659733772278, 0.9595059752464294],
+  }
+
+  function run(foreach: boolean | undefined): number[] {
+    const cfg = fromTorchOptimizer('NAdam', { lr: 0.01, ...(foreach === undefined ? {} : { foreach }) })
+    const p = tf.variable(tf.tensor1d([1]))
+    const opt = createOptimizer(cfg, [{ vars: [p] }])
+    const out: number[] = []
+    for (let t = 0; t < 5; t++) {
+      const g = tf.tensor1d([1])
+      opt.step([[g]], [{ lr: cfg.lr }])
+      g.dispose()
+      out.push(p.dataSync()[0]!)
+    }
+    opt.dispose()
+    p.dispose()
+    return out
+  }
+  const near = (a: number[], e: number[]) => e.forEach((v, t) => expect(Math.abs(a[t]! - v), `step ${t}: ${a[t]} vs PyTorch ${v}`).toBeLessThan(1e-6))
+
+  it('foreach=True follows _multi_tensor_nadam (0.989435 after step 0)', () => near(run(true), PYTORCH.foreach))
+  it('foreach=False and None (the default) follow the single-tensor path (0.989505)', () => {
+    near(run(false), PYTORCH.single)
+    near(run(undefined), PYTORCH.single)
+  })
+  it('foreach is a NAdam field; other optimizers ignore it, as their paths agree', () => {
+    expect(OptimizerSchema.parse({ type: 'nadam', lr: 0.01 })).toMatchObject({ foreach: false })
+    expect(fromTorchOptimizer('Adam', { lr: 0.01, foreach: true })).not.toHaveProperty('foreach')
+    expect(OptimizerSchema.safeParse({ type: 'adam', lr: 0.01, foreach: true }).success).toBe(false)
+  })
+})
+
 /** Behaviour the traces do not cover: groups, per-step overrides, snapshots, memory. */
 describe.each(['auto', 'cpu'] as const)('optimizer mechanics on the %s backend', (backend) => {
   beforeAll(async () => {

@@ -306,6 +306,20 @@ describe('config, docs and PyTorch translation', () => {
     }
     expect(describeSchedule(ScheduleSchema.parse(examples[13]))).toBe('3 batches of linear warm-up, then lr ×0.9 every batch')
   })
+  it('fromTorchScheduler keeps a one-milestone MultiStepLR a list (PyTorch 1.13 trace)', () => {
+    // torch.optim.lr_scheduler.MultiStepLR(SGD(lr=0.1), milestones=[3], gamma=0.1), lr before each of 6 steps.
+    const pytorch = [0.1, 0.1, 0.1, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002]
+    const cfg = fromTorchScheduler('MultiStepLR', { milestones: [3], gamma: 0.1 }, 0.1)
+    expect(cfg).toEqual({ type: 'multistep', milestones: [3], gamma: 0.1 })
+    expectClose(lrs(cfg, 6, ctx(6, 0.1)), pytorch, 15)
+    // The same inside SequentialLR, whose own one-element milestones were always a list.
+    const seq = fromTorchScheduler('SequentialLR', { schedulers: [{ scheduler: 'ConstantLR', params: { factor: 0.5, total_iters: 2 } }, { scheduler: 'MultiStepLR', params: { milestones: [2], gamma: 0.1 } }], milestones: [2] }, 0.1)
+    expect(ScheduleSchema.parse(seq)).toMatchObject({ milestones: [2], schedules: [{ type: 'constant-factor' }, { type: 'multistep', milestones: [2] }] })
+    // Per-group scalars still unwrap: max_lr=[0.1] is one group's 0.1.
+    expect(fromTorchScheduler('CyclicLR', { base_lr: [0.01], max_lr: [0.1], base_momentum: [0.8], max_momentum: [0.9] }, 0.1)).toEqual({ type: 'cyclic', baseLr: 0.01, maxLr: 0.1, baseMomentum: 0.8, maxMomentum: 0.9 })
+    expect(fromTorchScheduler('ReduceLROnPlateau', { min_lr: [0.001] }, 0.1)).toEqual({ type: 'plateau', minLr: 0.001 })
+  })
+
   it('fromTorchScheduler maps constructor arguments and refuses what it cannot express', () => {
     expect(fromTorchScheduler('StepLR', { step_size: 7, gamma: 0.5, last_epoch: -1 }, 0.1)).toEqual({ type: 'step', stepSize: 7, gamma: 0.5 })
     expect(fromTorchScheduler('OneCycleLR', { max_lr: [0.1], epochs: 3, steps_per_epoch: 10 }, 0.1)).toEqual({ type: 'one-cycle', maxLr: 0.1, totalSteps: 30 })

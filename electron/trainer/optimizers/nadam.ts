@@ -6,6 +6,8 @@
  * Π_k·μ_k·μ_{k+1} (μ_k counted twice, `mu_product * mu * mu_next` after the in-place
  * `mu_product *= mu`), not the Π_k·μ_{k+1} of the docs and of later releases. The
  * 1.13 reference traces agree with this to 1e-11 and differ from the documented form by ~0.5%.
+ * 1.13's multi-tensor path (`foreach=True`, `_multi_tensor_nadam`) uses Π_k·μ_{k+1}; a config
+ * with `foreach: true` gets that one.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { OptimizerConfig } from '../../../shared/optimizer-config'
@@ -30,7 +32,7 @@ export class NAdam extends SlotOptimizer {
     const muNext = beta1 * (1 - 0.5 * 0.96 ** ((s.k + 1) * momentumDecay))
     const muProduct = (s.scalars.mu_product ?? 1) * mu
     s.scalars.mu_product = muProduct
-    const muProductNext = muProduct * mu * muNext
+    const muProductNext = this.cfg.foreach ? muProduct * muNext : muProduct * mu * muNext
     const b1 = tf.scalar(beta1)
     const oneMinusB1 = tf.scalar(1 - beta1)
     const b2 = tf.scalar(beta2)

@@ -85,6 +85,8 @@ function webSocketClient(): ClientApi {
   const connect = () => {
     setState('connecting')
     const ws = new WebSocket(url)
+    // Binary frames arrive as one ArrayBuffer whose columns decodeWire views in place.
+    ws.binaryType = 'arraybuffer'
     socket = ws
     ws.onopen = () => {
       retryMs = 250
@@ -92,7 +94,7 @@ function webSocketClient(): ClientApi {
       for (const frame of queue.splice(0)) ws.send(frame)
     }
     ws.onmessage = (m) => {
-      const msg = decodeWire(String(m.data)) as WsResponse
+      const msg = decodeWire(m.data as string | ArrayBuffer) as WsResponse
       if ('event' in msg) {
         for (const l of listeners) l(msg.event)
         return

@@ -8,7 +8,7 @@ import { RunConfigSchema, type RunConfig } from '../../../shared/config'
 import { checkScheduleFitsRun } from '../../../shared/run-plan'
 import type { RangeTestInput } from '../../../shared/lr-finder'
 import { CLIPPING_CHOICES, DATA_CHOICES, MODEL_CHOICES, OPTIMIZER_CHOICES, SCHEDULE_CHOICES, type Choice } from './engine-catalog'
-import type { FieldSpec } from './schema-fields'
+import { fieldValueFromText, type FieldSpec } from './schema-fields'
 
 export type FieldValue = string | boolean
 type Values = Record<string, Record<string, FieldValue>>
@@ -61,24 +61,6 @@ function initialValues(c: Choice): Record<string, FieldValue> {
   return Object.fromEntries(c.fields.map((f) => [f.key, initialValue(c.value, f)]))
 }
 
-/** Text to the value zod should see: numbers parse, blanks drop out, the rest stays text so zod names the problem. */
-function toRaw(f: FieldSpec, v: FieldValue): unknown {
-  if (f.kind === 'boolean') return v === true
-  const text = String(v).trim()
-  if (text === '') return undefined
-  if (f.kind === 'enum') return text
-  if (f.kind === 'json') {
-    try {
-      return JSON.parse(text)
-    } catch {
-      return text
-    }
-  }
-  if (f.literals.includes(text)) return text
-  const n = Number(text)
-  return Number.isNaN(n) ? text : n
-}
-
 function numberOrText(text: string): unknown {
   const t = text.trim()
   if (t === '') return undefined
@@ -123,7 +105,7 @@ export class ExperimentForm {
     const out: Record<string, unknown> = { [disc]: type }
     const values = this.values[k][type]
     for (const f of this.choice(k)?.fields ?? []) {
-      const raw = toRaw(f, values?.[f.key] ?? '')
+      const raw = fieldValueFromText(f, values?.[f.key] ?? '')
       if (raw !== undefined) out[f.key] = raw
     }
     return out

@@ -1,8 +1,19 @@
 import type { LoadedRun, Progress, ServiceEvent } from '../../../shared/api'
-import type { Columns } from '../../../shared/metrics'
+import { concatColumns, type Columns } from '../../../shared/metrics'
+import type { RunView } from '../../../shared/run-view'
 import type { RunConfig } from '../../../shared/config'
 import type { BackendInfo, RunEvent, RunManifest, RunStatus, RunSummary } from '../../../shared/run'
 import { GrowableColumns } from './growable-columns'
+import { lowerBound } from './series-math'
+
+/** Step rows of a run view: which rows of the file, their columns and epoch x. */
+interface ViewRows {
+  from: number
+  to: number
+  rows: Int32Array
+  steps: Columns
+  epochX: Float64Array
+}
 
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['finished', 'stopped', 'diverged', 'failed', 'interrupted']
 
@@ -25,9 +36,20 @@ export class RunData {
   events = $state.raw<RunEvent[]>([])
   damage = $state.raw<string[]>([])
   revision = $state(0)
-  /** Wall-clock ms when the renderer first saw this run (for x = time on live runs). */
   steps = new GrowableColumns()
   epochs = new GrowableColumns()
+  /**
+   * For a run opened as a view (a finished run too long to hold whole): the x of `steps` rows
+   * on the epoch axis (computed by the service over the whole run), the file's row count, and
+   * its clipped steps. Null / 0 when `steps` holds every row.
+   */
+  viewEpochX: Float64Array | null = null
+  stepRows = $state(0)
+  clippedSteps: number | null = null
+  /** The zoom the detail rows were asked for (mode and range), so a zoom is fetched once. */
+  detailKey: string | null = null
+  private overview: ViewRows | null = null
+  private detail: ViewRows | null = null
   private frame = 0
 
   constructor(id: string) {
@@ -44,6 +66,69 @@ export class RunData {
     r.damage = loaded.damage
     r.revision++
     return r
+  }
+
+  /** A run from loadRunView: every row when the service sent them all, else the decimated rows. */
+  static fromView(v: RunView): RunData {
+    const r = new RunData(v.manifest.id)
+    r.applyManifest(v.manifest)
+    r.epochs = GrowableColumns.from(v.epochs)
+    r.events = v.events
+    r.damage = v.damage
+    r.stepRows = v.stepRows
+    if (v.complete && v.from === 0 && v.to === v.stepRows) r.steps = GrowableColumns.from(v.steps)
+    else {
+      r.clippedSteps = v.clippedSteps
+      r.overview = viewRows(v)
+      r.rebuildSteps()
+    }
+    r.revision++
+    return r
+  }
+
+  /** True when `steps` holds decimated rows (min/max per pixel) rather than every row. */
+  get isView(): boolean {
+    return this.overview !== null
+  }
+
+  /** Step rows of the run (in the file for a view, which holds fewer). */
+  get rowCount(): number {
+    return this.overview ? this.stepRows : this.steps.length
+  }
+
+  /** Rows of a zoomed range, at the detail of its pixels, spliced into the overview; null drops them. */
+  applyDetail(v: RunView | null): void {
+    if (!this.overview) return
+    this.detail = v ? viewRows(v) : null
+    this.rebuildSteps()
+    this.revision++
+  }
+
+  /** Bytes this run holds in the page. */
+  get bytes(): number {
+    const cols = (c: Columns) => Object.values(c).reduce((n, a) => n + a.byteLength, 0)
+    const view = (v: ViewRows | null) => (v ? cols(v.steps) + v.rows.byteLength + v.epochX.byteLength : 0)
+    return this.steps.bytes + this.epochs.bytes + view(this.overview) + view(this.detail) + (this.viewEpochX?.byteLength ?? 0)
+  }
+
+  private rebuildSteps(): void {
+    const o = this.overview!
+    const d = this.detail
+    if (!d) {
+      this.steps = GrowableColumns.from(o.steps)
+      this.viewEpochX = o.epochX
+      return
+    }
+    // Overview rows before the detailed range, the detail, overview rows after it.
+    const a = lowerBound(o.rows, d.from)
+    const c = lowerBound(o.rows, d.to)
+    const slice = (cols: Columns, from: number, to?: number): Columns => Object.fromEntries(Object.entries(cols).map(([k, col]) => [k, col.subarray(from, to)]))
+    this.steps = GrowableColumns.from(concatColumns([slice(o.steps, 0, a), d.steps, slice(o.steps, c)]))
+    const x = new Float64Array(a + d.epochX.length + (o.epochX.length - c))
+    x.set(o.epochX.subarray(0, a))
+    x.set(d.epochX, a)
+    x.set(o.epochX.subarray(c), a + d.epochX.length)
+    this.viewEpochX = x
   }
 
   applyManifest(m: RunManifest): void {
@@ -106,6 +191,10 @@ export class RunData {
       this.revision++
     }) as number
   }
+}
+
+function viewRows(v: RunView): ViewRows {
+  return { from: v.from, to: v.to, rows: v.rows, steps: v.steps, epochX: v.epochX }
 }
 
 function rowsAfter(cols: GrowableColumns, key: string, last: number): Columns {

@@ -17,6 +17,8 @@ export interface FieldSpec {
   options: string[]
   /** Literal alternatives allowed besides a number (e.g. 'inf', 'full'). */
   literals: string[]
+  /** The value is a list (milestones, hidden sizes): typed without brackets it is still one. */
+  list: boolean
 }
 
 interface Def {
@@ -51,7 +53,7 @@ export function unionVariants(schema: z.ZodType, discriminator: string): Variant
 }
 
 export function describeField(key: string, schema: z.ZodType): FieldSpec {
-  const spec: FieldSpec = { key, kind: 'json', integer: false, optional: false, defaultValue: undefined, min: null, max: null, options: [], literals: [] }
+  const spec: FieldSpec = { key, kind: 'json', integer: false, optional: false, defaultValue: undefined, min: null, max: null, options: [], literals: [], list: false }
   let s: z.ZodType | undefined = schema
   // Peel default/optional/nullable wrappers, remembering what they say.
   for (let guard = 0; s && guard < 8; guard++) {
@@ -89,8 +91,38 @@ export function describeField(key: string, schema: z.ZodType): FieldSpec {
   } else if (d.type === 'literal') {
     spec.kind = 'enum'
     spec.options = (d.values ?? []).map(String)
+  } else if (d.type === 'array') {
+    spec.list = true
   }
   return spec
+}
+
+/**
+ * Text as typed to the value zod should see: numbers parse, blanks drop out, the rest stays
+ * text so zod names the problem. A list field takes "30", "30, 60" or "[30, 60]" alike, so
+ * one typed milestone is a one-milestone list.
+ */
+export function fieldValueFromText(f: FieldSpec, v: string | boolean): unknown {
+  if (f.kind === 'boolean') return v === true
+  const text = String(v).trim()
+  if (text === '') return undefined
+  if (f.kind === 'enum') return text
+  if (f.kind === 'json') {
+    const parsed = parseJson(text) ?? (f.list ? parseJson(`[${text}]`) : undefined)
+    if (parsed === undefined) return text
+    return f.list && !Array.isArray(parsed.value) ? [parsed.value] : parsed.value
+  }
+  if (f.literals.includes(text)) return text
+  const n = Number(text)
+  return Number.isNaN(n) ? text : n
+}
+
+function parseJson(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) }
+  } catch {
+    return undefined
+  }
 }
 
 /** Editable fields of a variant (everything but the discriminator). */

@@ -1,0 +1,38 @@
+import "node:module";
+import { resolve } from "node:path";
+import { defineConfig } from "electron-vite";
+import { svelte } from "@sveltejs/vite-plugin-svelte";
+// electron.vite.config.ts
+var electron_vite_config_default = defineConfig({
+	main: { build: {
+		outDir: "out/main",
+		rollupOptions: { input: {
+			index: resolve("electron/main/index.ts"),
+			trainer: resolve("electron/trainer/entry.ts"),
+			serve: resolve("electron/bridge/serve.ts"),
+			cli: resolve("electron/cli/cli.ts"),
+			bench: resolve("electron/bench/bench.ts")
+		} }
+	} },
+	preload: { build: {
+		outDir: "out/preload",
+		rollupOptions: {
+			input: { index: resolve("electron/preload/index.ts") },
+			output: {
+				format: "cjs",
+				entryFileNames: "[name].cjs"
+			}
+		}
+	} },
+	renderer: {
+		root: "renderer",
+		plugins: [svelte({ configFile: resolve("svelte.config.js") })],
+		build: {
+			outDir: "out/renderer",
+			rollupOptions: { input: resolve("renderer/index.html") }
+		}
+	}
+});
+export { electron_vite_config_default as default };
+
+//# sourceMappingURL=data:application/json;charset=utf-8;base64,eyJ2ZXJzaW9uIjozLCJmaWxlIjoiZWxlY3Ryb24udml0ZS5jb25maWcuanMiLCJuYW1lcyI6W10sInNvdXJjZXMiOlsiL3dvcmsvd3QvaTIwL2VsZWN0cm9uLnZpdGUuY29uZmlnLnRzIl0sInNvdXJjZXNDb250ZW50IjpbImltcG9ydCB7IHJlc29sdmUgfSBmcm9tICdub2RlOnBhdGgnXG5pbXBvcnQgeyBkZWZpbmVDb25maWcgfSBmcm9tICdlbGVjdHJvbi12aXRlJ1xuaW1wb3J0IHsgc3ZlbHRlIH0gZnJvbSAnQHN2ZWx0ZWpzL3ZpdGUtcGx1Z2luLXN2ZWx0ZSdcblxuLy8gT25lIE5vZGUtc2lkZSBidWlsZCBzZXJ2ZXMgRWxlY3Ryb24gYW5kIHBsYWluIE5vZGU6IGBpbmRleGAgaXMgdGhlIEVsZWN0cm9uIHNoZWxsOyB0aGVcbi8vIG90aGVyIGVudHJpZXMgaW1wb3J0IG5vIEVsZWN0cm9uIGFuZCBydW4gdW5kZXIgYG5vZGVgIChzZXJ2ZSBicmlkZ2UsIENMSSwgdHJhaW5lciBjaGlsZCwgYmVuY2gpLlxuZXhwb3J0IGRlZmF1bHQgZGVmaW5lQ29uZmlnKHtcbiAgbWFpbjoge1xuICAgIGJ1aWxkOiB7XG4gICAgICBvdXREaXI6ICdvdXQvbWFpbicsXG4gICAgICByb2xsdXBPcHRpb25zOiB7XG4gICAgICAgIGlucHV0OiB7XG4gICAgICAgICAgaW5kZXg6IHJlc29sdmUoJ2VsZWN0cm9uL21haW4vaW5kZXgudHMnKSxcbiAgICAgICAgICB0cmFpbmVyOiByZXNvbHZlKCdlbGVjdHJvbi90cmFpbmVyL2VudHJ5LnRzJyksXG4gICAgICAgICAgc2VydmU6IHJlc29sdmUoJ2VsZWN0cm9uL2JyaWRnZS9zZXJ2ZS50cycpLFxuICAgICAgICAgIGNsaTogcmVzb2x2ZSgnZWxlY3Ryb24vY2xpL2NsaS50cycpLFxuICAgICAgICAgIGJlbmNoOiByZXNvbHZlKCdlbGVjdHJvbi9iZW5jaC9iZW5jaC50cycpLFxuICAgICAgICB9LFxuICAgICAgfSxcbiAgICB9LFxuICB9LFxuICBwcmVsb2FkOiB7XG4gICAgYnVpbGQ6IHtcbiAgICAgIG91dERpcjogJ291dC9wcmVsb2FkJyxcbiAgICAgIHJvbGx1cE9wdGlvbnM6IHtcbiAgICAgICAgaW5wdXQ6IHsgaW5kZXg6IHJlc29sdmUoJ2VsZWN0cm9uL3ByZWxvYWQvaW5kZXgudHMnKSB9LFxuICAgICAgICAvLyBBIHNhbmRib3hlZCBwcmVsb2FkIG11c3QgYmUgYSBzaW5nbGUgQ29tbW9uSlMgZmlsZS5cbiAgICAgICAgb3V0cHV0OiB7IGZvcm1hdDogJ2NqcycsIGVudHJ5RmlsZU5hbWVzOiAnW25hbWVdLmNqcycgfSxcbiAgICAgIH0sXG4gICAgfSxcbiAgfSxcbiAgcmVuZGVyZXI6IHtcbiAgICByb290OiAncmVuZGVyZXInLFxuICAgIHBsdWdpbnM6IFtzdmVsdGUoeyBjb25maWdGaWxlOiByZXNvbHZlKCdzdmVsdGUuY29uZmlnLmpzJykgfSldLFxuICAgIGJ1aWxkOiB7XG4gICAgICBvdXREaXI6ICdvdXQvcmVuZGVyZXInLFxuICAgICAgcm9sbHVwT3B0aW9uczogeyBpbnB1dDogcmVzb2x2ZSgncmVuZGVyZXIvaW5kZXguaHRtbCcpIH0sXG4gICAgfSxcbiAgfSxcbn0pXG4iXSwibWFwcGluZ3MiOiI7Ozs7O0FBTUEsSUFBQSwrQkFBZSxhQUFhO0NBQzFCLE1BQU0sRUFDSixPQUFPO0VBQ0wsUUFBUTtFQUNSLGVBQWUsRUFDYixPQUFPO0dBQ0wsT0FBTyxRQUFRLHdCQUF3QjtHQUN2QyxTQUFTLFFBQVEsMkJBQTJCO0dBQzVDLE9BQU8sUUFBUSwwQkFBMEI7R0FDekMsS0FBSyxRQUFRLHFCQUFxQjtHQUNsQyxPQUFPLFFBQVEseUJBQXlCO0VBQzFDLEVBQ0Y7Q0FDRixFQUNGO0NBQ0EsU0FBUyxFQUNQLE9BQU87RUFDTCxRQUFRO0VBQ1IsZUFBZTtHQUNiLE9BQU8sRUFBRSxPQUFPLFFBQVEsMkJBQTJCLEVBQUU7R0FFckQsUUFBUTtJQUFFLFFBQVE7SUFBTyxnQkFBZ0I7R0FBYTtFQUN4RDtDQUNGLEVBQ0Y7Q0FDQSxVQUFVO0VBQ1IsTUFBTTtFQUNOLFNBQVMsQ0FBQyxPQUFPLEVBQUUsWUFBWSxRQUFRLGtCQUFrQixFQUFFLENBQUMsQ0FBQztFQUM3RCxPQUFPO0dBQ0wsUUFBUTtHQUNSLGVBQWUsRUFBRSxPQUFPLFFBQVEscUJBQXFCLEVBQUU7RUFDekQ7Q0FDRjtBQUNGLENBQUMifQ==
