@@ -11,6 +11,7 @@ import { RunViewRequestSchema, type RunView, type RunViewRequest } from './run-v
 import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSummary } from './run'
 import { RunNameSchema, RunNotesSchema, RunTagsSchema } from './run'
 
+// Its own module: config.ts needs it, and this file imports run.ts, which imports config.ts.
 import { RunIdSchema } from './run-id'
 export { RunIdSchema }
 
@@ -90,6 +91,11 @@ export type ServiceEvent =
       progress?: Progress
       summary?: RunSummary
       message?: string
+      /**
+       * Set for a run written by another process (the CLI, another app, a job on a watched
+       * folder) that the service follows from its files: why this service cannot pause or stop it.
+       */
+      external?: string
     }
 
 export interface LrLabApi {

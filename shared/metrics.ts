@@ -1,3 +1,5 @@
+import type { RunConfig } from './config'
+
 /**
  * Metric series travel and are stored column-wise: one typed array per named column,
  * all columns of a batch the same length. Rows are steps (or epochs).
@@ -37,4 +39,32 @@ export function concatColumns(batches: Columns[]): Columns {
     out[name] = arr
   }
   return out
+}
+
+/** The task metric a run's val_metric / train_metric columns hold. */
+export type MetricName = 'accuracy' | 'r2' | 'mae'
+export const METRIC_LABELS: Record<MetricName, string> = { accuracy: 'accuracy', r2: 'R²', mae: 'MAE' }
+
+const CLASSIFICATION_DATA = new Set(['synthetic-classification', 'moons', 'circles', 'spirals', 'xor', 'blobs', 'digits'])
+const REGRESSION_DATA = new Set(['linreg', 'sine', 'polynomial'])
+
+/**
+ * The metric a config's validation reports, as the trainer picks it (accuracy for
+ * classification, R² for regression unless the config names one); null where only loading
+ * the data tells the task (a CSV with task auto, inline data).
+ */
+export function expectedMetricName(config: Pick<RunConfig, 'metric' | 'data'>): MetricName | null {
+  if (config.metric !== 'auto') return config.metric
+  const d = config.data as { kind: string; task?: string }
+  if (CLASSIFICATION_DATA.has(d.kind) || d.task === 'classification') return 'accuracy'
+  if (REGRESSION_DATA.has(d.kind) || d.task === 'regression') return 'r2'
+  return null
+}
+
+/** The CSV / display column name of a metric column: val_metric → val_accuracy, train_metric → train_r2. */
+export function namedMetricColumn(column: string, metric: MetricName | null | undefined): string {
+  if (!metric) return column
+  if (column === 'val_metric') return `val_${metric}`
+  if (column === 'train_metric') return `train_${metric}`
+  return column
 }

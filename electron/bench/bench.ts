@@ -16,7 +16,7 @@ import { lossOf, outputsFor, targetTensor } from '../trainer/losses'
 
 import type { Figure } from './figure'
 import { storageFigures } from './storage-bench'
-import { backendFigures, benchChild } from './backend-bench'
+import { backendFigures, benchChild, choiceFigures } from './backend-bench'
 import { renderFigures } from './render-bench'
 import { openFigures } from './open-bench'
 
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   const opts = new Command('bench')
     .option('--out <file>', 'write every figure as JSON')
     .option('--quick', 'fewer repetitions')
-    .option('--only <sections>', 'comma-separated sections to run: training, storage, backend, render, open')
+    .option('--only <sections>', 'comma-separated sections to run: training, storage, backend (includes choice), choice, render, open')
     .parse()
     .opts<{ out?: string; quick?: boolean; only?: string }>()
   const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : null
@@ -134,6 +134,8 @@ async function main(): Promise<void> {
   }
   if (runs('storage')) figures.push(...(await storageFigures({ quick: opts.quick })))
   if (runs('backend')) figures.push(...(await backendFigures({ quick: opts.quick })))
+  // Only auto's choice (part of the backend section): trainer on each backend, pick, calibration cost.
+  else if (runs('choice')) figures.push(...(await choiceFigures({ quick: opts.quick })))
   if (runs('render')) figures.push(...(await renderFigures({ quick: opts.quick })))
   if (runs('open')) figures.push(...(await openFigures({ quick: opts.quick })))
   const w = Math.max(...figures.map((f) => f.name.length))

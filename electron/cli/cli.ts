@@ -17,7 +17,8 @@ import { version } from '../../package.json'
 import { defaultDataDir } from '../core/paths'
 import { RunStore } from '../storage'
 import { exportComparisonCsv, exportRunCsv, writeRunCsv } from '../storage/csv'
-import { describeBackend, selectBackend } from '../trainer/backend'
+import { describeBackend } from '../trainer/backend'
+import { backendForRun } from '../trainer/backend-choice'
 import { resolveInitModel, runTraining } from '../trainer/run-training'
 import { createProgressBar } from './progress-bar'
 
@@ -45,7 +46,7 @@ function configFrom(o: { config?: string; preset?: string }): RunConfig {
 
 async function trainCommand(o: { config?: string; preset?: string; dataDir: string; json?: boolean; name?: string }): Promise<number> {
   const config = configFrom(o)
-  const backend = await selectBackend(config.backend)
+  const backend = await backendForRun(config, o.dataDir)
   if (!o.json) console.error(`LR Lab ${version} · ${describeBackend(backend)}`)
   else if (backend.fallbackReasons.length) console.error(`LR Lab: ${describeBackend(backend)}`)
   const bar = o.json ? null : createProgressBar()
@@ -67,6 +68,7 @@ async function trainCommand(o: { config?: string; preset?: string; dataDir: stri
   const s = result.summary
   const summary = {
     runId: result.runId, status: result.status, backend: backend.name, fallbackReasons: backend.fallbackReasons,
+    backendChoice: backend.choice ?? null,
     steps: s.steps, epochs: s.epochs, finalLoss: s.finalLoss, bestLoss: s.bestLoss,
     finalValLoss: s.finalValLoss, bestValLoss: s.bestValLoss,
     valAccuracy: s.valMetricName === 'accuracy' ? s.finalValMetric : null, valR2: s.valMetricName === 'r2' ? s.finalValMetric : null,
@@ -96,7 +98,7 @@ async function findLrCommand(o: { config?: string; preset?: string; dataDir: str
     ...(o.mode !== undefined && { mode: o.mode }),
   })
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error))
-  const backend = await selectBackend(config.backend)
+  const backend = await backendForRun(config, o.dataDir)
   if (!o.json) console.error(`LR Lab ${version} · range test · ${describeBackend(backend)}`)
   // A fine-tuning config sweeps from its pretrained weights, as its run would start.
   const initModelJson = await resolveInitModel({
@@ -115,7 +117,7 @@ async function findLrCommand(o: { config?: string; preset?: string; dataDir: str
   )
   bar?.done()
   const summary = {
-    backend: backend.name, iterations: r.lrs.length, stoppedEarly: r.stoppedEarly, stopReason: r.stopReason,
+    backend: backend.name, backendChoice: backend.choice ?? null, iterations: r.lrs.length, stoppedEarly: r.stoppedEarly, stopReason: r.stopReason,
     suggestions: r.suggestions.map(({ rule, lr, description }) => ({ rule, lr, description })), proposals: r.proposals,
   }
   if (o.json) console.log(JSON.stringify(summary))

@@ -11,7 +11,10 @@ import { PRESETS, type Preset } from '../../shared/presets'
 import { formatIssues } from '../../shared/config'
 import type { BackendInfo, RunListEntry, RunStatus } from '../../shared/run'
 import { version } from '../../package.json'
-import { RunStore } from '../storage'
+import { RunStore, RunTail, type WatchEvent } from '../storage'
+import { planRun } from '../../shared/run-plan'
+import type { Columns } from '../../shared/metrics'
+import { hostname } from 'node:os'
 import { exportComparisonCsv, exportRunCsv } from '../storage/csv'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -28,6 +31,16 @@ export interface ServiceOptions {
   /** Memory for recently viewed runs' columns and pyramids (default 256 MB). */
   viewCacheBytes?: number
 }
+
+/** A run another process writes, followed from its files. */
+interface TailedRun {
+  tail: RunTail
+  status: RunStatus
+  /** Why this service cannot control it, shown beside the disabled Pause/Stop. */
+  external: string
+}
+
+const LIVE: readonly RunStatus[] = ['running', 'paused']
 
 interface ActiveRun {
   proc: TrainerProcess
@@ -53,6 +66,12 @@ export class LrLabService implements LrLabApi {
   /** Watched folders: a read-only store each, and the function that stops watching it. */
   private readonly watched = new Map<string, { store: RunStore; stop: () => void }>()
   private stopLibraryWatch: (() => void) | null = null
+  /** Runs written by other processes, followed live (tailRun). */
+  private readonly tailed = new Map<string, TailedRun>()
+  /** Runs this service's trainers write (active or ended): never tailed. */
+  private readonly ownRuns = new Set<string>()
+  /** Trainers spawned whose run folder is not announced yet: a new folder may be theirs. */
+  private pendingStarts = 0
   private readonly views: RunViewCache
 
   constructor(private readonly o: ServiceOptions) {
@@ -63,8 +82,59 @@ export class LrLabService implements LrLabApi {
     this.events.setMaxListeners(100)
     // Runs written by another process (the CLI, say) into this library show up live.
     this.stopLibraryWatch = this.store.watch(this.store.runsDir, (ev) => {
-      if (!this.active.has(ev.id)) this.emit({ type: 'library', change: ev.kind, runId: ev.id })
+      if (this.active.has(ev.id)) return
+      this.emit({ type: 'library', change: ev.kind, runId: ev.id })
+      this.followRun(ev)
     })
+    // Runs another live process was writing when this service started (recoverInterrupted left them).
+    for (const r of this.store.list()) if (LIVE.includes(r.status)) this.followRun({ kind: 'added', id: r.id, dir: this.store.runDir(r.id) })
+  }
+
+  /**
+   * A run folder changed: when another process is writing the run, stream what it appended
+   * (the same metrics and status events a trainer of this service sends), until it ends.
+   */
+  private followRun(ev: WatchEvent): void {
+    if (ev.kind === 'removed') {
+      this.tailed.delete(ev.id)
+      return
+    }
+    if (this.active.has(ev.id) || this.ownRuns.has(ev.id)) return
+    let t = this.tailed.get(ev.id)
+    if (!t) {
+      // A folder that appears while a trainer of ours starts may be that trainer's: its next change decides.
+      if (this.pendingStarts > 0) return
+      let tail: RunTail
+      try {
+        tail = new RunTail(ev.dir, ev.id)
+      } catch {
+        return
+      }
+      const m = tail.read().manifest
+      if (!m || !LIVE.includes(m.status)) return
+      const who = m.writerPid !== undefined ? `process ${m.writerPid}${m.writerHost && m.writerHost !== hostname() ? ` on ${m.writerHost}` : ''}` : 'another process'
+      t = { tail, status: m.status, external: `written by ${who} (the CLI or another LR Lab): pause or stop it there` }
+      this.tailed.set(ev.id, t)
+      this.emit({ type: 'status', runId: ev.id, status: m.status, backend: m.backend, external: t.external })
+      return
+    }
+    let read
+    try {
+      read = t.tail.read()
+    } catch {
+      return // a file mid-replace: the next change reads it
+    }
+    const m = read.manifest
+    if (read.stepRows || read.epochRows) this.emit({ type: 'metrics', runId: ev.id, steps: read.steps, epochs: read.epochs })
+    if (!m) return
+    t.status = m.status
+    if (LIVE.includes(m.status)) {
+      const progress = progressOf(m.config, read.stepRows ? read.steps : null, m.summary.durationSec)
+      this.emit({ type: 'status', runId: ev.id, status: m.status, backend: m.backend, external: t.external, ...(progress ? { progress } : {}) })
+    } else {
+      this.tailed.delete(ev.id)
+      this.emit({ type: 'status', runId: ev.id, status: m.status, summary: m.summary, external: t.external, ...(m.summary.error ? { message: m.summary.error } : {}) })
+    }
   }
 
   onEvent(listener: (e: ServiceEvent) => void): () => void {
@@ -93,12 +163,21 @@ export class LrLabService implements LrLabApi {
   async startRun(configInput: unknown): Promise<{ runId: string }> {
     const config = configOrApiError(configInput)
     const proc = this.o.spawnTrainer()
+    this.pendingStarts++
+    let announced = false
+    const settled = () => {
+      if (!announced) this.pendingStarts--
+      announced = true
+    }
     return new Promise((resolve, reject) => {
       let runId: string | null = null
       proc.onMessage((m) => {
         switch (m.type) {
           case 'created':
             runId = m.runId
+            this.ownRuns.add(runId)
+            this.tailed.delete(runId)
+            settled()
             this.active.set(runId, { proc, status: 'running', backend: m.backend })
             this.emit({ type: 'status', runId, status: 'running', backend: m.backend })
             resolve({ runId })
@@ -128,6 +207,7 @@ export class LrLabService implements LrLabApi {
             this.emit({ type: 'status', runId: m.runId, status: m.status, summary: m.summary })
             break
           case 'error':
+            settled()
             if (!runId) reject(new ApiError(`the trainer could not start: ${m.message}`, 'internal'))
             else {
               this.active.delete(runId)
@@ -137,6 +217,7 @@ export class LrLabService implements LrLabApi {
         }
       })
       proc.onExit((code) => {
+        settled()
         if (!runId) {
           reject(new ApiError(`the trainer exited (code ${code}) before the run started`, 'internal'))
           return
@@ -154,6 +235,8 @@ export class LrLabService implements LrLabApi {
 
   private activeRun(runId: string): ActiveRun {
     const a = this.active.get(runId)
+    const t = this.tailed.get(runId)
+    if (!a && t) throw new ApiError(`run ${runId} is ${t.external}`, 'conflict')
     if (!a) throw new ApiError(`run ${runId} is not running`, 'conflict')
     return a
   }
@@ -282,7 +365,11 @@ export class LrLabService implements LrLabApi {
     // A data dir (with runs/ inside, as --data-dir writes) or a runs folder itself; read only, creating nothing.
     const store = this.wrap(() => RunStore.openWatched(abs))
     if (resolve(store.runsDir) === resolve(this.store.runsDir)) throw new ApiError(`${folder} is this library's own folder`)
-    const stop = store.watch(store.runsDir, (ev) => this.emit({ type: 'library', change: ev.kind, runId: ev.id }))
+    const stop = store.watch(store.runsDir, (ev) => {
+      this.emit({ type: 'library', change: ev.kind, runId: ev.id })
+      this.followRun(ev)
+    })
+    for (const r of store.list()) if (LIVE.includes(r.status)) this.followRun({ kind: 'added', id: r.id, dir: store.runDir(r.id) })
     this.watched.set(abs, { store, stop })
   }
 
@@ -326,9 +413,33 @@ export class LrLabService implements LrLabApi {
     this.stopLibraryWatch?.()
     for (const w of this.watched.values()) w.stop()
     this.watched.clear()
+    this.tailed.clear()
     for (const a of this.active.values()) a.proc.send({ type: 'stop' })
     const deadline = Date.now() + 3000
     while (this.active.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
     for (const a of this.active.values()) a.proc.kill()
+  }
+}
+
+/**
+ * Progress of a followed run from its config and the step rows just read (the same shape a
+ * trainer reports); null when the rows say nothing new.
+ */
+function progressOf(config: RunConfig, steps: Columns | null, durationSec: number): Progress | null {
+  const plan = planRun(config)
+  const stepCol = steps?.step
+  const elapsedCol = steps?.elapsed
+  if (!stepCol?.length) return null
+  const step = stepCol[stepCol.length - 1]! + 1
+  const secs = elapsedCol?.length ? elapsedCol[elapsedCol.length - 1]! : durationSec
+  const totalSteps = plan?.totalSteps ?? 0
+  const perEpoch = plan?.batchesPerEpoch ?? 1
+  return {
+    epoch: Math.floor(step / perEpoch),
+    step,
+    totalEpochs: config.epochs,
+    totalSteps,
+    stepsPerSec: secs > 0 ? step / secs : 0,
+    etaSec: step > 0 && totalSteps > 0 ? (secs / step) * (totalSteps - step) : null,
   }
 }

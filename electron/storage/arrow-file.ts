@@ -251,6 +251,8 @@ interface BatchPlan {
   bodyLength: number
   rows: number
   crc: number
+  /** File offset just past this batch. */
+  end: number
 }
 
 export interface ArrowReadResult {
@@ -262,16 +264,26 @@ export interface ArrowReadResult {
   damage: string[]
   /** True when the only problem is an incomplete last message (a write cut off by a crash or still in progress). */
   tornTail: boolean
+  /** File offset just past the last intact message read: where a reader following a growing file resumes. */
+  end: number
+}
+
+/** Where to resume reading a file read before: the `end` of that read and its column names. */
+export interface ArrowResume {
+  offset: number
+  names: readonly string[]
 }
 
 /**
  * Read a metrics file. `expectedNames` (from the manifest) lets a run whose schema message is
  * damaged still be read. Never throws for damaged data; a missing file is reported as damage.
  */
-export function readArrowColumns(path: string, label: string, expectedNames?: readonly string[]): ArrowReadResult {
+export function readArrowColumns(path: string, label: string, expectedNames?: readonly string[], resume?: ArrowResume): ArrowReadResult {
+  const damage: string[] = []
+  let tornTail = false
   const unreadable = (why: string): ArrowReadResult => {
     const names = [...(expectedNames ?? [])]
-    return { columns: emptyColumns(names), rows: 0, names, damage: [`${label} ${why}`], tornTail: false }
+    return { columns: emptyColumns(names), rows: 0, names, damage: [`${label} ${why}`], tornTail: false, end: resume?.offset ?? 0 }
   }
   let fd: number
   try {
@@ -284,152 +296,151 @@ export function readArrowColumns(path: string, label: string, expectedNames?: re
     const st = fstatSync(fd)
     // A folder (or anything else) where the file should be: damage, not a failure to load the run.
     if (!st.isFile()) return unreadable(`is ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not a metrics file`)
-    return readStream(fd, st.size, label, expectedNames)
+    const size = st.size
+    const head = Buffer.alloc(8)
+    // Resuming skips the schema message (read before) and starts at the next batch.
+    let pos = resume?.offset ?? 0
+    let names: string[] | null = resume ? [...resume.names] : null
+    let end = pos
+    const plans: BatchPlan[] = []
+    let stop: string | null = null
+
+    const readAt = (buf: Uint8Array, len: number, at: number): boolean => {
+      let got = 0
+      while (got < len) {
+        const n = readSync(fd, buf, got, len - got, at + got)
+        if (n <= 0) return false
+        got += n
+      }
+      return true
+    }
+
+    while (stop === null) {
+      if (pos === size) {
+        if (names === null) stop = 'it is empty (no schema)'
+        break
+      }
+      if (size - pos < 8) {
+        stop = `the last ${size - pos} bytes are an incomplete message`
+        tornTail = true
+        break
+      }
+      readAt(head, 8, pos)
+      if (head.readUInt32LE(0) !== CONTINUATION) {
+        stop = `bytes at offset ${pos} are not an Arrow message`
+        break
+      }
+      const metaLen = head.readInt32LE(4)
+      if (metaLen === 0) {
+        // End-of-stream marker. Bytes after it would be hidden from every reader: say so, and
+        // read on when they are messages (what follows a stray marker is kept).
+        if (pos + 8 === size) break
+        damage.push(`${label}: an end-of-stream marker at offset ${pos} is followed by ${size - pos - 8} more bytes, read past it`)
+        pos += 8
+        continue
+      }
+      if (metaLen < 0 || metaLen % 8 !== 0 || metaLen > 1 << 24) {
+        stop = `the message at offset ${pos} has an invalid length`
+        break
+      }
+      if (pos + 8 + metaLen > size) {
+        stop = `the last message (offset ${pos}) is incomplete`
+        tornTail = true
+        break
+      }
+      const meta = Buffer.alloc(metaLen)
+      readAt(meta, metaLen, pos + 8)
+      let msg: MessageInfo
+      try {
+        msg = decodeMessage(meta)
+      } catch {
+        stop = `the message at offset ${pos} is corrupt`
+        break
+      }
+      const bodyPos = pos + 8 + metaLen
+      if (bodyPos + msg.bodyLength > size) {
+        stop = `the last record batch (offset ${pos}) is incomplete`
+        tornTail = true
+        break
+      }
+      if (names === null) {
+        // The first message must be the schema.
+        try {
+          if (msg.headerType !== HEADER_SCHEMA) throw new Malformed('first message is not a schema')
+          names = schemaNames(msg.header)
+          if (expectedNames && !sameNames(names, expectedNames)) {
+            damage.push(`${label}: its columns (${names.join(', ')}) differ from the manifest's (${expectedNames.join(', ')})`)
+          }
+        } catch (e) {
+          if (!expectedNames) {
+            stop = `its schema is unreadable (${(e as Error).message})`
+            break
+          }
+          damage.push(`${label}: its schema is damaged; using the column names from the manifest`)
+          names = [...expectedNames]
+        }
+      } else {
+        const problem = checkBatch(msg, names.length)
+        if (typeof problem === 'string') {
+          stop = `the record batch at offset ${pos} ${problem}`
+          break
+        }
+        if (problem.rows > 0) plans.push({ bodyPos, bodyLength: msg.bodyLength, rows: problem.rows, crc: problem.crc, end: bodyPos + msg.bodyLength })
+      }
+      pos = bodyPos + msg.bodyLength
+      if (plans.length === 0) end = pos // the schema (or empty batches) before any data
+    }
+
+    const cols = names ?? [...(expectedNames ?? [])]
+    // Second pass: bodies straight into one array per column, each batch's checksum verified.
+    let total = 0
+    for (const p of plans) total += p.rows
+    // Not zero-filled (every byte kept is read from the file; a short read is sliced off below):
+    // zeroing 8 bytes a row first would cost about as much as reading them.
+    // One allocation per column: a column of a 1M-step run (8 MB) stays below glibc's largest
+    // mmap threshold, so memory freed by a closed run is reused by the next load instead of
+    // being unmapped and faulted in again (one 72 MB block measured 266 ms warm against 34 ms).
+    const arrays = cols.map(() => new Float64Array(Buffer.allocUnsafeSlow(total * 8).buffer, 0, total))
+    const bytes = arrays.map((a) => new Uint8Array(a.buffer))
+    let rows = 0
+    for (const p of plans) {
+      // Canonical layout: column c's data is body[c·8n, (c+1)·8n), so read it straight into place
+      // and checksum the pieces in body order.
+      const colBytes = p.rows * 8
+      let crc = 0
+      let ok = true
+      for (let c = 0; c < cols.length && ok; c++) {
+        const dest = bytes[c]!.subarray(rows * 8, rows * 8 + colBytes)
+        ok = readAt(dest, colBytes, p.bodyPos + c * colBytes)
+        crc = crc32(dest, crc)
+      }
+      if (!ok) {
+        stop ??= `the record batch at offset ${p.bodyPos} could not be read`
+        break
+      }
+      if (crc !== p.crc) {
+        stop = `the record batch with rows ${rows}–${rows + p.rows - 1} is corrupt (checksum mismatch)`
+        tornTail = false
+        break
+      }
+      rows += p.rows
+      end = p.end
+    }
+    const columns: Columns = {}
+    cols.forEach((n, c) => {
+      columns[n] = rows === total ? arrays[c]! : arrays[c]!.slice(0, rows)
+    })
+    if (stop !== null) {
+      damage.push(`${label}: ${stop}; ${rows} rows before it are intact`)
+      if (damage.length > 1) tornTail = false
+    }
+    return { columns, rows, names: cols, damage, tornTail: tornTail && damage.length === 1, end }
   } catch (e) {
     // A read error (EIO on a failing disk, say) is damage too: a load reports it, never throws.
     return unreadable(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`)
   } finally {
     closeSync(fd)
   }
-}
-
-function readStream(fd: number, size: number, label: string, expectedNames?: readonly string[]): ArrowReadResult {
-  const damage: string[] = []
-  let tornTail = false
-  const head = Buffer.alloc(8)
-  let pos = 0
-  let names: string[] | null = null
-  const plans: BatchPlan[] = []
-  let stop: string | null = null
-
-  const readAt = (buf: Uint8Array, len: number, at: number): boolean => {
-    let got = 0
-    while (got < len) {
-      const n = readSync(fd, buf, got, len - got, at + got)
-      if (n <= 0) return false
-      got += n
-    }
-    return true
-  }
-
-  while (stop === null) {
-    if (pos === size) {
-      if (names === null) stop = 'it is empty (no schema)'
-      break
-    }
-    if (size - pos < 8) {
-      stop = `the last ${size - pos} bytes are an incomplete message`
-      tornTail = true
-      break
-    }
-    readAt(head, 8, pos)
-    if (head.readUInt32LE(0) !== CONTINUATION) {
-      stop = `bytes at offset ${pos} are not an Arrow message`
-      break
-    }
-    const metaLen = head.readInt32LE(4)
-    if (metaLen === 0) {
-      // End-of-stream marker. Bytes after it would be hidden from every reader: say so, and
-      // read on when they are messages (what follows a stray marker is kept).
-      if (pos + 8 === size) break
-      damage.push(`${label}: an end-of-stream marker at offset ${pos} is followed by ${size - pos - 8} more bytes, read past it`)
-      pos += 8
-      continue
-    }
-    if (metaLen < 0 || metaLen % 8 !== 0 || metaLen > 1 << 24) {
-      stop = `the message at offset ${pos} has an invalid length`
-      break
-    }
-    if (pos + 8 + metaLen > size) {
-      stop = `the last message (offset ${pos}) is incomplete`
-      tornTail = true
-      break
-    }
-    const meta = Buffer.alloc(metaLen)
-    readAt(meta, metaLen, pos + 8)
-    let msg: MessageInfo
-    try {
-      msg = decodeMessage(meta)
-    } catch {
-      stop = `the message at offset ${pos} is corrupt`
-      break
-    }
-    const bodyPos = pos + 8 + metaLen
-    if (bodyPos + msg.bodyLength > size) {
-      stop = `the last record batch (offset ${pos}) is incomplete`
-      tornTail = true
-      break
-    }
-    if (names === null) {
-      // The first message must be the schema.
-      try {
-        if (msg.headerType !== HEADER_SCHEMA) throw new Malformed('first message is not a schema')
-        names = schemaNames(msg.header)
-        if (expectedNames && !sameNames(names, expectedNames)) {
-          damage.push(`${label}: its columns (${names.join(', ')}) differ from the manifest's (${expectedNames.join(', ')})`)
-        }
-      } catch (e) {
-        if (!expectedNames) {
-          stop = `its schema is unreadable (${(e as Error).message})`
-          break
-        }
-        damage.push(`${label}: its schema is damaged; using the column names from the manifest`)
-        names = [...expectedNames]
-      }
-    } else {
-      const problem = checkBatch(msg, names.length)
-      if (typeof problem === 'string') {
-        stop = `the record batch at offset ${pos} ${problem}`
-        break
-      }
-      if (problem.rows > 0) plans.push({ bodyPos, bodyLength: msg.bodyLength, rows: problem.rows, crc: problem.crc })
-    }
-    pos = bodyPos + msg.bodyLength
-  }
-
-  const cols = names ?? [...(expectedNames ?? [])]
-  // Second pass: bodies straight into one array per column, each batch's checksum verified.
-  let total = 0
-  for (const p of plans) total += p.rows
-  // Not zero-filled (every byte kept is read from the file; a short read is sliced off below):
-  // zeroing 8 bytes a row first would cost about as much as reading them.
-  // One allocation per column: a column of a 1M-step run (8 MB) stays below glibc's largest
-  // mmap threshold, so memory freed by a closed run is reused by the next load instead of
-  // being unmapped and faulted in again (one 72 MB block measured 266 ms warm against 34 ms).
-  const arrays = cols.map(() => new Float64Array(Buffer.allocUnsafeSlow(total * 8).buffer, 0, total))
-  const bytes = arrays.map((a) => new Uint8Array(a.buffer))
-  let rows = 0
-  for (const p of plans) {
-    // Canonical layout: column c's data is body[c·8n, (c+1)·8n), so read it straight into place
-    // and checksum the pieces in body order.
-    const colBytes = p.rows * 8
-    let crc = 0
-    let ok = true
-    for (let c = 0; c < cols.length && ok; c++) {
-      const dest = bytes[c]!.subarray(rows * 8, rows * 8 + colBytes)
-      ok = readAt(dest, colBytes, p.bodyPos + c * colBytes)
-      crc = crc32(dest, crc)
-    }
-    if (!ok) {
-      stop ??= `the record batch at offset ${p.bodyPos} could not be read`
-      break
-    }
-    if (crc !== p.crc) {
-      stop = `the record batch with rows ${rows}–${rows + p.rows - 1} is corrupt (checksum mismatch)`
-      tornTail = false
-      break
-    }
-    rows += p.rows
-  }
-  const columns: Columns = {}
-  cols.forEach((n, c) => {
-    columns[n] = rows === total ? arrays[c]! : arrays[c]!.slice(0, rows)
-  })
-  if (stop !== null) {
-    damage.push(`${label}: ${stop}; ${rows} rows before it are intact`)
-    if (damage.length > 1) tornTail = false
-  }
-  return { columns, rows, names: cols, damage, tornTail: tornTail && damage.length === 1 }
 }
 
 /** Checks the canonical layout; returns the row count and checksum, or what is wrong. */

@@ -14,6 +14,7 @@ import { RunIdSchema } from '../../shared/api'
 import { describeConfig, type RunConfig } from '../../shared/config'
 import { emptySummary, RunNameSchema, RunNotesSchema, RunTagsSchema, type BackendInfo, type RunListEntry, type RunManifest } from '../../shared/run'
 import { emptyColumns, readArrowColumns } from './arrow-file'
+import { expectedMetricName } from '../../shared/metrics'
 import { encodeEvent, readEvents } from './events'
 import { fsyncDir, pidAlive } from './fs-util'
 import { FORMAT_VERSION, NewerFormatError, readManifest, writeManifest, type ManifestRead } from './manifest'
@@ -392,6 +393,8 @@ function listEntry(read: ManifestRead): RunListEntry {
     schedule: d.schedule,
     bestValLoss: m.summary.bestValLoss,
     finalValLoss: m.summary.finalValLoss,
+    finalValMetric: m.summary.finalValMetric,
+    valMetricName: m.summary.valMetricName ?? (read.configValid ? expectedMetricName(m.config) : null),
     steps: m.summary.steps,
     durationSec: m.summary.durationSec,
     backend: m.backend.name,

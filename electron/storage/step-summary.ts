@@ -96,22 +96,24 @@ export function summaryView(s: StepSummary, buckets: number): ViewRows | null {
     marks[0] = 1
     marks[m - 1] = 1
   }
+  const rows = s.rows
   for (const name in s.steps) {
     const y = s.steps[name]!
     let block = -1
     let lo = -1
     let hi = -1
     let nan = -1
-    const flush = () => {
-      for (const j of [lo, hi, nan]) if (j >= 0) marks[j] = 1
-    }
-    for (let j = 0; j < m; j++) {
-      const b = Math.floor(s.rows[j]! / 2 ** k)
+    for (let j = 0; j <= m; j++) {
+      const b = j < m ? rows[j]! >> k : -2
       if (b !== block) {
-        flush()
+        // The previous block is complete: keep its extremes.
+        if (lo >= 0) marks[lo] = 1
+        if (hi >= 0) marks[hi] = 1
+        if (nan >= 0) marks[nan] = 1
         block = b
         lo = hi = nan = -1
       }
+      if (j === m) break
       const v = y[j]!
       if (v !== v) {
         if (nan < 0) nan = j
@@ -120,7 +122,6 @@ export function summaryView(s: StepSummary, buckets: number): ViewRows | null {
       if (lo < 0 || v < y[lo]!) lo = j
       if (hi < 0 || v > y[hi]!) hi = j
     }
-    flush()
   }
   return gatherRows(s.steps, s.epochX, 0, marks, (j) => s.rows[j]!)
 }

@@ -3,7 +3,7 @@
  * and report to whoever hosts the trainer (a parent process, or the CLI in-process).
  */
 import type { RunConfig } from '../../shared/config'
-import type { BackendInfo } from '../../shared/run'
+import { describeChoice, type BackendInfo } from '../../shared/run'
 import { version as lrlabVersion } from '../../package.json'
 import { RunStore } from '../storage'
 import type { TrainerToHost } from './protocol'
@@ -73,7 +73,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & 
   const runId = writer.id
   o.send({ type: 'created', runId, backend: o.backend })
   const fallback = o.backend.fallbackReasons.length ? `; fell back: ${o.backend.fallbackReasons.join('; ')}` : ''
-  writer.event({ kind: 'start', step: 0, message: `training on backend ${o.backend.name}${fallback}` })
+  writer.event({ kind: 'start', step: 0, message: `training on backend ${describeChoice(o.backend) ?? o.backend.name}${fallback}` })
   try {
     const result = await train(
       o.config,

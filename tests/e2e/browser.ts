@@ -36,10 +36,10 @@ export interface ServeProcess {
  * Start the built `serve` entry on a free port; resolves with the address it prints. `root` runs
  * another checkout's build (to measure old code), `cwd` where the process starts.
  */
-export function startServe(dataDir: string, extraEnv: Record<string, string> = {}, o: { root?: string; cwd?: string } = {}): Promise<ServeProcess> {
+export function startServe(dataDir: string, extraEnv: Record<string, string> = {}, extraArgs: string[] = [], o: { root?: string; cwd?: string } = {}): Promise<ServeProcess> {
   const entry = join(o.root ?? ROOT, 'out', 'main', 'serve.js')
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm run test:e2e does)`)
-  const proc = spawn(process.execPath, [entry, '--port', '0', '--data-dir', dataDir], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], cwd: o.cwd })
+  const proc = spawn(process.execPath, [entry, '--port', '0', '--data-dir', dataDir, ...extraArgs], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], cwd: o.cwd })
   let stderr = ''
   proc.stderr!.on('data', (d) => (stderr += d))
   return new Promise((resolvePromise, reject) => {

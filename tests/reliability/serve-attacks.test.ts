@@ -31,7 +31,7 @@ const rootEntries = (): string[] => ['runs', 'trash'].filter((n) => existsSync(j
 let rootBefore: string[]
 
 async function start(): Promise<void> {
-  serve = await startServe(dataDir, {}, { root: ROOT_OVERRIDE, cwd })
+  serve = await startServe(dataDir, {}, [], { root: ROOT_OVERRIDE, cwd })
   const u = new URL(serve.url)
   port = Number(u.port)
   token = u.searchParams.get('token')!

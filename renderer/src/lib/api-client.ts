@@ -8,7 +8,8 @@ import { decodeWire, encodeWire } from '../../../shared/wire'
 import { downloadBlob } from './download'
 
 export type EventListener = (event: ServiceEvent) => void
-export type ConnectionState = 'connecting' | 'open' | 'closed'
+/** 'unauthorized': the link's token is wrong or stale (the service was restarted with another); no retrying helps. */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'unauthorized'
 
 export interface ClientApi extends LrLabApi {
   onEvent(listener: EventListener): () => void
@@ -113,8 +114,20 @@ function webSocketClient(): ClientApi {
         p.reject(new ServiceError('connection to the LR Lab service was lost', 'internal'))
       }
       setState('closed')
-      setTimeout(connect, retryMs)
+      void tokenRefused().then((refused) => {
+        if (refused) setState('unauthorized')
+        else setTimeout(connect, retryMs)
+      })
       retryMs = Math.min(retryMs * 2, 5000)
+    }
+  }
+  /** True when the service answers and refuses this page's token (false when it is unreachable: retry then). */
+  const tokenRefused = async (): Promise<boolean> => {
+    try {
+      const r = await fetch(`/token-check?token=${encodeURIComponent(token)}`, { cache: 'no-store' })
+      return r.status === 401
+    } catch {
+      return false
     }
   }
   connect()

@@ -196,7 +196,9 @@ export class AppState {
     }
     const r = this.ensureRun(e.runId)
     if (e.type === 'metrics') {
-      r.appendMetrics(e.steps, e.epochs)
+      // Joined mid-run (a run another process writes, or one started before this page opened):
+      // the rows so far come from the run's files.
+      if (r.appendMetrics(e.steps, e.epochs) && !r.manifest) void this.ensureLoaded(e.runId)
       return
     }
     const wasKnownInLibrary = this.library.some((l) => l.id === e.runId)
@@ -204,6 +206,8 @@ export class AppState {
     if (!this.focusId && e.status === 'running') this.focusId = e.runId
     const before = r.status
     r.applyStatus(e)
+    // A followed run that ended: its files now hold everything (events, final summary).
+    if (e.external && TERMINAL_STATUSES.includes(e.status)) void this.ensureLoaded(e.runId, true)
     // Status events come many times a second while a run streams: ask for the list once per
     // unknown run (not on every event), and leave the list untouched when nothing in it changed.
     const unknown = !wasKnownInLibrary && !this.libraryAskedFor.has(e.runId)
@@ -248,14 +252,28 @@ export class AppState {
     }
   }
 
+  private loading = new Map<string, Promise<RunData | null>>()
+
   /**
    * Bring a saved run into memory (unless it is already streaming here): a finished run as a
    * view decimated for the window's width (refined on zoom, see refineZoom), a live one whole.
+   * `reload` reads it again (a run another process wrote has ended: its files hold everything).
    */
-  async ensureLoaded(id: string): Promise<RunData | null> {
+  async ensureLoaded(id: string, reload = false): Promise<RunData | null> {
     this.lastUsed.set(id, ++this.useClock)
     const have = this.runs[id]
-    if (have?.manifest) return have
+    if (have?.manifest && !reload) return have
+    if (!this.api) return null
+    const inFlight = this.loading.get(id)
+    if (inFlight && !reload) return inFlight
+    const p = this.load(id).finally(() => {
+      if (this.loading.get(id) === p) this.loading.delete(id)
+    })
+    this.loading.set(id, p)
+    return p
+  }
+
+  private async load(id: string): Promise<RunData | null> {
     if (!this.api) return null
     try {
       const loaded = RunData.fromView(await this.api.loadRunView(id, { buckets: viewBuckets(), x: this.xMode, range: null }))

@@ -30,6 +30,8 @@ export class RunData {
   progress = $state<Progress | null>(null)
   summary = $state<RunSummary | null>(null)
   message = $state<string | null>(null)
+  /** Set while another process writes this run (the service follows its files): why it cannot be paused or stopped here. */
+  external = $state<string | null>(null)
   manifest = $state.raw<RunManifest | null>(null)
   /** The config, from the manifest or (for a run started here) as submitted and validated. */
   config = $state.raw<RunConfig | null>(null)
@@ -140,10 +142,19 @@ export class RunData {
     this.summary = m.summary
   }
 
-  appendMetrics(steps: Columns, epochs: Columns): void {
-    this.steps.append(steps)
-    this.epochs.append(epochs)
+  /**
+   * Append streamed rows, skipping any this run holds already (a run loaded from its files while
+   * it streams gets rows both ways). Returns true when rows before these are missing here (the
+   * stream was joined mid-run): the caller loads the run from its files then.
+   */
+  appendMetrics(steps: Columns, epochs: Columns): boolean {
+    const lastStep = lastOf(this.steps, 'step')
+    const firstStep = steps['step']?.[0]
+    const gap = firstStep !== undefined && firstStep > lastStep + 1
+    this.steps.append(rowsAfterKey(steps, 'step', lastStep))
+    this.epochs.append(rowsAfterKey(epochs, 'epoch', lastOf(this.epochs, 'epoch')))
     this.scheduleRedraw()
+    return gap
   }
 
   applyStatus(e: Extract<ServiceEvent, { type: 'status' }>): void {
@@ -152,6 +163,7 @@ export class RunData {
     if (e.progress) this.progress = e.progress
     if (e.summary) this.summary = e.summary
     if (e.message !== undefined) this.message = e.message
+    if (e.external !== undefined) this.external = TERMINAL_STATUSES.includes(e.status) ? null : e.external
   }
 
   get isLive(): boolean {
@@ -160,11 +172,10 @@ export class RunData {
 
   /** Append the rows of `other` (same run, streamed live) that come after this one's last step; take its live status. */
   adoptNewerRows(other: RunData): void {
-    const lastStep = this.steps.length ? this.steps.get('step')![this.steps.length - 1]! : -Infinity
-    const lastEpoch = this.epochs.length ? this.epochs.get('epoch')![this.epochs.length - 1]! : -Infinity
-    this.steps.append(rowsAfter(other.steps, 'step', lastStep))
-    this.epochs.append(rowsAfter(other.epochs, 'epoch', lastEpoch))
+    this.steps.append(rowsAfter(other.steps, 'step', lastOf(this.steps, 'step')))
+    this.epochs.append(rowsAfter(other.epochs, 'epoch', lastOf(this.epochs, 'epoch')))
     if (other.progress) this.progress = other.progress
+    if (other.external && !TERMINAL_STATUSES.includes(this.status)) this.external = other.external
     if (other.isLive || TERMINAL_STATUSES.includes(other.status)) this.status = other.status
     this.revision++
   }
@@ -204,5 +215,22 @@ function rowsAfter(cols: GrowableColumns, key: string, last: number): Columns {
   while (from < k.length && k[from]! <= last) from++
   const out: Columns = {}
   for (const name of cols.names()) out[name] = cols.get(name)!.slice(from)
+  return out
+}
+
+/** The last value of a key column (step or epoch), or -1 when there are no rows. */
+function lastOf(cols: GrowableColumns, key: string): number {
+  const k = cols.get(key)
+  return k && k.length ? k[k.length - 1]! : -1
+}
+
+/** The rows of a batch whose key is above `last` (keys ascend). */
+function rowsAfterKey(batch: Columns, key: string, last: number): Columns {
+  const k = batch[key]
+  if (!k || !k.length || k[0]! > last) return batch
+  let from = 0
+  while (from < k.length && k[from]! <= last) from++
+  const out: Columns = {}
+  for (const name in batch) out[name] = batch[name]!.subarray(from)
   return out
 }
