@@ -1,3 +1,4 @@
+/** The one schema of a run id, free of other imports so config, API and store all use it without a cycle. */
 import { z } from 'zod'
 
 /**

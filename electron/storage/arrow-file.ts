@@ -14,7 +14,7 @@
  * is returned, what follows is reported as damage. Column data is copied straight from the
  * file into one Float64Array per column (no per-row work, no intermediate table).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
 import { Field, Float64, MessageHeader, MetadataVersion, Schema, Message } from 'apache-arrow'
 import {
@@ -281,15 +281,22 @@ export interface ArrowResume {
 export function readArrowColumns(path: string, label: string, expectedNames?: readonly string[], resume?: ArrowResume): ArrowReadResult {
   const damage: string[] = []
   let tornTail = false
+  const unreadable = (why: string): ArrowReadResult => {
+    const names = [...(expectedNames ?? [])]
+    return { columns: emptyColumns(names), rows: 0, names, damage: [`${label} ${why}`], tornTail: false, end: resume?.offset ?? 0 }
+  }
   let fd: number
   try {
-    fd = openSync(path, 'r')
+    // Non-blocking: a FIFO put where the file should be must not hang the open.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (e) {
-    const names = [...(expectedNames ?? [])]
-    return { columns: emptyColumns(names), rows: 0, names, damage: [`${label} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`], tornTail: false, end: resume?.offset ?? 0 }
+    return unreadable(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`)
   }
   try {
-    const size = fstatSync(fd).size
+    const st = fstatSync(fd)
+    // A folder (or anything else) where the file should be: damage, not a failure to load the run.
+    if (!st.isFile()) return unreadable(`is ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not a metrics file`)
+    const size = st.size
     const head = Buffer.alloc(8)
     // Resuming skips the schema message (read before) and starts at the next batch.
     let pos = resume?.offset ?? 0
@@ -324,7 +331,14 @@ export function readArrowColumns(path: string, label: string, expectedNames?: re
         break
       }
       const metaLen = head.readInt32LE(4)
-      if (metaLen === 0) break // end-of-stream marker
+      if (metaLen === 0) {
+        // End-of-stream marker. Bytes after it would be hidden from every reader: say so, and
+        // read on when they are messages (what follows a stray marker is kept).
+        if (pos + 8 === size) break
+        damage.push(`${label}: an end-of-stream marker at offset ${pos} is followed by ${size - pos - 8} more bytes, read past it`)
+        pos += 8
+        continue
+      }
       if (metaLen < 0 || metaLen % 8 !== 0 || metaLen > 1 << 24) {
         stop = `the message at offset ${pos} has an invalid length`
         break
@@ -421,6 +435,9 @@ export function readArrowColumns(path: string, label: string, expectedNames?: re
       if (damage.length > 1) tornTail = false
     }
     return { columns, rows, names: cols, damage, tornTail: tornTail && damage.length === 1, end }
+  } catch (e) {
+    // A read error (EIO on a failing disk, say) is damage too: a load reports it, never throws.
+    return unreadable(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`)
   } finally {
     closeSync(fd)
   }

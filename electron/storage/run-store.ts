@@ -4,7 +4,7 @@
  * Listing reads manifests only; loading reads everything and reports what is damaged
  * instead of throwing. Deleted runs move to `<dataDir>/trash/` until the trash is emptied.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, appendFileSync, openSync, fsyncSync, closeSync, fstatSync, readSync } from 'node:fs'
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, appendFileSync, openSync, fsyncSync, closeSync, fstatSync, readSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -249,6 +249,7 @@ export class RunStore {
     for (const id of this.runFolders(this.runsDir)) {
       const dir = join(this.runsDir, id)
       if (openWriterDirs.has(dir)) continue
+      removeStaleManifestTemps(dir)
       const file = join(dir, MANIFEST_FILE)
       const read = readManifest(file, id, false)
       const m = read.manifest
@@ -410,6 +411,36 @@ function safeDescribe(c: RunConfig): ReturnType<typeof describeConfig> {
     return describeConfig(c)
   } catch {
     return { dataset: '?', model: '?', optimizer: '?', schedule: '?' }
+  }
+}
+
+/** `.manifest.json.<pid>.<random>.tmp`: what writeFileAtomic leaves when killed between write and rename. */
+const MANIFEST_TEMP = /^\.manifest\.json\.(\d+)\.[a-z0-9]*\.tmp$/
+/** A manifest rewrite takes milliseconds: a temp file this old is not being written. */
+const STALE_TEMP_MS = 60_000
+
+/**
+ * Remove manifest temp files a killed writer left in a run folder: only files named as
+ * writeFileAtomic names them, only when the pid in the name is not a live process here and the
+ * file is older than a minute (a process on another machine sharing the folder may be writing).
+ */
+function removeStaleManifestTemps(dir: string): void {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const m = MANIFEST_TEMP.exec(name)
+    if (!m || pidAlive(Number(m[1]))) continue
+    const file = join(dir, name)
+    try {
+      const st = lstatSync(file)
+      if (st.isFile() && Date.now() - st.mtimeMs > STALE_TEMP_MS) rmSync(file, { force: true })
+    } catch {
+      // gone meanwhile
+    }
   }
 }
 
