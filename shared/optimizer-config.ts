@@ -8,28 +8,14 @@
  * 1.0 means "no extra scaling"), so a default there is the honest choice.
  */
 import { z } from 'zod'
+import { flag, nonNegative, num, strictVariant, unitInterval } from './fields'
+import type { Doc } from './docs'
 
-/** A finite number whose messages name the field ("momentum must be ≥ 0"). */
-function num(field: string) {
-  return z.number({
-    error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a finite number`),
-  })
-}
 const lr = (field = 'lr') => num(field).gt(0, { error: `${field} must be > 0` })
-const nonNegative = (field: string) => num(field).min(0, { error: `${field} must be ≥ 0` })
-const unitInterval = (field: string) =>
-  num(field).min(0, { error: `${field} must be in [0, 1]` }).max(1, { error: `${field} must be in [0, 1]` })
 /** Adam-family betas: 0 ≤ β < 1 (β = 1 makes the bias correction divide by zero). */
 const beta = (field: string) =>
   num(field).min(0, { error: `${field} must be in [0, 1)` }).lt(1, { error: `${field} must be in [0, 1)` })
-const flag = (field: string) => z.boolean({ error: `${field} must be true or false` })
-/** Strict, so a misspelt field is an error instead of silently taking the default. */
-function options<T extends z.core.$ZodLooseShape>(type: string, shape: T) {
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown field(s) for ${type}: ${issue.keys.join(', ')}` : undefined,
-  })
-}
+const options = strictVariant
 
 const sgd = options('sgd', {
     type: z.literal('sgd'),
@@ -142,7 +128,7 @@ export function momentumOf(cfg: OptimizerConfig): number | undefined {
 }
 
 /** One line of explanation and the update rule (PyTorch 1.13, single-tensor path), for the UI. */
-export const OPTIMIZER_DOCS: Record<OptimizerType, { title: string; summary: string; formula: string }> = {
+export const OPTIMIZER_DOCS: Record<OptimizerType, Doc> = {
   sgd: {
     title: 'SGD',
     summary:

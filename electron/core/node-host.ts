@@ -18,12 +18,12 @@ export function trainerEntry(): { entry: string; execArgv: string[] } {
   throw new Error(`cannot find the trainer entry next to ${here} (run "npm run build")`)
 }
 
-export async function createNodeService(dataDir: string, host: 'browser-bridge' | 'electron' = 'browser-bridge'): Promise<LrLabService> {
+export async function createNodeService(dataDir: string, host: 'browser-bridge' | 'electron' = 'browser-bridge', options: { parallel?: number } = {}): Promise<LrLabService> {
   let backend = null
   try {
     backend = await selectBackend('auto')
   } catch {
     backend = null // reported per run by the trainer
   }
-  return new LrLabService({ dataDir, host, backend, spawnTrainer: nodeTrainerSpawner(trainerEntry()) })
+  return new LrLabService({ dataDir, host, backend, spawnTrainer: nodeTrainerSpawner(trainerEntry()), parallel: options.parallel })
 }

@@ -3,7 +3,7 @@
  * WebSocket). Electron-free; training runs in child processes so callers never wait on it.
  */
 import { EventEmitter } from 'node:events'
-import { API_ARGS, ApiError, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type OpenedRun, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
+import { API_ARGS, ApiError, ExportOptionsSchema, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type OpenedRun, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
 import { ConfigError, type RunConfig } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { RangeTestSchema } from '../../shared/lr-finder'
@@ -11,13 +11,22 @@ import { PRESETS, type Preset } from '../../shared/presets'
 import { formatIssues } from '../../shared/config'
 import type { BackendInfo, RunListEntry, RunStatus } from '../../shared/run'
 import { version, dependencies } from '../../package.json'
-import { RunStore } from '../storage'
+import { RunStore, RunTail, type WatchEvent } from '../storage'
+import { planRun } from '../../shared/run-plan'
+import type { Columns } from '../../shared/metrics'
+import { hostname } from 'node:os'
 import { exportComparisonCsv, exportRunCsv } from '../storage/csv'
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, extname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { extractRunZip, UnsafeZipError, zipRunFolder, ZIP_LIMITS } from '../storage/run-archive'
 import type { SpawnTrainer, TrainerProcess } from './trainer-process'
+import { TrainerPool } from './trainer-pool'
+import { SweepConflict, SweepManager } from './sweeps'
+import { sweepReportCsv } from '../storage/sweep-report'
+import type { SweepInfo, SweepOptions } from '../../shared/sweep'
+import { RunViewRequestSchema, type RunView, type RunViewRequest } from '../../shared/run-view'
+import { DEFAULT_VIEW_CACHE_BYTES, RunViewCache } from './run-views'
 
 export interface ServiceOptions {
   dataDir: string
@@ -25,7 +34,21 @@ export interface ServiceOptions {
   host: AppInfo['host']
   /** The backend 'auto' resolves to here, when known (probed by the host). */
   backend?: BackendInfo | null
+  /** Trainer processes a sweep runs at once (default: the number of cores). */
+  parallel?: number
+  /** Memory for recently viewed runs' columns and pyramids (default 256 MB). */
+  viewCacheBytes?: number
 }
+
+/** A run another process writes, followed from its files. */
+interface TailedRun {
+  tail: RunTail
+  status: RunStatus
+  /** Why this service cannot control it, shown beside the disabled Pause/Stop. */
+  external: string
+}
+
+const LIVE: readonly RunStatus[] = ['running', 'paused']
 
 interface ActiveRun {
   proc: TrainerProcess
@@ -51,22 +74,93 @@ export class LrLabService implements LrLabApi {
   /** Watched folders: a read-only store each, and the function that stops watching it. */
   private readonly watched = new Map<string, { store: RunStore; stop: () => void }>()
   private stopLibraryWatch: (() => void) | null = null
+  /** The one place trainer slots are handed out (sweep members today). */
+  readonly pool: TrainerPool
+  /** Runs written by other processes, followed live (tailRun). */
+  private readonly tailed = new Map<string, TailedRun>()
+  /** Runs this service's trainers write (active or ended): never tailed. */
+  private readonly ownRuns = new Set<string>()
+  /** Trainers spawned whose run folder is not announced yet: a new folder may be theirs. */
+  private pendingStarts = 0
+  private readonly views: RunViewCache
+  private readonly sweeps: SweepManager
+
   /** Runs opened from outside the library (copies under <dataDir>/opened), by id, with where they came from. */
   private readonly openedStore: RunStore
   private readonly opened = new Map<string, string>()
-
   constructor(private readonly o: ServiceOptions) {
     this.store = new RunStore(o.dataDir)
     // Opened runs are per session: last session's copies go.
     rmSync(join(o.dataDir, 'opened'), { recursive: true, force: true })
     this.openedStore = new RunStore(join(o.dataDir, 'opened'))
+    this.views = new RunViewCache(o.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES)
+    this.pool = new TrainerPool(o.parallel)
+    this.sweeps = new SweepManager({
+      dataDir: o.dataDir,
+      store: this.store,
+      pool: this.pool,
+      launch: (config, tags) => this.launchRun(config, tags),
+      control: (runId, action) => this.active.get(runId)?.proc.send({ type: action }),
+      changed: (sweep) => this.emit({ type: 'sweep', sweep }),
+    })
     // Runs left 'running' by a process that died (app or trainer killed) become 'interrupted'.
     this.store.recoverInterrupted()
     this.events.setMaxListeners(100)
     // Runs written by another process (the CLI, say) into this library show up live.
     this.stopLibraryWatch = this.store.watch(this.store.runsDir, (ev) => {
-      if (!this.active.has(ev.id)) this.emit({ type: 'library', change: ev.kind, runId: ev.id })
+      if (this.active.has(ev.id)) return
+      this.emit({ type: 'library', change: ev.kind, runId: ev.id })
+      this.followRun(ev)
     })
+    // Runs another live process was writing when this service started (recoverInterrupted left them).
+    for (const r of this.store.list()) if (LIVE.includes(r.status)) this.followRun({ kind: 'added', id: r.id, dir: this.store.runDir(r.id) })
+  }
+
+  /**
+   * A run folder changed: when another process is writing the run, stream what it appended
+   * (the same metrics and status events a trainer of this service sends), until it ends.
+   */
+  private followRun(ev: WatchEvent): void {
+    if (ev.kind === 'removed') {
+      this.tailed.delete(ev.id)
+      return
+    }
+    if (this.active.has(ev.id) || this.ownRuns.has(ev.id)) return
+    let t = this.tailed.get(ev.id)
+    if (!t) {
+      // A folder that appears while a trainer of ours starts may be that trainer's: its next change decides.
+      if (this.pendingStarts > 0) return
+      let tail: RunTail
+      try {
+        tail = new RunTail(ev.dir, ev.id)
+      } catch {
+        return
+      }
+      const m = tail.read().manifest
+      if (!m || !LIVE.includes(m.status)) return
+      const who = m.writerPid !== undefined ? `process ${m.writerPid}${m.writerHost && m.writerHost !== hostname() ? ` on ${m.writerHost}` : ''}` : 'another process'
+      t = { tail, status: m.status, external: `written by ${who} (the CLI or another LR Lab): pause or stop it there` }
+      this.tailed.set(ev.id, t)
+      this.emit({ type: 'status', runId: ev.id, status: m.status, backend: m.backend, external: t.external })
+      return
+    }
+    let read
+    try {
+      read = t.tail.read()
+    } catch {
+      return // a file mid-replace: the next change reads it
+    }
+    const m = read.manifest
+    if (read.stepRows || read.epochRows) this.emit({ type: 'metrics', runId: ev.id, steps: read.steps, epochs: read.epochs })
+    if (!m) return
+    t.status = m.status
+    if (LIVE.includes(m.status)) {
+      const progress = progressOf(m.config, read.stepRows ? read.steps : null, m.summary.durationSec)
+      this.emit({ type: 'status', runId: ev.id, status: m.status, backend: m.backend, external: t.external, ...(progress ? { progress } : {}) })
+    } else {
+      this.tailed.delete(ev.id)
+      this.emit({ type: 'status', runId: ev.id, status: m.status, summary: m.summary, external: t.external, ...(m.summary.error ? { message: m.summary.error } : {}) })
+    }
   }
 
   onEvent(listener: (e: ServiceEvent) => void): () => void {
@@ -94,17 +188,34 @@ export class LrLabService implements LrLabApi {
   }
 
   async startRun(configInput: unknown): Promise<{ runId: string }> {
-    const config = configOrApiError(configInput)
+    const { runId } = await this.launchRun(configOrApiError(configInput))
+    return { runId }
+  }
+
+  /** Spawn a trainer for a validated config: resolves once its run exists; `ended` once its process is gone. */
+  private launchRun(config: RunConfig, tags?: string[]): Promise<{ runId: string; ended: Promise<RunStatus> }> {
     const proc = this.o.spawnTrainer()
+    let lastStatus: RunStatus = 'running'
+    let settle!: (s: RunStatus) => void
+    const ended = new Promise<RunStatus>((r) => (settle = r))
+    this.pendingStarts++
+    let announced = false
+    const settled = () => {
+      if (!announced) this.pendingStarts--
+      announced = true
+    }
     return new Promise((resolve, reject) => {
       let runId: string | null = null
       proc.onMessage((m) => {
         switch (m.type) {
           case 'created':
             runId = m.runId
+            this.ownRuns.add(runId)
+            this.tailed.delete(runId)
+            settled()
             this.active.set(runId, { proc, status: 'running', backend: m.backend })
             this.emit({ type: 'status', runId, status: 'running', backend: m.backend })
-            resolve({ runId })
+            resolve({ runId, ended })
             break
           case 'metrics':
             this.emit({ type: 'metrics', runId: m.runId, steps: m.steps, epochs: m.epochs })
@@ -118,6 +229,7 @@ export class LrLabService implements LrLabApi {
           case 'status': {
             const a = this.active.get(m.runId)
             if (a) a.status = m.status
+            lastStatus = m.status
             this.emit({ type: 'status', runId: m.runId, status: m.status, message: m.message, backend: a?.backend, progress: a?.progress })
             break
           }
@@ -127,12 +239,15 @@ export class LrLabService implements LrLabApi {
             break
           }
           case 'done':
+            lastStatus = m.status
             this.active.delete(m.runId)
             this.emit({ type: 'status', runId: m.runId, status: m.status, summary: m.summary })
             break
           case 'error':
+            settled()
             if (!runId) reject(new ApiError(`the trainer could not start: ${m.message}`, 'internal'))
             else {
+              lastStatus = 'failed'
               this.active.delete(runId)
               this.emit({ type: 'status', runId, status: 'failed', message: m.message })
             }
@@ -140,23 +255,28 @@ export class LrLabService implements LrLabApi {
         }
       })
       proc.onExit((code) => {
+        settled()
         if (!runId) {
           reject(new ApiError(`the trainer exited (code ${code}) before the run started`, 'internal'))
           return
         }
         if (this.active.has(runId)) {
           // The trainer died without reporting: keep its data, mark it interrupted.
+          lastStatus = 'interrupted'
           this.active.delete(runId)
           this.store.recoverInterrupted()
           this.emit({ type: 'status', runId, status: 'interrupted', message: `the trainer process exited unexpectedly (code ${code})` })
         }
+        settle(lastStatus)
       })
-      proc.send({ type: 'start', config, dataDir: this.o.dataDir })
+      proc.send({ type: 'start', config, dataDir: this.o.dataDir, ...(tags && { tags }) })
     })
   }
 
   private activeRun(runId: string): ActiveRun {
     const a = this.active.get(runId)
+    const t = this.tailed.get(runId)
+    if (!a && t) throw new ApiError(`run ${runId} is ${t.external}`, 'conflict')
     if (!a) throw new ApiError(`run ${runId} is not running`, 'conflict')
     return a
   }
@@ -204,6 +324,54 @@ export class LrLabService implements LrLabApi {
     return PRESETS
   }
 
+  async startSweep(spec: unknown, options?: SweepOptions | null): Promise<{ sweepId: string; members: number; toRun: number }> {
+    return this.sweepCall(() => this.sweeps.start(spec, options?.parallel))
+  }
+
+  async stopSweep(sweepId: string): Promise<void> {
+    this.sweepCall(() => this.sweeps.stop(sweepId))
+  }
+
+  async pauseSweep(sweepId: string): Promise<void> {
+    this.sweepCall(() => this.sweeps.pause(sweepId))
+  }
+
+  async resumeSweep(sweepId: string, options?: SweepOptions | null): Promise<void> {
+    this.sweepCall(() => this.sweeps.resume(sweepId, options?.parallel))
+  }
+
+  async listSweeps(): Promise<SweepInfo[]> {
+    return this.sweeps.list()
+  }
+
+  /** Resolves when the sweep has nothing running or waiting (the CLI waits on this). */
+  sweepSettled(sweepId: string): Promise<void> {
+    return this.sweeps.settled(sweepId)
+  }
+
+  async exportSweepCsv(sweepId: string): Promise<{ filename: string; csv: string }> {
+    const info = this.sweepCall(() => this.sweeps.get(sweepId))
+    const csv = sweepReportCsv(info, (id) => {
+      try {
+        return this.storeOf(id).reportManifest(id)
+      } catch {
+        return null
+      }
+    })
+    return { filename: `sweep-${sweepId}.csv`, csv }
+  }
+
+  private sweepCall<T>(fn: () => T): T {
+    try {
+      return fn()
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ApiError(`Invalid sweep:\n  ${e.problems.join('\n  ')}`)
+      if (e instanceof SweepConflict) throw new ApiError(e.message, 'conflict')
+      if (e instanceof Error && /^no sweep /.test(e.message)) throw new ApiError(e.message, 'not-found')
+      throw e
+    }
+  }
+
   async listRuns(): Promise<RunListEntry[]> {
     const own = this.store.list()
     const ids = new Set(own.map((r) => r.id))
@@ -220,6 +388,12 @@ export class LrLabService implements LrLabApi {
 
   async loadRun(runId: string): Promise<LoadedRun> {
     return this.loadOrThrow(runId)
+  }
+
+  async loadRunView(runId: string, request: RunViewRequest): Promise<RunView> {
+    const req = RunViewRequestSchema.safeParse(request)
+    if (!req.success) throw new ApiError(`loadRunView: ${formatIssues(req.error).join('; ')}`)
+    return this.orNotFound(() => this.views.view(this.storeOf(runId), runId, req.data))
   }
 
   async exportComparisonCsv(runIds: string[]): Promise<{ filename: string; csv: string }> {
@@ -368,7 +542,11 @@ export class LrLabService implements LrLabApi {
     // A data dir (with runs/ inside, as --data-dir writes) or a runs folder itself; read only, creating nothing.
     const store = this.wrap(() => RunStore.openWatched(abs))
     if (resolve(store.runsDir) === resolve(this.store.runsDir)) throw new ApiError(`${folder} is this library's own folder`)
-    const stop = store.watch(store.runsDir, (ev) => this.emit({ type: 'library', change: ev.kind, runId: ev.id }))
+    const stop = store.watch(store.runsDir, (ev) => {
+      this.emit({ type: 'library', change: ev.kind, runId: ev.id })
+      this.followRun(ev)
+    })
+    for (const r of store.list()) if (LIVE.includes(r.status)) this.followRun({ kind: 'added', id: r.id, dir: store.runDir(r.id) })
     this.watched.set(abs, { store, stop })
   }
 
@@ -383,7 +561,7 @@ export class LrLabService implements LrLabApi {
   }
 
   async exportCsv(runId: string, options?: Partial<ExportOptions>): Promise<{ filename: string; csv: string }> {
-    const opts: ExportOptions = { level: options?.level ?? 'step', format: options?.format ?? 'wide' }
+    const opts: ExportOptions = ExportOptionsSchema.parse(options ?? {})
     const run = this.loadOrThrow(runId)
     const csv = exportRunCsv(run, opts)
     return { filename: `${runId}-${opts.level}${opts.format === 'long' ? '-long' : ''}.csv`, csv }
@@ -424,9 +602,34 @@ export class LrLabService implements LrLabApi {
     this.stopLibraryWatch?.()
     for (const w of this.watched.values()) w.stop()
     this.watched.clear()
+    this.sweeps.stopAll()
+    this.tailed.clear()
     for (const a of this.active.values()) a.proc.send({ type: 'stop' })
     const deadline = Date.now() + 3000
     while (this.active.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
     for (const a of this.active.values()) a.proc.kill()
+  }
+}
+
+/**
+ * Progress of a followed run from its config and the step rows just read (the same shape a
+ * trainer reports); null when the rows say nothing new.
+ */
+function progressOf(config: RunConfig, steps: Columns | null, durationSec: number): Progress | null {
+  const plan = planRun(config)
+  const stepCol = steps?.step
+  const elapsedCol = steps?.elapsed
+  if (!stepCol?.length) return null
+  const step = stepCol[stepCol.length - 1]! + 1
+  const secs = elapsedCol?.length ? elapsedCol[elapsedCol.length - 1]! : durationSec
+  const totalSteps = plan?.totalSteps ?? 0
+  const perEpoch = plan?.batchesPerEpoch ?? 1
+  return {
+    epoch: Math.floor(step / perEpoch),
+    step,
+    totalEpochs: config.epochs,
+    totalSteps,
+    stepsPerSec: secs > 0 ? step / secs : 0,
+    etaSec: step > 0 && totalSteps > 0 ? (secs / step) * (totalSteps - step) : null,
   }
 }

@@ -7,7 +7,7 @@ import type { Columns } from '../../shared/metrics'
 import type { BackendInfo, RunStatus, RunSummary } from '../../shared/run'
 
 export type HostToTrainer =
-  | { type: 'start'; config: RunConfig; dataDir: string; name?: string }
+  | { type: 'start'; config: RunConfig; dataDir: string; name?: string; tags?: string[] }
   | { type: 'find-lr'; config: RunConfig; options: RangeTestOptions; dataDir: string }
   | { type: 'stop' }
   | { type: 'pause' }
