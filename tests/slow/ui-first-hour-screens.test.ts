@@ -67,6 +67,10 @@ describe.each(['light', 'dark'])('screens, %s theme', (theme) => {
     writeFileSync(cfg, JSON.stringify({ name: 'from the CLI', data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, schedule: { type: 'cosine-restarts', t0: 100, stepUnit: 'epoch' }, epochs: 1_000_000 }))
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'lrlab.mjs'), 'train', '--config', cfg, '--data-dir', dataDir, '--json'], { cwd: ROOT, stdio: 'ignore' })
     try {
+      // Another run has the focus: open the CLI's from the library, where it shows up live.
+      const row = page.getByTestId('run-item').filter({ hasText: 'from the CLI' })
+      await row.waitFor({ timeout: 60_000 })
+      await row.click()
       await expect.poll(async () => (await page.getByTestId('external-note').count()) > 0, { timeout: 60_000 }).toBe(true)
       await new Promise((r) => setTimeout(r, 4000))
       await shoot(page, theme, '3-cli-run-live')
