@@ -11,13 +11,8 @@ import { RunViewRequestSchema, type RunView, type RunViewRequest } from './run-v
 import type { BackendInfo, RunEvent, RunListEntry, RunManifest, RunStatus, RunSummary } from './run'
 import { RunNameSchema, RunNotesSchema, RunTagsSchema } from './run'
 
-/**
- * A run id as the store makes them (and keeps for imported folders): a plain folder name. No
- * leading dot and no '..', so an id never names the runs folder, its parent or a hidden staging folder.
- */
-export const RunIdSchema = z
-  .string()
-  .regex(/^(?!.*\.\.)[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, 'a run id is 1–128 letters, digits, dots, dashes or underscores, not starting with a dot and without ".."')
+import { RunIdSchema } from './run-id'
+export { RunIdSchema }
 
 export const FolderPathSchema = z.string().trim().min(1, 'a folder path is required').max(4096)
 
