@@ -72,7 +72,9 @@ describe('lrlab CLI', () => {
     const two = lrlab(['export', s.runId, s2.runId, '--out', report, '--data-dir', dir])
     expect(two.code).toBe(2)
     expect(two.stderr).toMatch(/give one run id \(2 given\); --compare/)
-  })
+    // With tfjs-node installed, each lrlab process in a fresh data dir loads TensorFlow and measures
+    // (seconds, far more on a busy machine); the answer is then cached.
+  }, 300_000)
 
   it('honours a forced backend and refuses an unavailable one clearly', () => {
     const dir = tempDir()
