@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config'
 
-// Kill, damage, fuzz and attack trials (issue 19): run by CI after test:slow, on the built app.
+// Reliability: hostile network input against a real serve process, damaged files, kill -9 soaks and
+// config fuzzing, seeded so every failure reproduces. Run by CI after test:slow.
 export default defineConfig({
   test: {
     include: ['tests/reliability/**/*.test.ts'],

@@ -8,16 +8,10 @@
  * - adaptive: unit-wise adaptive gradient clipping (AGC, Brock et al. 2021), relative to the weights
  */
 import { z } from 'zod'
-import { strictObject } from './strict'
+import { flag, num, positive, strictVariant } from './fields'
+import type { Doc } from './docs'
 
-function num(field: string) {
-  return z.number({
-    error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a finite number`),
-  })
-}
-const positive = (field: string) => num(field).gt(0, { error: `${field} must be > 0` })
-
-const options = <T extends z.core.$ZodLooseShape>(mode: string, shape: T) => strictObject(`clipping mode ${mode}`, shape)
+const options = <T extends z.core.$ZodLooseShape>(mode: string, shape: T) => strictVariant(`clipping mode ${mode}`, shape)
 
 export const CLIPPING_MODES = ['none', 'value', 'norm', 'tensor-norm', 'adaptive'] as const
 export type ClippingMode = (typeof CLIPPING_MODES)[number]
@@ -45,7 +39,7 @@ export const ClippingSchema = z.discriminatedUnion(
       /** Floor on the weight norm, so zero-initialised weights still get gradients. */
       eps: positive('eps').default(1e-3),
       /** Leave the output layer unclipped, as the paper and timm do (off by default: for a single-layer model it would turn AGC off). */
-      excludeOutput: z.boolean({ error: 'excludeOutput must be true or false' }).default(false),
+      excludeOutput: flag('excludeOutput').default(false),
     }),
   ],
   {
@@ -59,7 +53,7 @@ export type ClippingConfig = z.infer<typeof ClippingSchema>
 export type ClippingInput = z.input<typeof ClippingSchema>
 
 /** One line per mode, for the UI. */
-export const CLIPPING_DOCS: Record<ClippingMode, { title: string; summary: string; formula: string }> = {
+export const CLIPPING_DOCS: Record<ClippingMode, Doc> = {
   none: { title: 'No clipping', summary: 'Gradients are used as computed.', formula: 'g ← g' },
   value: {
     title: 'Clip by value',

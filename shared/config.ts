@@ -7,7 +7,7 @@ import { ScheduleSchema } from './schedules'
 import { OptimizerSchema } from './optimizer-config'
 import { ClippingSchema } from './clipping-config'
 import { MAX_LR, strictObject } from './strict'
-import { RunIdSchema } from './api'
+import { RunIdSchema } from './run-id'
 
 /** Rows of the bundled 8×8 digits dataset (UCI optdigits test set). */
 export const DIGITS_ROWS = 1797

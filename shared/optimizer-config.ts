@@ -8,26 +8,17 @@
  * 1.0 means "no extra scaling"), so a default there is the honest choice.
  */
 import { z } from 'zod'
-import { MAX_LR, strictObject } from './strict'
+import { flag, nonNegative, num, strictVariant, unitInterval } from './fields'
+import type { Doc } from './docs'
+import { MAX_LR } from './strict'
 
-/** A finite number whose messages name the field ("momentum must be ≥ 0"). */
-function num(field: string) {
-  return z.number({
-    error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a finite number`),
-  })
-}
 /** PyTorch refuses lr < 0; 0 trains nothing, and above MAX_LR float32 training only overflows. */
 const lr = (field = 'lr') =>
   num(field).gt(0, { error: `${field} must be > 0` }).max(MAX_LR, { error: `${field} must be ≤ ${MAX_LR} (a larger learning rate overflows float32 training at the first step)` })
-const nonNegative = (field: string) => num(field).min(0, { error: `${field} must be ≥ 0` })
-const unitInterval = (field: string) =>
-  num(field).min(0, { error: `${field} must be in [0, 1]` }).max(1, { error: `${field} must be in [0, 1]` })
 /** Adam-family betas: 0 ≤ β < 1 (β = 1 makes the bias correction divide by zero). */
 const beta = (field: string) =>
   num(field).min(0, { error: `${field} must be in [0, 1)` }).lt(1, { error: `${field} must be in [0, 1)` })
-const flag = (field: string) => z.boolean({ error: `${field} must be true or false` })
-/** Strict, so a misspelt field is an error instead of silently taking the default. */
-const options = strictObject
+const options = strictVariant
 
 const sgd = options('sgd', {
     type: z.literal('sgd'),
@@ -140,7 +131,7 @@ export function momentumOf(cfg: OptimizerConfig): number | undefined {
 }
 
 /** One line of explanation and the update rule (PyTorch 1.13, single-tensor path), for the UI. */
-export const OPTIMIZER_DOCS: Record<OptimizerType, { title: string; summary: string; formula: string }> = {
+export const OPTIMIZER_DOCS: Record<OptimizerType, Doc> = {
   sgd: {
     title: 'SGD',
     summary:

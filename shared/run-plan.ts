@@ -151,3 +151,43 @@ export function describeSteps(config: RunConfig, plan: RunPlan | null = planRun(
   if (!plan) return `${config.epochs.toLocaleString('en-US')} epochs × (batches per epoch known once the data is loaded)`
   return `${config.epochs.toLocaleString('en-US')} epochs × ${plan.batchesPerEpoch.toLocaleString('en-US')} batches = ${plan.totalSteps.toLocaleString('en-US')} steps`
 }
+
+/**
+ * Settings that run but likely not as meant, shown as warnings in the builder (they do not
+ * block Start): a cyclic schedule whose first cycle does not complete within the run only
+ * climbs (stepSizeUp 2000 epochs on a 20-epoch run creeps from base toward max and stops).
+ */
+export function scheduleWarnings(config: RunConfig): string[] {
+  const plan = planRun(config)
+  if (!plan) return []
+  const s = config.schedule
+  const unit = s.stepUnit === 'batch' ? 'steps' : 'epochs'
+  if (s.type === 'cyclic') {
+    const cycle = s.stepSizeUp + (s.stepSizeDown ?? s.stepSizeUp)
+    if (cycle > plan.schedulerSteps) {
+      return [
+        `schedule: the first cycle (stepSizeUp + stepSizeDown = ${cycle} ${unit}) does not complete within the run (${plan.schedulerSteps} ${unit}): ` +
+          `the lr never comes back down. Smith's rule: a half-cycle of 2–10 epochs, e.g. stepSizeUp ${cyclicHalfCycle(config) ?? 1}`,
+      ]
+    }
+  }
+  return []
+}
+
+/**
+ * A cyclic schedule's half-cycle (stepSizeUp, in scheduler steps) that fits the run, after
+ * Smith (2017): 2–10 epochs' worth of iterations, the run ending on whole cycles when it can
+ * (closest to 4 epochs among those), at least one full cycle; null when the run length is unknown.
+ */
+export function cyclicHalfCycle(config: RunConfig): number | null {
+  const plan = planRun(config)
+  if (!plan) return null
+  const perEpoch = config.schedule.stepUnit === 'batch' ? plan.batchesPerEpoch : 1
+  const fits = (k: number) => 2 * k <= config.epochs
+  const candidates = [2, 3, 4, 5, 6, 7, 8, 9, 10].filter(fits)
+  if (candidates.length === 0) return Math.max(1, Math.floor(plan.schedulerSteps / 2))
+  const whole = candidates.filter((k) => config.epochs % (2 * k) === 0)
+  const pool = whole.length ? whole : candidates
+  const k = pool.reduce((best, k) => (Math.abs(k - 4) < Math.abs(best - 4) ? k : best))
+  return k * perEpoch
+}

@@ -13,6 +13,29 @@ export type RunStatus = z.infer<typeof RunStatusSchema>
 
 export const BackendNameSchema = z.enum(BACKEND_CHOICES).exclude(['auto'])
 export type BackendName = z.infer<typeof BackendNameSchema>
+export const BACKEND_NAMES = BackendNameSchema.options
+
+/**
+ * How `backend: auto` chose: training steps of this run's model timed on each backend that loads
+ * (electron/trainer/backend-choice.ts), or why nothing could be measured.
+ */
+export const BackendChoiceSchema = z.object({
+  /** Milliseconds per training step of this model on each backend measured. */
+  msPerStep: z.partialRecord(BackendNameSchema, z.number()),
+  /** The fastest other backend, and how many times slower than the pick it was. */
+  runnerUp: BackendNameSchema.optional(),
+  ratio: z.number().optional(),
+  /** When the measurement was taken (ISO 8601). */
+  measuredAt: z.string(),
+  /** What choosing cost this run, ms (0 when the answer came from the data dir's cache). */
+  costMs: z.number(),
+  /** Loading the backends measured, when this process had not loaded them yet (not counted in costMs). */
+  loadMs: z.number().optional(),
+  cached: z.boolean(),
+  /** Set when there was nothing to measure: why (only one backend loads). */
+  unmeasured: z.string().optional(),
+})
+export type BackendChoice = z.infer<typeof BackendChoiceSchema>
 
 /** Which backend trains a run, and why any faster one was not used. */
 export const BackendInfoSchema = z.object({
@@ -23,8 +46,21 @@ export const BackendInfoSchema = z.object({
   fallbackReasons: z.array(z.string()),
   /** Fast paths LR Lab installed on this backend (see electron/trainer/wasm-tuning/). */
   tuning: z.array(z.string()).optional(),
+  /** How 'auto' picked this backend for the run's model (absent when forced or for the service's default). */
+  choice: BackendChoiceSchema.optional(),
 })
 export type BackendInfo = z.infer<typeof BackendInfoSchema>
+
+/** "wasm (tuned) — 4.1× faster than tensorflow for this model, measured 2026-12-02". */
+export function describeChoice(info: Pick<BackendInfo, 'name' | 'tuning' | 'choice'>): string | null {
+  const c = info.choice
+  if (!c) return null
+  const name = `${info.name}${info.tuning?.length ? ' (tuned)' : ''}`
+  if (c.unmeasured) return `${name} — not measured: ${c.unmeasured}`
+  if (!c.runnerUp || !c.ratio) return name
+  const how = c.cached ? `measured ${c.measuredAt.slice(0, 10)}, cached` : `measured ${c.measuredAt.slice(0, 10)} in ${Math.round(c.costMs)} ms${c.loadMs && c.loadMs >= 50 ? ` + ${(c.loadMs / 1000).toFixed(1)} s loading` : ''}`
+  return `${name} — ${c.ratio.toFixed(1)}× faster than ${c.runnerUp} for this model (${how})`
+}
 
 const nullableNumber = z.number().nullable()
 export const RunSummarySchema = z.object({
@@ -92,6 +128,9 @@ export const RunListEntrySchema = z.object({
   schedule: z.string(),
   bestValLoss: nullableNumber,
   finalValLoss: nullableNumber,
+  /** The task metric on the validation split after the last epoch, and which metric it is. */
+  finalValMetric: nullableNumber,
+  valMetricName: z.enum(['accuracy', 'r2', 'mae']).nullable(),
   steps: z.number(),
   durationSec: z.number(),
   backend: z.string(),

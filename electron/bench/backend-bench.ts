@@ -13,8 +13,13 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fork } from 'node:child_process'
 import { applyWasmTuning, removeWasmTuning } from '../trainer/wasm-tuning/index'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { parseRunConfig, type RunConfigInput } from '../../shared/config'
+import { findPreset } from '../../shared/presets'
 import { train } from '../trainer/train'
+import { activateBackend } from '../trainer/backend'
+import { backendForRun, MEASURED_BACKENDS } from '../trainer/backend-choice'
 import type { Figure } from './figure'
 
 interface Mlp {
@@ -187,6 +192,68 @@ async function processesThroughput(n: number, runs: number): Promise<number> {
   return rates.reduce((a, b) => a + b, 0)
 }
 
+/** The workloads auto chooses for: two presets and the wide MLP, as LR Lab runs them. */
+function choiceWorkloads(): { name: string; config: RunConfigInput }[] {
+  const preset = (name: string): RunConfigInput => findPreset(name)!.config as RunConfigInput
+  return [
+    { name: 'preset digits-mlp', config: preset('digits-mlp') },
+    { name: 'preset article-adam', config: preset('article-adam') },
+    { name: 'MLP 784-256-256-10, batch 128, Adam', config: MODELS[0]!.config },
+  ]
+}
+
+/**
+ * For each workload, LR Lab's trainer on every backend that loads (tensorflow when tfjs-node is
+ * installed, and wasm), in the same run: training time of a whole run (median), auto's pick from
+ * a fresh measurement, what that measurement cost, and whether the pick is the faster one.
+ */
+export async function choiceFigures(opts: { quick?: boolean }): Promise<Figure[]> {
+  const figures: Figure[] = []
+  const loaded: string[] = []
+  for (const name of MEASURED_BACKENDS) if ((await activateBackend(name)).failure === null) loaded.push(name)
+  if (loaded.length < 2) {
+    console.log(`backend choice: only ${loaded.join(', ')} loads here; tensorflow rows need "npm run install:tensorflow"`)
+    return figures
+  }
+  const rounds = opts.quick ? 2 : 3
+  const dataDir = mkdtempSync(join(tmpdir(), 'lrlab-bench-choice-'))
+  try {
+    for (const w of choiceWorkloads()) {
+      const seconds: Record<string, number> = {}
+      // Alternate the backends round by round so a busy spell on the machine hits both.
+      const runs: Record<string, number[]> = {}
+      for (let r = -1; r < rounds; r++) {
+        for (const name of loaded) {
+          await activateBackend(name as 'wasm')
+          const { ms } = await trainerRun(w.config)
+          if (r >= 0) (runs[name] ??= []).push(ms) // round -1 is the warm-up
+        }
+      }
+      for (const name of loaded) seconds[name] = median(runs[name]!) / 1000
+      const faster = loaded.reduce((a, b) => (seconds[b]! < seconds[a]! ? b : a))
+      const slower = loaded.find((n) => n !== faster)!
+      const picks: string[] = []
+      const costs: number[] = []
+      for (let r = 0; r < rounds; r++) {
+        const info = await backendForRun(parseRunConfig(w.config), dataDir, { remeasure: true })
+        picks.push(info.name)
+        costs.push(info.choice!.costMs)
+      }
+      const pick = picks.sort((a, b) => picks.filter((p) => p === b).length - picks.filter((p) => p === a).length)[0]!
+      for (const name of loaded) figures.push({ name: `${w.name}: LR Lab trainer on ${name}, training time (median of ${rounds})`, value: seconds[name]!, unit: 's', baseline: null })
+      figures.push(
+        { name: `${w.name}: ${faster} faster than ${slower}`, value: seconds[slower]! / seconds[faster]!, unit: 'ratio', baseline: `LR Lab trainer on ${slower}, same run` },
+        { name: `${w.name}: auto picks ${pick} (${picks.filter((p) => p === pick).length}/${rounds} measurements), the faster one: ${pick === faster ? 'yes' : 'NO'}`, value: pick === faster ? 1 : 0, unit: 'match', baseline: null },
+        { name: `${w.name}: auto's calibration cost (median of ${rounds})`, value: median(costs), unit: 'ms', baseline: null },
+        { name: `${w.name}: calibration cost / training time on the pick`, value: median(costs) / 1000 / seconds[pick]!, unit: 'ratio', baseline: 'one run of the workload on the picked backend, same run' },
+      )
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  return figures
+}
+
 export async function backendFigures(opts: { quick?: boolean }): Promise<Figure[]> {
   const steps = opts.quick ? 10 : 30
   const rounds = opts.quick ? 3 : 5
@@ -246,6 +313,7 @@ export async function backendFigures(opts: { quick?: boolean }): Promise<Figure[
     const cpuConfig = { ...m.config, epochs: 1 } as RunConfigInput
     figures.push({ name: `${m.name}: LR Lab trainer on cpu`, value: await trainerMsPerStep(cpuConfig, 1), unit: 'ms/step', baseline: null })
   }
+  figures.push(...(await choiceFigures(opts)))
   if (prior) await tf.setBackend(prior)
   // The app runs wasm with the overrides on: leave it that way.
   if (tf.getBackend() === 'wasm') applyWasmTuning()

@@ -2,6 +2,7 @@
  * `npm run bench`: LR Lab's figures as ratios against baselines measured in the same run,
  * with absolute numbers for context. `--out FILE` writes every figure as JSON.
  */
+import { sweepFigures } from './sweep-bench'
 import { Command } from 'commander'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,8 +17,9 @@ import { lossOf, outputsFor, targetTensor } from '../trainer/losses'
 
 import type { Figure } from './figure'
 import { storageFigures } from './storage-bench'
-import { backendFigures, benchChild } from './backend-bench'
+import { backendFigures, benchChild, choiceFigures } from './backend-bench'
 import { renderFigures } from './render-bench'
+import { openFigures } from './open-bench'
 
 interface LoopCase {
   name: string
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
   const opts = new Command('bench')
     .option('--out <file>', 'write every figure as JSON')
     .option('--quick', 'fewer repetitions')
-    .option('--only <sections>', 'comma-separated sections to run: training, storage, backend, render')
+    .option('--only <sections>', 'comma-separated sections to run: training, storage, backend (includes choice), choice, render, open, sweep')
     .parse()
     .opts<{ out?: string; quick?: boolean; only?: string }>()
   const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : null
@@ -133,7 +135,11 @@ async function main(): Promise<void> {
   }
   if (runs('storage')) figures.push(...(await storageFigures({ quick: opts.quick })))
   if (runs('backend')) figures.push(...(await backendFigures({ quick: opts.quick })))
+  // Only auto's choice (part of the backend section): trainer on each backend, pick, calibration cost.
+  else if (runs('choice')) figures.push(...(await choiceFigures({ quick: opts.quick })))
   if (runs('render')) figures.push(...(await renderFigures({ quick: opts.quick })))
+  if (runs('open')) figures.push(...(await openFigures({ quick: opts.quick })))
+  if (runs('sweep')) figures.push(...(await sweepFigures({ quick: opts.quick })))
   const w = Math.max(...figures.map((f) => f.name.length))
   for (const f of figures) console.log(`${f.name.padEnd(w)}  ${f.value.toFixed(f.unit === 'ratio' ? 3 : 4).padStart(10)} ${f.unit}${f.baseline ? `  (vs ${f.baseline})` : ''}`)
   if (opts.out) {

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EventEmitter } from 'node:events'
 import type { ServiceEvent } from '../../shared/api'
-import type { Columns } from '../../shared/metrics'
+import { STEP_COLUMNS, type Columns } from '../../shared/metrics'
 import { startBridge } from '../bridge/http-bridge'
 import { createNodeService } from '../core/node-host'
 import type { LrLabService } from '../core/service'
@@ -23,7 +23,7 @@ const STEPS_PER_SECOND = 20_000
 const BATCH_MS = 50
 const RUN_ID = 'bench-stream'
 
-function rendererDir(): string {
+export function rendererDir(): string {
   const here = dirname(fileURLToPath(import.meta.url))
   // LRLAB_RENDERER_DIR: another build of the renderer (e.g. an older commit's, to compare).
   const candidates = [process.env.LRLAB_RENDERER_DIR ?? '', join(here, '..', 'renderer'), join(here, '..', '..', 'out', 'renderer'), join(process.cwd(), 'out', 'renderer')]
@@ -32,7 +32,7 @@ function rendererDir(): string {
   return found
 }
 
-function chromiumPath(): string {
+export function chromiumPath(): string {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[]
   const found = candidates.find((p) => existsSync(p))
   if (!found) throw new Error(`Chromium not found (tried ${candidates.join(', ')}); set CHROMIUM_PATH`)
@@ -58,7 +58,7 @@ function withInjectedEvents(service: LrLabService): { bridged: LrLabService; inj
 /** One batch of a plausible run: decaying noisy loss, cosine lr, momentum, gradient norms. */
 function syntheticBatch(from: number, n: number, stepsPerEpoch: number, t0: number): Columns {
   const cols: Columns = {}
-  for (const k of ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']) cols[k] = new Float64Array(n)
+  for (const k of STEP_COLUMNS) cols[k] = new Float64Array(n)
   for (let i = 0; i < n; i++) {
     const s = from + i
     const noise = Math.sin(s * 12.9898) * 43758.5453
@@ -86,14 +86,14 @@ interface FrameStats {
   frames: number
 }
 
-function stats(intervals: number[]): FrameStats {
+export function stats(intervals: number[]): FrameStats {
   const sorted = [...intervals].sort((a, b) => a - b)
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
   return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: sorted[sorted.length - 1] ?? NaN, dropped: intervals.filter((v) => v > 33).length, frames: intervals.length }
 }
 
 /** Frame intervals (ms) measured in the page for `ms` milliseconds. */
-const MEASURE_FRAMES = `(ms) => new Promise((resolve) => {
+export const MEASURE_FRAMES = `(ms) => new Promise((resolve) => {
   const out = []
   let last = performance.now()
   const end = last + ms

@@ -19,11 +19,11 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tableFromIPC } from 'apache-arrow'
 import { parseRunConfig } from '../../shared/config'
+import { STEP_COLUMNS } from '../../shared/metrics'
 import { RunStore, STEPS_FILE, MANIFEST_FILE, writeRunCsv, writeSyntheticRun } from '../storage'
 import { bestMs, type Figure } from './figure'
 
 const MB = 1e6
-const STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
 
 export async function storageFigures(opts: { quick?: boolean }): Promise<Figure[]> {
   const reps = opts.quick ? 2 : 5

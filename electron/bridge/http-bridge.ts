@@ -11,8 +11,9 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
 import { ApiError, API_METHODS, type WsResponse } from '../../shared/api'
-import { decodeWire, encodeWire } from '../../shared/wire'
+import { decodeWire, encodeFrame } from '../../shared/wire'
 import type { LrLabService } from '../core/service'
+import { bridgeConnectSources, contentSecurityPolicy } from '../shell/security'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -109,6 +110,13 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       res.writeHead(403).end('forbidden host')
       return
     }
+    // The page asks here when its socket is refused: a browser cannot see the 401 of a WebSocket
+    // upgrade, and a stale link (serve restarted with another token) must say so, not retry forever.
+    if (path === '/token-check') {
+      const given = new URL(req.url ?? '/', 'http://x').searchParams.get('token')
+      res.writeHead(sameToken(given, token) ? 204 : 401, { 'Cache-Control': 'no-store' }).end()
+      return
+    }
     const rel = path === '/' || path === '' ? '/index.html' : path
     const file = normalize(join(o.rendererDir, rel))
     if (!file.startsWith(normalize(o.rendererDir) + sep) || !isFile(file)) {
@@ -119,7 +127,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': `default-src 'self'; connect-src 'self' ws://${host}:${port} ws://127.0.0.1:${port} ws://localhost:${port}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:`,
+      'Content-Security-Policy': contentSecurityPolicy(bridgeConnectSources(host, port)),
     })
     const stream = createReadStream(file)
     stream.on('error', () => res.destroy())
@@ -145,17 +153,18 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   })
 
   // One subscription for all sockets (not one listener per socket): events are encoded once and
-  // a thousand open pages add no listeners to the service.
+  // a thousand open pages add no listeners to the service. Answers and events that carry typed
+  // arrays (metric columns) go as one binary frame the page views in place (shared/wire.ts).
   const clients = new Set<WebSocket>()
   const unsubscribe = o.service.onEvent((event) => {
     if (!clients.size) return
-    const frame = encodeWire({ event } satisfies WsResponse)
+    const frame = encodeFrame({ event } satisfies WsResponse)
     for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(frame)
   })
 
   function serveSocket(ws: WebSocket): void {
     const send = (m: WsResponse): void => {
-      if (ws.readyState === ws.OPEN) ws.send(encodeWire(m))
+      if (ws.readyState === ws.OPEN) ws.send(encodeFrame(m))
     }
     clients.add(ws)
     ws.on('close', () => clients.delete(ws))

@@ -11,15 +11,19 @@ import { describeSteps, LONG_RUN_STEPS, parseRunnableConfig, planRun } from '../
 import { findPreset, PRESETS } from '../../shared/presets'
 import { RangeTestSchema } from '../../shared/lr-finder'
 import { formatIssues } from '../../shared/config'
-import { RunIdSchema } from '../../shared/api'
+import { DEFAULT_EXPORT_OPTIONS, RunIdSchema } from '../../shared/api'
 import { runRangeTest } from '../trainer/lr-finder'
 import { version } from '../../package.json'
 import { defaultDataDir } from '../core/paths'
 import { RunStore } from '../storage'
 import { exportComparisonCsv, exportRunCsv, writeRunCsv } from '../storage/csv'
-import { describeBackend, selectBackend } from '../trainer/backend'
+import { describeBackend } from '../trainer/backend'
+import { backendForRun } from '../trainer/backend-choice'
 import { resolveInitModel, runTraining } from '../trainer/run-training'
 import { createProgressBar } from './progress-bar'
+import { sweepCommand } from './sweep-command'
+import { SweepIdSchema } from '../../shared/api'
+import { createNodeService } from '../core/node-host'
 
 function stepCount(v: string): number {
   const n = Number(v)
@@ -61,7 +65,7 @@ async function trainCommand(o: { config?: string; preset?: string; dataDir: stri
   // Up front, before any work: a run of days must be asked for, not discovered.
   if (plan && plan.totalSteps > o.maxSteps)
     throw new ConfigError([`epochs: this run takes ${describeSteps(config, plan)}, more than --max-steps ${o.maxSteps.toLocaleString('en-US')}; pass --max-steps ${plan.totalSteps} to run it anyway`])
-  const backend = await selectBackend(config.backend)
+  const backend = await backendForRun(config, o.dataDir)
   if (!o.json) {
     console.error(`LR Lab ${version} · ${describeBackend(backend)}`)
     console.error(`plan: ${describeSteps(config, plan)} · ${describeEffectiveSchedule(config)}`)
@@ -90,6 +94,7 @@ async function trainCommand(o: { config?: string; preset?: string; dataDir: stri
   const s = result.summary
   const summary = {
     runId: result.runId, status: result.status, backend: backend.name, fallbackReasons: backend.fallbackReasons,
+    backendChoice: backend.choice ?? null,
     steps: s.steps, epochs: s.epochs, finalLoss: s.finalLoss, bestLoss: s.bestLoss,
     finalValLoss: s.finalValLoss, bestValLoss: s.bestValLoss,
     valAccuracy: s.valMetricName === 'accuracy' ? s.finalValMetric : null, valR2: s.valMetricName === 'r2' ? s.finalValMetric : null,
@@ -119,7 +124,7 @@ async function findLrCommand(o: { config?: string; preset?: string; dataDir: str
     ...(o.mode !== undefined && { mode: o.mode }),
   })
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error))
-  const backend = await selectBackend(config.backend)
+  const backend = await backendForRun(config, o.dataDir)
   if (!o.json) console.error(`LR Lab ${version} · range test · ${describeBackend(backend)}`)
   // A fine-tuning config sweeps from its pretrained weights, as its run would start.
   const initModelJson = await resolveInitModel({
@@ -138,7 +143,7 @@ async function findLrCommand(o: { config?: string; preset?: string; dataDir: str
   )
   bar?.done()
   const summary = {
-    backend: backend.name, iterations: r.lrs.length, stoppedEarly: r.stoppedEarly, stopReason: r.stopReason,
+    backend: backend.name, backendChoice: backend.choice ?? null, iterations: r.lrs.length, stoppedEarly: r.stoppedEarly, stopReason: r.stopReason,
     suggestions: r.suggestions.map(({ rule, lr, description }) => ({ rule, lr, description })), proposals: r.proposals,
   }
   if (o.json) console.log(JSON.stringify(summary))
@@ -160,11 +165,26 @@ function checkRunIds(ids: string[]): string[] {
   return ids
 }
 
-function exportCommand(runIdArgs: string[], o: { out: string; dataDir: string; level: 'step' | 'epoch'; format: 'wide' | 'long'; compare?: boolean }): number {
+async function exportCommand(runIdArgs: string[], o: { out: string; dataDir: string; level: 'step' | 'epoch'; format: 'wide' | 'long'; compare?: boolean; sweep?: string }): Promise<number> {
   const runIds = checkRunIds(runIdArgs)
   const store = new RunStore(o.dataDir)
   const toStdout = o.out === '-'
-  if (o.compare) {
+  if (o.sweep !== undefined) {
+    if (!o.compare) throw new ConfigError(['export --sweep: the sweep report is a comparison; add --compare'])
+    if (runIds.length) throw new ConfigError(['export --compare --sweep: give the sweep id, not run ids'])
+    const id = SweepIdSchema.safeParse(o.sweep)
+    if (!id.success) throw new ConfigError([`--sweep: ${id.error.issues[0]!.message}`])
+    const service = await createNodeService(o.dataDir)
+    try {
+      const { csv } = await service.exportSweepCsv(id.data)
+      if (toStdout) process.stdout.write(csv)
+      else writeFileSync(o.out, csv)
+    } catch (e) {
+      throw new ConfigError([`--sweep: ${e instanceof Error ? e.message : String(e)}`])
+    } finally {
+      await service.shutdown()
+    }
+  } else if (o.compare) {
     // No ids: every run of the library, in the order `lrlab runs` lists them.
     const ids = runIds.length ? runIds : listRunsOf(store).map((r) => r.id)
     if (!ids.length) throw new ConfigError([`export --compare: there are no runs in ${store.dataDir}`])
@@ -196,6 +216,18 @@ function listCommand(o: { dataDir: string; json?: boolean }): number {
   if (o.json) console.log(JSON.stringify(runs))
   else for (const r of runs) console.log(`${r.id}  ${r.status.padEnd(11)} ${r.name}  (${r.optimizer}, ${r.schedule}, ${r.steps} steps)`)
   return EXIT.finished
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1')
+  return n
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v)
+  if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0 (a member index from --list)')
+  return n
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -234,11 +266,25 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[runs...]', 'run id (several, or none for all, with --compare)')
     .requiredOption('--out <file>', 'CSV file to write ("-" for standard output)')
     .option('--compare', 'one row per run: its config (optimizer, LR, schedule, clipping, batch size, seed) and summary')
-    .addOption(new Option('--level <level>', 'one row per step or per epoch').choices(['step', 'epoch']).default('step'))
-    .addOption(new Option('--format <format>', 'wide (a column per metric) or long (tidy)').choices(['wide', 'long']).default('wide'))
+    .option('--sweep <id>', 'with --compare: the sweep report, one row per member with its axis values and results')
+    .addOption(new Option('--level <level>', 'one row per step or per epoch').choices(['step', 'epoch']).default(DEFAULT_EXPORT_OPTIONS.level))
+    .addOption(new Option('--format <format>', 'wide (a column per metric) or long (tidy)').choices(['wide', 'long']).default(DEFAULT_EXPORT_OPTIONS.format))
     .addOption(dataDirOption())
-    .action((runIds: string[], o) => {
-      code = exportCommand(runIds, { ...o, dataDir: resolve(o.dataDir) })
+    .action(async (runIds: string[], o) => {
+      code = await exportCommand(runIds, { ...o, dataDir: resolve(o.dataDir) })
+    })
+  program
+    .command('sweep')
+    .description('run a sweep (a base config and axes to vary) in a pool of trainer processes; --list its members; --member K runs one')
+    .option('--config <file>', 'sweep spec (JSON): {"base": {run config}, "grid": {"optimizer.lr": [...]}, "seeds": [...]}')
+    .option('--preset <name>', 'a named sweep instead of a file: article-race, digits-lr-sweep')
+    .option('--parallel <n>', 'trainer processes at once (default: the number of cores)', positiveInt)
+    .option('--list', 'print the members (index and axis values) and exit')
+    .option('--member <k>', 'run member K alone, in this process (for Slurm arrays, indexed Jobs, GNU parallel)', nonNegativeInt)
+    .addOption(dataDirOption())
+    .option('--json', 'print the result as one JSON object on the last line of stdout')
+    .action(async (o) => {
+      code = await sweepCommand({ ...o, dataDir: resolve(o.dataDir) })
     })
   program
     .command('presets')

@@ -15,3 +15,12 @@ export function defaultDataDir(): string {
       return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), APP_DIR_NAME)
   }
 }
+
+/**
+ * The unpacked twin of a path inside a packaged app's app.asar (electron-builder's asarUnpack
+ * puts the wasm files and tfjs-node there): native code and wasm are loaded from real files.
+ * Paths outside an asar come back as they are.
+ */
+export function asarUnpacked(path: string): string {
+  return path.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2')
+}

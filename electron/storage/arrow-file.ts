@@ -14,7 +14,7 @@
  * is returned, what follows is reported as damage. Column data is copied straight from the
  * file into one Float64Array per column (no per-row work, no intermediate table).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
 import { Field, Float64, MessageHeader, MetadataVersion, Schema, Message } from 'apache-arrow'
 import {
@@ -251,6 +251,8 @@ interface BatchPlan {
   bodyLength: number
   rows: number
   crc: number
+  /** File offset just past this batch. */
+  end: number
 }
 
 export interface ArrowReadResult {
@@ -262,27 +264,44 @@ export interface ArrowReadResult {
   damage: string[]
   /** True when the only problem is an incomplete last message (a write cut off by a crash or still in progress). */
   tornTail: boolean
+  /** File offset just past the last intact message read: where a reader following a growing file resumes. */
+  end: number
+}
+
+/** Where to resume reading a file read before: the `end` of that read and its column names. */
+export interface ArrowResume {
+  offset: number
+  names: readonly string[]
 }
 
 /**
  * Read a metrics file. `expectedNames` (from the manifest) lets a run whose schema message is
  * damaged still be read. Never throws for damaged data; a missing file is reported as damage.
  */
-export function readArrowColumns(path: string, label: string, expectedNames?: readonly string[]): ArrowReadResult {
+export function readArrowColumns(path: string, label: string, expectedNames?: readonly string[], resume?: ArrowResume): ArrowReadResult {
   const damage: string[] = []
   let tornTail = false
+  const unreadable = (why: string): ArrowReadResult => {
+    const names = [...(expectedNames ?? [])]
+    return { columns: emptyColumns(names), rows: 0, names, damage: [`${label} ${why}`], tornTail: false, end: resume?.offset ?? 0 }
+  }
   let fd: number
   try {
-    fd = openSync(path, 'r')
+    // Non-blocking: a FIFO put where the file should be must not hang the open.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (e) {
-    const names = [...(expectedNames ?? [])]
-    return { columns: emptyColumns(names), rows: 0, names, damage: [`${label} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`], tornTail: false }
+    return unreadable(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`)
   }
   try {
-    const size = fstatSync(fd).size
+    const st = fstatSync(fd)
+    // A folder (or anything else) where the file should be: damage, not a failure to load the run.
+    if (!st.isFile()) return unreadable(`is ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not a metrics file`)
+    const size = st.size
     const head = Buffer.alloc(8)
-    let pos = 0
-    let names: string[] | null = null
+    // Resuming skips the schema message (read before) and starts at the next batch.
+    let pos = resume?.offset ?? 0
+    let names: string[] | null = resume ? [...resume.names] : null
+    let end = pos
     const plans: BatchPlan[] = []
     let stop: string | null = null
 
@@ -312,7 +331,14 @@ export function readArrowColumns(path: string, label: string, expectedNames?: re
         break
       }
       const metaLen = head.readInt32LE(4)
-      if (metaLen === 0) break // end-of-stream marker
+      if (metaLen === 0) {
+        // End-of-stream marker. Bytes after it would be hidden from every reader: say so, and
+        // read on when they are messages (what follows a stray marker is kept).
+        if (pos + 8 === size) break
+        damage.push(`${label}: an end-of-stream marker at offset ${pos} is followed by ${size - pos - 8} more bytes, read past it`)
+        pos += 8
+        continue
+      }
       if (metaLen < 0 || metaLen % 8 !== 0 || metaLen > 1 << 24) {
         stop = `the message at offset ${pos} has an invalid length`
         break
@@ -359,9 +385,10 @@ export function readArrowColumns(path: string, label: string, expectedNames?: re
           stop = `the record batch at offset ${pos} ${problem}`
           break
         }
-        if (problem.rows > 0) plans.push({ bodyPos, bodyLength: msg.bodyLength, rows: problem.rows, crc: problem.crc })
+        if (problem.rows > 0) plans.push({ bodyPos, bodyLength: msg.bodyLength, rows: problem.rows, crc: problem.crc, end: bodyPos + msg.bodyLength })
       }
       pos = bodyPos + msg.bodyLength
+      if (plans.length === 0) end = pos // the schema (or empty batches) before any data
     }
 
     const cols = names ?? [...(expectedNames ?? [])]
@@ -397,6 +424,7 @@ export function readArrowColumns(path: string, label: string, expectedNames?: re
         break
       }
       rows += p.rows
+      end = p.end
     }
     const columns: Columns = {}
     cols.forEach((n, c) => {
@@ -406,7 +434,10 @@ export function readArrowColumns(path: string, label: string, expectedNames?: re
       damage.push(`${label}: ${stop}; ${rows} rows before it are intact`)
       if (damage.length > 1) tornTail = false
     }
-    return { columns, rows, names: cols, damage, tornTail: tornTail && damage.length === 1 }
+    return { columns, rows, names: cols, damage, tornTail: tornTail && damage.length === 1, end }
+  } catch (e) {
+    // A read error (EIO on a failing disk, say) is damage too: a load reports it, never throws.
+    return unreadable(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`)
   } finally {
     closeSync(fd)
   }

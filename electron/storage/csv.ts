@@ -17,7 +17,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs'
 import type { ExportOptions, LoadedRun } from '../../shared/api'
-import type { Columns } from '../../shared/metrics'
+import { expectedMetricName, namedMetricColumn, type Columns, type MetricName } from '../../shared/metrics'
 import type { RunManifest } from '../../shared/run'
 import { MAX_NUMBER_BYTES, writeNumber } from './number-format'
 
@@ -60,8 +60,22 @@ class ChunkWriter {
   }
 }
 
+/** The columns to export, the task metric's named (val_accuracy, not val_metric) when the run says which it is. */
 function seriesOf(loaded: LoadedRun, opts: ExportOptions): Columns {
-  return opts.level === 'epoch' ? loaded.epochs : loaded.steps
+  const cols = opts.level === 'epoch' ? loaded.epochs : loaded.steps
+  const m = loaded.manifest
+  const metric = m.summary.valMetricName ?? safeExpectedMetric(m.config)
+  const out: Columns = {}
+  for (const [k, v] of Object.entries(cols)) out[namedMetricColumn(k, metric)] = v
+  return out
+}
+
+function safeExpectedMetric(c: LoadedRun['manifest']['config']): MetricName | null {
+  try {
+    return expectedMetricName(c)
+  } catch {
+    return null
+  }
 }
 
 function rowCount(cols: Columns, names: string[]): number {
@@ -194,10 +208,10 @@ export const COMPARISON_COLUMNS = [
   'id', 'name', 'status', 'created_at', 'dataset', 'model', 'optimizer', 'lr', 'optimizer_params',
   'schedule', 'schedule_params', 'clipping', 'clipping_params', 'batch_size', 'seed', 'epochs',
   'validation_split', 'backend', 'steps', 'final_loss', 'best_loss', 'final_val_loss', 'best_val_loss',
-  'best_val_epoch', 'final_val_metric', 'diverged_at_step', 'diverged_at_epoch', 'duration_sec', 'tags',
+  'best_val_epoch', 'final_val_metric', 'val_metric_name', 'diverged_at_step', 'diverged_at_epoch', 'duration_sec', 'tags',
 ] as const
 
-function num(x: number | null | undefined): string {
+export function num(x: number | null | undefined): string {
   if (x === null || x === undefined) return ''
   const b = new Uint8Array(MAX_NUMBER_BYTES)
   return Buffer.from(b.subarray(0, writeNumber(b, 0, x))).toString('latin1')
@@ -210,7 +224,7 @@ function paramsJson(o: object, omit: string[]): string {
   return Object.keys(rest).length ? JSON.stringify(rest) : ''
 }
 
-function comparisonRow(m: RunManifest): string[] {
+export function comparisonRow(m: RunManifest): string[] {
   const c = m.config
   const s = m.summary
   return [
@@ -239,6 +253,7 @@ function comparisonRow(m: RunManifest): string[] {
     num(s.bestValLoss),
     num(s.bestValEpoch),
     num(s.finalValMetric),
+    s.valMetricName ?? safeExpectedMetric(c) ?? '',
     num(s.divergedAtStep),
     num(s.divergedAtEpoch),
     num(s.durationSec),

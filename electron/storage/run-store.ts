@@ -4,7 +4,7 @@
  * Listing reads manifests only; loading reads everything and reports what is damaged
  * instead of throwing. Deleted runs move to `<dataDir>/trash/` until the trash is emptied.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, appendFileSync, openSync, fsyncSync, closeSync, fstatSync, readSync } from 'node:fs'
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, appendFileSync, openSync, fsyncSync, closeSync, fstatSync, readSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -12,10 +12,12 @@ import { z } from 'zod'
 import type { LoadedRun } from '../../shared/api'
 import { RunIdSchema } from '../../shared/api'
 import { describeConfig, type RunConfig } from '../../shared/config'
+import { RunNameSchema, RunNotesSchema, RunTagsSchema } from '../../shared/run-limits'
 import { emptySummary, type BackendInfo, type RunListEntry, type RunManifest } from '../../shared/run'
 import { emptyColumns, readArrowColumns } from './arrow-file'
+import { expectedMetricName } from '../../shared/metrics'
 import { encodeEvent, readEvents } from './events'
-import { fsyncDir, processStartTime, writerAlive } from './fs-util'
+import { fsyncDir, pidAlive, processStartTime, writerAlive } from './fs-util'
 import { FORMAT_VERSION, NewerFormatError, readManifest, writeManifest, type ManifestRead } from './manifest'
 import { EPOCHS_FILE, EVENTS_FILE, MANIFEST_FILE, openWriterDirs, RunWriter, STEPS_FILE } from './run-writer'
 import { watchRuns, type WatchEvent, type WatchOptions } from './watch'
@@ -29,13 +31,10 @@ export interface CreateRunInit {
   stepColumns: readonly string[]
   epochColumns: readonly string[]
   versions: RunManifest['versions']
+  /** Tags from the start (a sweep member's sweep, index and axis values). */
+  tags?: readonly string[]
 }
 
-const NameSchema = z.string().trim().min(1, 'name must not be empty').max(200, 'name must be at most 200 characters')
-const TagsSchema = z
-  .array(z.string().trim().min(1, 'a tag must not be empty').max(64, 'a tag must be at most 64 characters'), { error: 'tags must be a list of strings' })
-  .max(100, 'at most 100 tags')
-const NotesSchema = z.string({ error: 'notes must be text' }).max(100_000, 'notes must be at most 100,000 characters')
 const ColumnNamesSchema = z
   .array(z.string().min(1, 'a column name must not be empty'))
   .min(1, 'at least one column is required')
@@ -154,7 +153,7 @@ export class RunStore {
       backend: init.backend,
       versions: init.versions,
       summary: emptySummary(),
-      tags: [],
+      tags: init.tags ? [...new Set(check(RunTagsSchema, [...init.tags], 'tags'))] : [],
       notes: '',
       stepColumns,
       epochColumns,
@@ -263,14 +262,15 @@ export class RunStore {
    * Everything of a run. Throws only for an unknown id or a run written by a newer LR Lab;
    * damaged files give what is intact plus one `damage` line per problem.
    */
-  load(id: string): LoadedRun {
+  load(id: string, o: { steps?: boolean } = {}): LoadedRun {
     const dir = this.existingDir(id)
     const read = readManifest(join(dir, MANIFEST_FILE), id, true)
     if (read.newer) throw read.newer
     const m = read.manifest
     const live = (m.status === 'running' || m.status === 'paused' || m.status === 'queued') && !read.missing
     const damage = [...read.damage]
-    const steps = readArrowColumns(join(dir, STEPS_FILE), STEPS_FILE, m.stepColumns)
+    // Without steps (`steps: false`, a caller with the run's step summary): no step rows, no step damage.
+    const steps = o.steps === false ? { columns: {}, rows: 0, names: [] as string[], damage: [], tornTail: false } : readArrowColumns(join(dir, STEPS_FILE), STEPS_FILE, m.stepColumns)
     const epochs = readArrowColumns(join(dir, EPOCHS_FILE), EPOCHS_FILE, m.epochColumns)
     // A live writer may be half way through appending: an incomplete tail is not damage then.
     for (const r of [steps, epochs]) if (!(live && r.tornTail)) damage.push(...r.damage)
@@ -296,6 +296,7 @@ export class RunStore {
     for (const id of this.runFolders(this.runsDir)) {
       const dir = join(this.runsDir, id)
       if (openWriterDirs.has(dir)) continue
+      removeStaleManifestTemps(dir)
       const file = join(dir, MANIFEST_FILE)
       const read = readManifest(file, id, false)
       const m = read.manifest
@@ -326,17 +327,17 @@ export class RunStore {
   }
 
   rename(id: string, name: string): void {
-    const clean = check(NameSchema, name, 'name')
+    const clean = check(RunNameSchema, name, 'name')
     this.patchManifest(id, (m) => ({ ...m, name: clean }))
   }
 
   setTags(id: string, tags: string[]): void {
-    const clean = [...new Set(check(TagsSchema, tags, 'tags'))]
+    const clean = [...new Set(check(RunTagsSchema, tags, 'tags'))]
     this.patchManifest(id, (m) => ({ ...m, tags: clean }))
   }
 
   setNotes(id: string, notes: string): void {
-    const clean = check(NotesSchema, notes, 'notes')
+    const clean = check(RunNotesSchema, notes, 'notes')
     this.patchManifest(id, (m) => ({ ...m, notes: clean }))
   }
 
@@ -444,6 +445,8 @@ function listEntry(read: ManifestRead): RunListEntry {
     schedule: d.schedule,
     bestValLoss: m.summary.bestValLoss,
     finalValLoss: m.summary.finalValLoss,
+    finalValMetric: m.summary.finalValMetric,
+    valMetricName: m.summary.valMetricName ?? (read.configValid ? expectedMetricName(m.config) : null),
     steps: m.summary.steps,
     durationSec: m.summary.durationSec,
     backend: m.backend.name,
@@ -457,6 +460,36 @@ function safeDescribe(c: RunConfig): ReturnType<typeof describeConfig> {
     return describeConfig(c)
   } catch {
     return { dataset: '?', model: '?', optimizer: '?', schedule: '?' }
+  }
+}
+
+/** `.manifest.json.<pid>.<random>.tmp`: what writeFileAtomic leaves when killed between write and rename. */
+const MANIFEST_TEMP = /^\.manifest\.json\.(\d+)\.[a-z0-9]*\.tmp$/
+/** A manifest rewrite takes milliseconds: a temp file this old is not being written. */
+const STALE_TEMP_MS = 60_000
+
+/**
+ * Remove manifest temp files a killed writer left in a run folder: only files named as
+ * writeFileAtomic names them, only when the pid in the name is not a live process here and the
+ * file is older than a minute (a process on another machine sharing the folder may be writing).
+ */
+function removeStaleManifestTemps(dir: string): void {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const m = MANIFEST_TEMP.exec(name)
+    if (!m || pidAlive(Number(m[1]))) continue
+    const file = join(dir, name)
+    try {
+      const st = lstatSync(file)
+      if (st.isFile() && Date.now() - st.mtimeMs > STALE_TEMP_MS) rmSync(file, { force: true })
+    } catch {
+      // gone meanwhile
+    }
   }
 }
 

@@ -11,7 +11,8 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Columns } from '../../shared/metrics'
 import type { RunEvent, RunManifest, RunStatus, RunSummary } from '../../shared/run'
-import { encodeRecordBatch, encodeSchemaMessage, END_OF_STREAM, MAX_BATCH_ROWS } from './arrow-file'
+import { encodeRecordBatch, encodeSchemaMessage, END_OF_STREAM, MAX_BATCH_ROWS, readArrowColumns } from './arrow-file'
+import { buildStepSummary, fileBytes, summaryLevel, writeStepSummary } from './step-summary'
 import { encodeEvent } from './events'
 import { fsyncDir, processStartTime, writeAll } from './fs-util'
 import { mergeSummary, readManifest, writeManifest } from './manifest'
@@ -303,6 +304,20 @@ export class RunWriter {
     openWriterDirs.delete(this.dir)
     this.writeManifestWith(final.status, final.summary, true)
     if (failure) throw failure
+    this.writeSummary()
+  }
+
+  /** A long run's step summary beside it, so the app opens it without reading every row (see step-summary.ts). */
+  private writeSummary(): void {
+    if (summaryLevel(this.steps.written) === null) return
+    try {
+      const path = join(this.dir, STEPS_FILE)
+      const read = readArrowColumns(path, STEPS_FILE)
+      const summary = read.damage.length ? null : buildStepSummary(read.columns, fileBytes(path))
+      if (summary) writeStepSummary(this.dir, summary)
+    } catch {
+      // Only a convenience: without it the first view reads the run and writes it then.
+    }
   }
 
   get isClosed(): boolean {

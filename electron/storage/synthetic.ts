@@ -4,14 +4,21 @@
  * norms, occasional clipping), so exports and loads cost what real runs cost.
  */
 import { parseRunConfig } from '../../shared/config'
-import type { Columns } from '../../shared/metrics'
+import { STEP_COLUMNS, type Columns } from '../../shared/metrics'
 import type { RunStore } from './run-store'
 import { createRng } from '../trainer/random'
 
-export const SYNTHETIC_STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
+const SYNTHETIC_STEP_COLUMNS = STEP_COLUMNS
 export const SYNTHETIC_EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss']
 
-export function writeSyntheticRun(store: RunStore, o: { steps: number; epochs?: number; seed?: number; name?: string }): string {
+/** A value forced into one step row's column (a test's known spike or dip). */
+export interface PlantedValue {
+  step: number
+  column: string
+  value: number
+}
+
+export function writeSyntheticRun(store: RunStore, o: { steps: number; epochs?: number; seed?: number; name?: string; plant?: PlantedValue[] }): string {
   const steps = Math.max(0, Math.floor(o.steps))
   const epochs = Math.max(1, Math.min(o.epochs ?? Math.max(1, Math.ceil(steps / 1000)), Math.max(1, steps)))
   const perEpoch = Math.max(1, Math.ceil(steps / epochs))
@@ -85,6 +92,7 @@ export function writeSyntheticRun(store: RunStore, o: { steps: number; epochs?: 
         epochLossN = 0
       }
     }
+    for (const p of o.plant ?? []) if (p.step >= start && p.step < start + n && cols[p.column]) cols[p.column]![p.step - start] = p.value
     writer.appendSteps(cols)
   }
   writer.appendEpochs(Object.fromEntries(Object.entries(epochCols).map(([k, v]) => [k, Float64Array.from(v)])))

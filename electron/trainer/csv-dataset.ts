@@ -2,23 +2,40 @@
  * A user's CSV file as a dataset: every column numeric, one of them the target. Bad rows are
  * reported with their line numbers and never dropped silently.
  */
-import { readFileSync } from 'node:fs'
 import Papa from 'papaparse'
 import { ConfigError, type DataConfig } from '../../shared/config'
-import type { Dataset } from './data'
+import type { Dataset } from './dataset'
+import { looksLikeText, printable, readRegularFile } from './user-file'
 
 type CsvConfig = Extract<DataConfig, { kind: 'csv' }>
 
 /** Distinct integer targets up to this many make 'auto' choose classification. */
 const MAX_AUTO_CLASSES = 20
+/** Larger files do not fit in one string (and would not fit the trainer's memory as rows). */
+const MAX_CSV_BYTES = 500 * 1024 * 1024
+const MAX_NAME_CHARS = 40
+const MAX_NAMES_SHOWN = 20
+
+/** A bad cell for an error message: JSON-escaped (control characters as \u001b…), cut at 30 characters. */
+function quoteValue(raw: string): string {
+  return JSON.stringify(raw.slice(0, 30)).replace(/[\u007f-\u009f\u2028\u2029\ufffd]/g, '?')
+}
+
+/**
+ * The header's column names for an error message, only when they look like column names (short,
+ * printable): the first line of some other file (an environment, a key file) is not echoed.
+ */
+function describeHeader(names: string[]): string {
+  const plausible = names.every((n) => n.length <= 100 && printable(n, 100) === n && !/[=:]/.test(n))
+  if (!plausible) return 'its first line does not look like a CSV header'
+  const shown = names.slice(0, MAX_NAMES_SHOWN).map((n) => printable(n, MAX_NAME_CHARS))
+  return `columns: ${shown.join(', ')}${names.length > MAX_NAMES_SHOWN ? `, … and ${names.length - MAX_NAMES_SHOWN} more` : ''}`
+}
 
 export function loadCsvDataset(cfg: CsvConfig): Dataset {
-  let text: string
-  try {
-    text = readFileSync(cfg.path, 'utf8')
-  } catch (e) {
-    throw new ConfigError([`data.path: cannot read ${cfg.path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`])
-  }
+  const bytes = readRegularFile(cfg.path, MAX_CSV_BYTES, (reason) => new ConfigError([`data.path: ${reason}`]))
+  if (!looksLikeText(bytes)) throw new ConfigError([`data.path: ${cfg.path} is not a CSV text file (it holds binary data)`])
+  const text = bytes.toString('utf8')
   // Each record with the file line it starts on (quoted fields may span lines).
   const clean = text.replace(/^\uFEFF/, '')
   const records: { cells: string[]; line: number }[] = []
@@ -38,7 +55,7 @@ export function loadCsvDataset(cfg: CsvConfig): Dataset {
   if (!header || header.length < 2) throw new ConfigError([`data.path: ${cfg.path} needs a header row and at least two columns`])
   const names = header.map((h) => h.trim())
   const targetCol = names.indexOf(cfg.target)
-  if (targetCol < 0) throw new ConfigError([`data.target: no column "${cfg.target}" in ${cfg.path} (columns: ${names.join(', ')})`])
+  if (targetCol < 0) throw new ConfigError([`data.target: no column "${cfg.target}" in ${cfg.path} (${describeHeader(names)})`])
   const featureCols = names.map((_, i) => i).filter((i) => i !== targetCol)
 
   const rows: number[][] = []
@@ -55,7 +72,7 @@ export function loadCsvDataset(cfg: CsvConfig): Dataset {
       const raw = (cells[c] ?? '').trim()
       const v = raw === '' ? NaN : Number(raw)
       if (!Number.isFinite(v)) {
-        bad.push(`line ${line}: ${names[c]} is ${raw === '' ? 'missing' : `${JSON.stringify(raw.slice(0, 30))} (not a number)`}`)
+        bad.push(`line ${line}: ${printable(names[c]!, MAX_NAME_CHARS)} is ${raw === '' ? 'missing' : `${quoteValue(raw)} (not a number)`}`)
         ok = false
         break
       }

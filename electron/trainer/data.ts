@@ -5,23 +5,10 @@ import { fileURLToPath } from 'node:url'
 import Papa from 'papaparse'
 import type { DataConfig } from '../../shared/config'
 import { loadCsvDataset } from './csv-dataset'
+import type { Dataset } from './dataset'
 import { createRng, normal, permutation } from './random'
 
-export interface Dataset {
-  /** Row-major features, rows × features. */
-  x: Float32Array
-  /** Targets, rows × targets. */
-  y: Float32Array
-  rows: number
-  features: number
-  targets: number
-  /** Set for classification: y holds class indices 0..classes-1. */
-  classes?: number
-  /** What was loaded, for the run's event log (e.g. the detected task of a CSV file). */
-  description?: string
-  /** Things the user must know (e.g. dropped rows, with their line numbers). */
-  warnings?: string[]
-}
+export type { Dataset } from './dataset'
 
 export interface SplitDataset {
   train: Dataset

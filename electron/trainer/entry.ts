@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { ConfigError } from '../../shared/config'
 import type { HostToTrainer, TrainerToHost } from './protocol'
-import { selectBackend } from './backend'
+import { backendForRun } from './backend-choice'
 import { resolveInitModel, runTraining } from './run-training'
 import { runRangeTest } from './lr-finder'
 
@@ -76,9 +76,9 @@ onMessage((msg) => {
 async function start(msg: Extract<HostToTrainer, { type: 'start' }>): Promise<void> {
   try {
     const config = parseRunnableConfig(msg.config)
-    const backend = await selectBackend(config.backend)
+    const backend = await backendForRun(config, msg.dataDir)
     await runTraining({
-      config, backend, dataDir: msg.dataDir, name: msg.name, tfVersion: tf.version.tfjs, runId: msg.runId,
+      config, backend, dataDir: msg.dataDir, name: msg.name, tags: msg.tags, tfVersion: tf.version.tfjs, runId: msg.runId,
       send,
       control: {
         stopRequested: () => stop,
@@ -97,7 +97,7 @@ async function start(msg: Extract<HostToTrainer, { type: 'start' }>): Promise<vo
 async function findLr(msg: Extract<HostToTrainer, { type: 'find-lr' }>): Promise<void> {
   try {
     const config = parseRunnableConfig(msg.config)
-    const backend = await selectBackend(config.backend)
+    const backend = await backendForRun(config, msg.dataDir)
     // A fine-tuning config sweeps from its pretrained weights, as its run would start.
     const initModelJson = await resolveInitModel({
       config, backend, dataDir: msg.dataDir, tfVersion: tf.version.tfjs, send,

@@ -4,11 +4,14 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, isAbsolute, join } from 'node:path'
 import type { ModelConfig } from '../../shared/config'
 import type { Model } from './model'
+import { printable, readRegularFile } from './user-file'
 
 export const MODEL_DIR = 'model'
+const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024
+const MAX_WEIGHTS_BYTES = 2 * 1024 * 1024 * 1024
 
 /** Weights by layer, in layer order: each layer's [kernel, bias]. */
 export type LayerWeights = { name: string; tensors: tf.Tensor[] }[]
@@ -39,16 +42,32 @@ export async function saveModel(model: Model, config: ModelConfig, dir: string):
  */
 export function loadLayerWeights(modelJsonPath: string): LayerWeights {
   if (!existsSync(modelJsonPath)) throw new Error(`no model at ${modelJsonPath}`)
-  const json = JSON.parse(readFileSync(modelJsonPath, 'utf8')) as {
+  const fail = (reason: string): Error => new Error(reason)
+  let json: {
     weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]
     modelTopology?: { layers?: { name: string; variables: unknown[] }[] }
   }
-  if (!json.weightsManifest?.length) throw new Error(`${modelJsonPath} has no weightsManifest (not a tfjs model.json)`)
+  try {
+    json = JSON.parse(readRegularFile(modelJsonPath, MAX_MODEL_JSON_BYTES, fail).toString('utf8'))
+  } catch (e) {
+    // The parser's message quotes the file (say /etc/passwd): say what it is not instead.
+    if (e instanceof SyntaxError) throw new Error(`${modelJsonPath} is not a tfjs model.json (not valid JSON)`)
+    throw e
+  }
+  if (typeof json !== 'object' || json === null || !Array.isArray(json.weightsManifest) || !json.weightsManifest.length) {
+    throw new Error(`${modelJsonPath} has no weightsManifest (not a tfjs model.json)`)
+  }
   const specs: tf.io.WeightsManifestEntry[] = []
   const buffers: Buffer[] = []
   for (const group of json.weightsManifest) {
     specs.push(...group.weights)
-    for (const p of group.paths) buffers.push(readFileSync(join(dirname(modelJsonPath), p)))
+    for (const p of group.paths) {
+      // Weight files sit beside model.json: a path that leaves its folder is not read.
+      if (typeof p !== 'string' || isAbsolute(p) || p.split(/[\\/]/).includes('..')) {
+        throw new Error(`${modelJsonPath}: weights path ${JSON.stringify(printable(String(p), 60))} is not a file beside it`)
+      }
+      buffers.push(readRegularFile(join(dirname(modelJsonPath), p), MAX_WEIGHTS_BYTES, fail))
+    }
   }
   const all = Buffer.concat(buffers)
   const decoded = tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength), specs)

@@ -32,7 +32,7 @@ export function planGroups(config: RunConfig, layers: Layer[]): GroupPlan {
 }
 
 /** Epoch columns a run records: the basics, each layer's LR when groups differ, and per-layer health checks. */
-export function epochColumnsFor(config: RunConfig, base: string[]): string[] {
+export function epochColumnsFor(config: RunConfig, base: readonly string[]): string[] {
   const names = layerNames(config.model)
   const perLayer = names.flatMap((n) => [`w_norm/${n}`, `g_norm/${n}`, `update_ratio/${n}`])
   const lrs = config.paramGroups ? names.map((n) => `lr/${n}`) : []

@@ -7,8 +7,8 @@ import type { Columns } from '../../shared/metrics'
 import type { BackendInfo, RunStatus, RunSummary } from '../../shared/run'
 
 export type HostToTrainer =
-  /** runId: a queued run's folder to train into (the trainer makes a new one otherwise). */
-  | { type: 'start'; config: RunConfig; dataDir: string; name?: string; runId?: string }
+  /** runId: a queued run's folder to train into (the trainer makes a new one otherwise); tags: a sweep member's. */
+  | { type: 'start'; config: RunConfig; dataDir: string; name?: string; tags?: string[]; runId?: string }
   | { type: 'find-lr'; config: RunConfig; options: RangeTestOptions; dataDir: string }
   | { type: 'stop' }
   | { type: 'pause' }

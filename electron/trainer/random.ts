@@ -1,14 +1,6 @@
-/** Seeded pseudo-random numbers (mulberry32), so a seed reproduces data, splits and shuffles. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Seeded pseudo-random numbers: one generator for the trainer and the sweep sampler. */
+import { createRng } from '../../shared/random'
+export { createRng }
 
 /** Standard normal by Box–Muller. */
 export function normal(rng: () => number): number {

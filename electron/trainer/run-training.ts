@@ -3,7 +3,7 @@
  * and report to whoever hosts the trainer (a parent process, or the CLI in-process).
  */
 import type { RunConfig } from '../../shared/config'
-import type { BackendInfo } from '../../shared/run'
+import { describeChoice, type BackendInfo } from '../../shared/run'
 import { version as lrlabVersion } from '../../package.json'
 import { RunStore } from '../storage'
 import type { TrainerToHost } from './protocol'
@@ -13,7 +13,8 @@ import { ConfigError } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { findPreset } from '../../shared/presets'
 import { MODEL_DIR } from './model-io'
-import { epochColumns, prepareTraining, STEP_COLUMNS, train, type TrainResult } from './train'
+import { epochColumns, prepareTraining, train, type TrainResult } from './train'
+import { STEP_COLUMNS } from '../../shared/metrics'
 
 export interface RunTrainingOptions {
   config: RunConfig
@@ -22,6 +23,8 @@ export interface RunTrainingOptions {
   name?: string
   /** A queued run's id: train into its folder instead of making a new one. */
   runId?: string
+  /** Library tags the run starts with (a sweep member's). */
+  tags?: readonly string[]
   tfVersion: string
   send(m: TrainerToHost): void
   control: {
@@ -58,7 +61,7 @@ export async function resolveInitModel(o: RunTrainingOptions, store: RunStore = 
   const preset = findPreset(from.preset)
   if (!preset) throw new ConfigError([`model.initFrom.preset: no preset named "${from.preset}"`])
   o.send({ type: 'notice', runId: '', level: 'info', message: `no saved ${from.preset} run: training its backbone first` })
-  const first = await runTraining({ ...o, name: undefined, runId: undefined, config: parseRunnableConfig({ ...preset.config, preset: `${preset.name}@${preset.version}` }) })
+  const first = await runTraining({ ...o, name: undefined, runId: undefined, tags: undefined, config: parseRunnableConfig({ ...preset.config, preset: `${preset.name}@${preset.version}` }) })
   if (first.status !== 'finished') throw new Error(`the ${from.preset} backbone run ended ${first.status}; cannot fine-tune from it`)
   return modelOf(first.runId)
 }
@@ -75,6 +78,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & 
       id: o.runId,
       config: o.config,
       name: o.name ?? o.config.name,
+      tags: o.tags,
       backend: o.backend,
       stepColumns: STEP_COLUMNS,
       epochColumns: epochColumns(o.config),
@@ -87,7 +91,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & 
   const runId = writer.id
   o.send({ type: 'created', runId, backend: o.backend })
   const fallback = o.backend.fallbackReasons.length ? `; fell back: ${o.backend.fallbackReasons.join('; ')}` : ''
-  writer.event({ kind: 'start', step: 0, message: `training on backend ${o.backend.name}${fallback}` })
+  writer.event({ kind: 'start', step: 0, message: `training on backend ${describeChoice(o.backend) ?? o.backend.name}${fallback}` })
   try {
     const result = await train(
       o.config,

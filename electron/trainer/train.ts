@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { RunConfig } from '../../shared/config'
-import type { Columns } from '../../shared/metrics'
+import { EPOCH_COLUMNS, STEP_COLUMNS, type Columns } from '../../shared/metrics'
 import { emptySummary, type RunStatus, type RunSummary } from '../../shared/run'
 import type { Progress } from '../../shared/api'
 import { createScheduler, type Hyper, type LrScheduler } from '../../shared/schedules'
@@ -21,8 +21,6 @@ import { ConfigError } from '../../shared/config'
 import { checkRunFitsMemory } from '../../shared/run-plan'
 import { layerHealth, wasmTuningActive } from './wasm-tuning'
 
-export const STEP_COLUMNS = ['step', 'epoch', 'elapsed', 'lr', 'loss', 'momentum', 'grad_norm', 'grad_norm_clipped', 'clipped']
-export const EPOCH_COLUMNS = ['epoch', 'step', 'elapsed', 'lr', 'loss', 'val_loss', 'val_metric', 'train_metric']
 
 /** Where a run's output goes; the run folder writer and the live stream both sit behind it. */
 export interface TrainSink {
@@ -57,7 +55,7 @@ interface PendingStep {
 
 class ColumnBuffer {
   private data: Record<string, number[]> = {}
-  constructor(private readonly names: string[]) {
+  constructor(private readonly names: readonly string[]) {
     for (const n of names) this.data[n] = []
   }
   push(row: Record<string, number>): void {
@@ -81,6 +79,12 @@ function batchesPerEpoch(rows: number, batchSize: RunConfig['batchSize']): numbe
   return Math.ceil(rows / b)
 }
 
+/** Rows per batch of a run over `rows` training rows (a batch size past the rows is one full batch). */
+export function effectiveBatchSize(config: RunConfig, rows: number): number {
+  const perEpoch = batchesPerEpoch(rows, config.batchSize)
+  return Math.ceil(rows / perEpoch) === rows ? rows : (config.batchSize as number)
+}
+
 /** The epoch columns a run of this config records (fixed when its run folder is created). */
 export function epochColumns(config: RunConfig): string[] {
   return epochColumnsFor(config, EPOCH_COLUMNS)
@@ -88,6 +92,43 @@ export function epochColumns(config: RunConfig): string[] {
 
 export function totalSchedulerSteps(config: RunConfig, trainRows: number): number {
   return config.schedule.stepUnit === 'batch' ? config.epochs * batchesPerEpoch(trainRows, config.batchSize) : config.epochs
+}
+
+/** A run's optimisation step, shared by the training loop and the backend calibration (backend-choice.ts). */
+export interface TrainingStep {
+  groups: ReturnType<typeof planGroups>
+  trainVars: tf.Variable[]
+  optimizer: Optimizer
+  /**
+   * One step on a batch, inside the caller's tidy: forward, gradients, clipping, the optimizer's
+   * update. Returns [loss, normBefore, normAfter, acted] and the gradients that were applied.
+   */
+  run(xb: tf.Tensor2D, yb: tf.Tensor2D, hyper: Hyper): { scalars: tf.Tensor1D; applied: tf.Tensor[] }
+}
+
+/** The step of `config` on `model`, its optimizer created on the active backend (the caller disposes it). */
+export function trainingStep(config: RunConfig, model: Model): TrainingStep {
+  const groups = planGroups(config, model.layers)
+  const trainVars = groups.layers.flatMap((l) => l.vars)
+  const optimizer = createOptimizer(config.optimizer, groups.layers.map((l) => ({ vars: l.vars })))
+  const outputVars = new Set(model.layers.at(-1)!.vars)
+  const clipParams = { vars: trainVars, isOutput: trainVars.map((v) => outputVars.has(v)) }
+  const fusedLoss = wasmTuningActive()
+  const lossFn = (x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => lossOf(config.loss, y, model.forward(x, true), fusedLoss)
+  return {
+    groups, trainVars, optimizer,
+    run(xb, yb, hyper) {
+      const { value, grads } = tf.variableGrads(() => lossFn(xb, yb), trainVars)
+      const clip = clipGradients(trainVars.map((v) => grads[v.name]!), config.clipping, clipParams)
+      let k = 0
+      optimizer.step(
+        groups.layers.map((l) => l.vars.map(() => clip.grads[k++]!)),
+        groups.factors.map((f) => ({ lr: hyper.lr * f, momentum: hyper.momentum })),
+      )
+      model.afterStep?.()
+      return { scalars: tf.stack([value, clip.normBefore, clip.normAfter, clip.acted]) as tf.Tensor1D, applied: clip.grads }
+    },
+  }
 }
 
 export interface TrainOptions {
@@ -151,13 +192,12 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
   for (const w of loaded.warnings ?? []) sink.event('warning', 0, w)
   if (initNote) sink.event('data', 0, initNote)
   const train = data.train
-  const groups = planGroups(config, model.layers)
-  const trainVars = groups.layers.flatMap((l) => l.vars)
-  const optimizer = createOptimizer(config.optimizer, groups.layers.map((l) => ({ vars: l.vars })))
+  const stepper = trainingStep(config, model)
+  const { groups, trainVars, optimizer } = stepper
   const epochColumns = epochColumnsFor(config, EPOCH_COLUMNS)
   const classes = train.classes
   const perEpoch = batchesPerEpoch(train.rows, config.batchSize)
-  const batchSize = Math.ceil(train.rows / perEpoch) === train.rows ? train.rows : (config.batchSize as number)
+  const batchSize = effectiveBatchSize(config, train.rows)
   const scheduler = createScheduler(config.schedule, {
     baseLr: config.optimizer.lr,
     baseMomentum: optimizer.baseMomentum(),
@@ -169,8 +209,6 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
   const xVal = data.validation ? tf.tensor2d(data.validation.x, [data.validation.rows, data.validation.features]) : null
   const yVal = data.validation ? targetTensor(config.loss, data.validation) : null
   const shuffleRng = createRng(config.seed ^ 0x5f1e)
-  const outputVars = new Set(model.layers.at(-1)!.vars)
-  const clipParams = { vars: trainVars, isOutput: trainVars.map((v) => outputVars.has(v)) }
   let pendingDiagnostics: tf.Tensor1D | null = null
 
   /** Per layer [‖w‖, ‖g‖, ‖Δw‖/‖w‖] after the step, from the weights before it and the applied gradients. */
@@ -205,9 +243,6 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
     const elapsed = (): number => (activeMs + performance.now() - segmentStart) / 1000
     let epochLossSum = 0
     let epochLossCount = 0
-
-    const fusedLoss = wasmTuningActive()
-    const lossFn = (x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => lossOf(config.loss, y, model.forward(x, true), fusedLoss)
 
     /** Read every pending step's scalars in one transfer; detect divergence. */
     const flushSteps = async (): Promise<void> => {
@@ -276,19 +311,10 @@ export async function train(config: RunConfig, sink: TrainSink, control: TrainCo
           const idx = orderTensor ? orderTensor.slice(b * batchSize, Math.min(batchSize, train.rows - b * batchSize)) : null
           const xb = idx ? tf.gather(xAll, idx) : xAll
           const yb = idx ? tf.gather(yAll, idx) : yAll
-          const { value, grads } = tf.variableGrads(() => lossFn(xb, yb), trainVars)
-          const gradList = trainVars.map((v) => grads[v.name]!)
-          const clip = clipGradients(gradList, config.clipping, clipParams)
           // The epoch's last step also measures each layer's health: norms and update/weight ratio.
           const before = lastOfEpoch ? trainVars.map((v) => v.clone()) : null
-          let k = 0
-          optimizer.step(
-            groups.layers.map((l) => l.vars.map(() => clip.grads[k++]!)),
-            groups.factors.map((f) => ({ lr: hyper.lr * f, momentum: hyper.momentum })),
-          )
-          model.afterStep?.()
-          const stepScalars = tf.stack([value, clip.normBefore, clip.normAfter, clip.acted]) as tf.Tensor1D
-          if (before) pendingDiagnostics = tf.keep(layerDiagnostics(before, clip.grads))
+          const { scalars: stepScalars, applied } = stepper.run(xb, yb, hyper)
+          if (before) pendingDiagnostics = tf.keep(layerDiagnostics(before, applied))
           return stepScalars
         })
         pending.push({ step, epoch, elapsed: elapsed(), hyper, scalars })

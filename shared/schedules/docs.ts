@@ -1,14 +1,9 @@
 /** What each schedule does, in one line and one formula, for the UI. */
+import type { Doc } from '../docs'
 import type { ScheduleConfig, ScheduleType } from './schema'
 
-export interface ScheduleDoc {
-  title: string
-  summary: string
-  formula: string
-}
-
 /** t = scheduler steps taken (batches or epochs, per stepUnit); lr0 = the optimizer's lr. */
-export const SCHEDULE_DOCS: Record<ScheduleType, ScheduleDoc> = {
+export const SCHEDULE_DOCS: Record<ScheduleType, Doc> = {
   constant: { title: 'Constant', summary: 'The optimizer’s lr for the whole run.', formula: 'lr_t = lr0' },
   'constant-factor': {
     title: 'Constant factor (ConstantLR)',

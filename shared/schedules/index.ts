@@ -18,5 +18,5 @@ export {
   type SequentialConfig,
 } from './schema'
 export { createScheduler, validateScheduleForRun, previewSchedule, ScheduleError, type SchedulePreview } from './create'
-export { SCHEDULE_DOCS, describeSchedule, type ScheduleDoc } from './docs'
+export { SCHEDULE_DOCS, describeSchedule } from './docs'
 export { fromTorchScheduler } from './torch'

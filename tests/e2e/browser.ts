@@ -27,14 +27,19 @@ export async function launchChromium(): Promise<Browser> {
 export interface ServeProcess {
   url: string
   proc: ChildProcess
+  /** What the process wrote to stderr so far. */
+  stderr(): string
   stop(): Promise<void>
 }
 
-/** Start the built `serve` entry on a free port; resolves with the address it prints. */
-export function startServe(dataDir: string, extraEnv: Record<string, string> = {}): Promise<ServeProcess> {
-  const entry = join(ROOT, 'out', 'main', 'serve.js')
+/**
+ * Start the built `serve` entry on a free port; resolves with the address it prints. `root` runs
+ * another checkout's build (to measure old code), `cwd` where the process starts.
+ */
+export function startServe(dataDir: string, extraEnv: Record<string, string> = {}, extraArgs: string[] = [], o: { root?: string; cwd?: string } = {}): Promise<ServeProcess> {
+  const entry = join(o.root ?? ROOT, 'out', 'main', 'serve.js')
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm run test:e2e does)`)
-  const proc = spawn(process.execPath, [entry, '--port', '0', '--data-dir', dataDir], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [entry, '--port', '0', '--data-dir', dataDir, ...extraArgs], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], cwd: o.cwd })
   let stderr = ''
   proc.stderr!.on('data', (d) => (stderr += d))
   return new Promise((resolvePromise, reject) => {
@@ -46,6 +51,7 @@ export function startServe(dataDir: string, extraEnv: Record<string, string> = {
         resolvePromise({
           url: line.trim(),
           proc,
+          stderr: () => stderr,
           stop: () =>
             new Promise<void>((r) => {
               if (proc.exitCode !== null) return r()

@@ -52,6 +52,26 @@ describe('builder', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'ui-builder-restarts.png') })
   })
 
+  it('takes one typed milestone as a one-milestone MultiStepLR', async () => {
+    await page.getByTestId('epochs-input').fill('100')
+    await page.getByTestId('schedule-select').selectOption('multistep')
+    const milestones = page.getByTestId('schedule-milestones-input')
+    // Was refused with "milestones must be a list of step numbers".
+    await milestones.fill('30')
+    await expect.poll(() => page.getByTestId('start-button').isDisabled()).toBe(false)
+    expect(await page.getByText('milestones must be a list').count()).toBe(0)
+    await page.screenshot({ path: join(ARTIFACTS, 'ui-builder-one-milestone.png') })
+    await page.setViewportSize({ width: 1024, height: 700 })
+    await page.screenshot({ path: join(ARTIFACTS, 'ui-builder-one-milestone-1024.png') })
+    await page.setViewportSize({ width: 1280, height: 800 })
+    // Nonsense still names the field and blocks Start.
+    await milestones.fill('thirty')
+    await expect.poll(() => page.getByTestId('start-disabled-reason').textContent()).toMatch(/milestones/)
+    await milestones.fill('30, 60')
+    await expect.poll(() => page.getByTestId('start-button').isDisabled()).toBe(false)
+    await page.getByTestId('schedule-select').selectOption('constant')
+  })
+
   it('fills the form from a preset and shows the divergence banner with its step', async () => {
     const preset = findPreset('article-too-large')
     if (preset) {

@@ -16,7 +16,7 @@ export function connectApi(pageUrl: string): Promise<WsApi> {
   const events: ServiceEvent[] = []
   let next = 1
   ws.on('message', (raw) => {
-    const m = decodeWire(raw.toString()) as any
+    const m = decodeWire(raw as Buffer) as any
     if (m.event) events.push(m.event)
     else if (pending.has(m.id)) {
       const p = pending.get(m.id)!

@@ -10,7 +10,12 @@ export const IN_REPO_GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), 
  * traces. A set override that names no folder is an error, so a typo cannot silently test
  * the in-repo set instead.
  */
-export function goldenDir(env: string | undefined = process.env.LRLAB_GOLDEN_DIR): string {
+export function goldenDir(): string {
+  return resolveGoldenDir(process.env.LRLAB_GOLDEN_DIR)
+}
+
+/** goldenDir for a given value of LRLAB_GOLDEN_DIR. */
+export function resolveGoldenDir(env: string | undefined): string {
   if (env === undefined || env === '') return IN_REPO_GOLDEN_DIR
   const dir = resolve(env)
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {

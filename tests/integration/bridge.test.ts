@@ -48,7 +48,7 @@ function connect(): Promise<WebSocket> {
 function request(ws: WebSocket, frame: string, id: number): Promise<any> {
   return new Promise((resolve) => {
     const onMsg = (raw: WebSocket.RawData): void => {
-      const m = decodeWire(raw.toString()) as any
+      const m = decodeWire(raw as Buffer) as any
       if (m.id === id) {
         ws.off('message', onMsg)
         resolve(m)
@@ -102,7 +102,7 @@ describe('browser bridge', () => {
     try {
       const batches: any[] = []
       ws.on('message', (raw) => {
-        const m = decodeWire(raw.toString()) as any
+        const m = decodeWire(raw as Buffer) as any
         if (m.event?.type === 'metrics') batches.push(m.event)
       })
       const started = await request(ws, encodeWire({ id: 10, method: 'startRun', args: [{ data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 50 }] }), 10)

@@ -24,7 +24,7 @@ function configFile(dir: string, config: unknown): string {
 const lastJson = (stdout: string): any => JSON.parse(stdout.trim().split('\n').at(-1)!)
 
 describe('lrlab CLI', () => {
-  it('trains, prints a JSON summary naming the backend and why it fell back, and exports CSV', () => {
+  it('trains, prints a JSON summary naming the backend and how auto chose it, and exports CSV', () => {
     const dir = tempDir()
     const cfg = configFile(dir, { data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 30 })
     const r = lrlab(['train', '--config', cfg, '--data-dir', dir, '--json'])
@@ -37,7 +37,12 @@ describe('lrlab CLI', () => {
     expect(plain.code, plain.stderr).toBe(0)
     expect(plain.stderr.trim().split('\n').filter((l) => l.includes('steps/s')).at(-1)).toMatch(/100%  epoch 30\/30  step 30\/30 /)
     expect(['tensorflow', 'wasm', 'cpu']).toContain(s.backend)
-    if (s.backend !== 'tensorflow') expect(s.fallbackReasons.join(' ')).toMatch(/tensorflow/)
+    // auto says how it chose: measured against the other backend, or why nothing could be measured.
+    const choice = s.backendChoice
+    if (choice.unmeasured) expect(choice.unmeasured).toMatch(/only wasm loads here.*tensorflow/)
+    else expect([choice.runnerUp, Object.keys(choice.msPerStep).sort()]).toEqual([s.backend === 'wasm' ? 'tensorflow' : 'wasm', ['tensorflow', 'wasm']])
+    // The first line LR Lab prints (tfjs-node's TensorFlow may log its own start-up notes before it).
+    expect(plain.stderr.split('\n').find((l) => l.startsWith('LR Lab'))).toMatch(/^LR Lab .* · backend (wasm \(tuned\)|tensorflow) — (not measured: only wasm loads|\d+\.\d× faster than)/)
 
     const out = join(dir, 'steps.csv')
     const e = lrlab(['export', s.runId, '--out', out, '--data-dir', dir])
@@ -67,7 +72,9 @@ describe('lrlab CLI', () => {
     const two = lrlab(['export', s.runId, s2.runId, '--out', report, '--data-dir', dir])
     expect(two.code).toBe(2)
     expect(two.stderr).toMatch(/give one run id \(2 given\); --compare/)
-  })
+    // With tfjs-node installed, each lrlab process in a fresh data dir loads TensorFlow and measures
+    // (seconds, far more on a busy machine); the answer is then cached.
+  }, 300_000)
 
   it('honours a forced backend and refuses an unavailable one clearly', () => {
     const dir = tempDir()

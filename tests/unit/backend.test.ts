@@ -14,4 +14,12 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe(auto.name)
     expect(describeBackend(auto)).toMatch(new RegExp(`^backend ${auto.name}`))
   })
+
+  it('takes LRLAB_BACKEND as a forced backend (npm run test:tensorflow runs the training tests so)', async () => {
+    const forced = process.env.LRLAB_BACKEND
+    const auto = await selectBackend('auto')
+    if (forced) expect([auto.name, auto.requested]).toEqual([forced, forced])
+    else expect(auto.requested).toBe('auto')
+    console.log(`training tests in this process run on the ${auto.name} backend${forced ? ` (LRLAB_BACKEND=${forced})` : ''}`)
+  })
 })

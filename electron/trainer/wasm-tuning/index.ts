@@ -202,7 +202,9 @@ export function removeWasmTuning(): void {
   stockKernels = null
 }
 
-/** Whether the overrides are registered right now. */
+/** Whether the overrides are registered and wasm, which runs them, is the active backend. */
 export function wasmTuningActive(): boolean {
-  return stockKernels !== null
+  // The overrides stay registered for wasm when another backend becomes active (auto's calibration
+  // switches between them); only wasm runs them.
+  return stockKernels !== null && tf.getBackend() === 'wasm'
 }

@@ -8,7 +8,8 @@ import { decodeWire, encodeWire } from '../../../shared/wire'
 import { downloadBlob } from './download'
 
 export type EventListener = (event: ServiceEvent) => void
-export type ConnectionState = 'connecting' | 'open' | 'closed'
+/** 'unauthorized': the link's token is wrong or stale (the service was restarted with another); no retrying helps. */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'unauthorized'
 
 export interface ClientApi extends LrLabApi {
   onEvent(listener: EventListener): () => void
@@ -85,6 +86,8 @@ function webSocketClient(): ClientApi {
   const connect = () => {
     setState('connecting')
     const ws = new WebSocket(url)
+    // Binary frames arrive as one ArrayBuffer whose columns decodeWire views in place.
+    ws.binaryType = 'arraybuffer'
     socket = ws
     ws.onopen = () => {
       retryMs = 250
@@ -92,7 +95,7 @@ function webSocketClient(): ClientApi {
       for (const frame of queue.splice(0)) ws.send(frame)
     }
     ws.onmessage = (m) => {
-      const msg = decodeWire(String(m.data)) as WsResponse
+      const msg = decodeWire(m.data as string | ArrayBuffer) as WsResponse
       if ('event' in msg) {
         for (const l of listeners) l(msg.event)
         return
@@ -111,8 +114,20 @@ function webSocketClient(): ClientApi {
         p.reject(new ServiceError('connection to the LR Lab service was lost', 'internal'))
       }
       setState('closed')
-      setTimeout(connect, retryMs)
+      void tokenRefused().then((refused) => {
+        if (refused) setState('unauthorized')
+        else setTimeout(connect, retryMs)
+      })
       retryMs = Math.min(retryMs * 2, 5000)
+    }
+  }
+  /** True when the service answers and refuses this page's token (false when it is unreachable: retry then). */
+  const tokenRefused = async (): Promise<boolean> => {
+    try {
+      const r = await fetch(`/token-check?token=${encodeURIComponent(token)}`, { cache: 'no-store' })
+      return r.status === 401
+    } catch {
+      return false
     }
   }
   connect()

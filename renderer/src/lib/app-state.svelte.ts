@@ -2,11 +2,12 @@
  * Everything the page shows that is not form input: the service link, the runs held in
  * memory, which run is in focus, which are overlaid, the library list and chart prefs.
  */
-import type { AppInfo, ExportOptions, ServiceEvent } from '../../../shared/api'
+import { DEFAULT_EXPORT_OPTIONS, type AppInfo, type ExportOptions, type OpenedRun, type ServiceEvent } from '../../../shared/api'
 import type { RunListEntry } from '../../../shared/run'
 import { RunConfigSchema } from '../../../shared/config'
 import { PRESETS, type Preset } from '../../../shared/presets'
 import { saveText } from './download'
+import { downloadBase64, fileToBase64 } from './file-transfer'
 import { getApi, type ClientApi, type ConnectionState } from './api-client'
 import { RunData, TERMINAL_STATUSES } from './run-data.svelte'
 import type { XAxisMode, XRange } from './chart-types'
@@ -16,9 +17,18 @@ const PALETTE = ['#3b82f6', '#f97316', '#10b981', '#e11d48', '#8b5cf6', '#0ea5e9
 
 const PREFS_KEY = 'lrlab.prefs.v1'
 
+/** Memory for runs loaded but not on the charts; beyond it the least recently used are let go. */
+export const RUN_MEMORY_BUDGET = 256 * 1024 * 1024
+
+/** Pixels a run view is decimated for: the widest a chart can be in this window. */
+function viewBuckets(): number {
+  const w = typeof window === 'undefined' ? 1920 : Math.ceil(window.innerWidth)
+  return Math.min(16_384, Math.max(256, w))
+}
+
 export type ThemeChoice = 'system' | 'light' | 'dark'
-export type View = 'dashboard' | 'library' | 'finder'
-export const VIEWS: View[] = ['dashboard', 'library', 'finder']
+export type View = 'dashboard' | 'library' | 'finder' | 'race'
+export const VIEWS: View[] = ['dashboard', 'library', 'finder', 'race']
 
 /** A deleted run the user can still bring back. */
 export interface UndoableDelete {
@@ -45,6 +55,8 @@ export class AppState {
   lastDeleted = $state<UndoableDelete | null>(null)
   /** A short confirmation line (saved file, imported run). */
   notice = $state<string | null>(null)
+  /** Runs opened from outside the library this session: id → where from (until kept). */
+  opened = $state.raw<Record<string, string>>({})
   /** Progress of the LR range test in flight (find-lr-progress events). */
   finderProgress = $state.raw<{ done: number; total: number } | null>(null)
 
@@ -56,6 +68,9 @@ export class AppState {
   zoom = $state.raw<XRange | null>(null)
 
   private colors = new Map<string, string>()
+  /** When each run was last opened or shown (for the memory LRU). */
+  private lastUsed = new Map<string, number>()
+  private useClock = 0
 
   constructor() {
     try {
@@ -182,9 +197,12 @@ export class AppState {
       this.finderProgress = { done: e.done, total: e.total }
       return
     }
+    if (e.type === 'sweep') return // the race view's (RaceState)
     const r = this.ensureRun(e.runId)
     if (e.type === 'metrics') {
-      r.appendMetrics(e.steps, e.epochs)
+      // Joined mid-run (a run another process writes, or one started before this page opened):
+      // the rows so far come from the run's files.
+      if (r.appendMetrics(e.steps, e.epochs) && !r.manifest) void this.ensureLoaded(e.runId)
       return
     }
     const wasKnownInLibrary = this.library.some((l) => l.id === e.runId)
@@ -192,6 +210,8 @@ export class AppState {
     if (!this.focusId && e.status === 'running') this.focusId = e.runId
     const before = r.status
     r.applyStatus(e)
+    // A followed run that ended: its files now hold everything (events, final summary).
+    if (e.external && TERMINAL_STATUSES.includes(e.status)) void this.ensureLoaded(e.runId, true)
     // Status events come many times a second while a run streams: ask for the list once per
     // unknown run (not on every event), and leave the list untouched when nothing in it changed.
     const unknown = !wasKnownInLibrary && !this.libraryAskedFor.has(e.runId)
@@ -236,17 +256,37 @@ export class AppState {
     }
   }
 
-  /** Bring a saved run into memory (unless it is already streaming here). */
-  async ensureLoaded(id: string): Promise<RunData | null> {
+  private loading = new Map<string, Promise<RunData | null>>()
+
+  /**
+   * Bring a saved run into memory (unless it is already streaming here): a finished run as a
+   * view decimated for the window's width (refined on zoom, see refineZoom), a live one whole.
+   * `reload` reads it again (a run another process wrote has ended: its files hold everything).
+   */
+  async ensureLoaded(id: string, reload = false): Promise<RunData | null> {
+    this.lastUsed.set(id, ++this.useClock)
     const have = this.runs[id]
-    if (have?.manifest) return have
+    if (have?.manifest && !reload) return have
+    if (!this.api) return null
+    const inFlight = this.loading.get(id)
+    if (inFlight && !reload) return inFlight
+    const p = this.load(id).finally(() => {
+      if (this.loading.get(id) === p) this.loading.delete(id)
+    })
+    this.loading.set(id, p)
+    return p
+  }
+
+  private async load(id: string): Promise<RunData | null> {
     if (!this.api) return null
     try {
-      const loaded = RunData.fromLoaded(await this.api.loadRun(id))
+      const loaded = RunData.fromView(await this.api.loadRunView(id, { buckets: viewBuckets(), x: this.xMode, range: null }))
       // A run that streamed here before it was loaded: keep the rows the file did not have yet.
       const live = this.runs[id]
-      if (live) loaded.adoptNewerRows(live)
+      if (live && !loaded.isView) loaded.adoptNewerRows(live)
       this.runs = { ...this.runs, [id]: loaded }
+      this.evictUnseen(RUN_MEMORY_BUDGET, id)
+      if (this.zoom) void this.refineZoom()
       return loaded
     } catch (e) {
       this.error = `Could not load run ${id}: ${messageOf(e)}`
@@ -254,7 +294,62 @@ export class AppState {
     }
   }
 
+  /**
+   * Let go of runs not on the charts, least recently used first, until what the page holds
+   * fits RUN_MEMORY_BUDGET. Live runs stay (their rows arrive only once); an evicted run
+   * loads again as a view when opened.
+   */
+  evictUnseen(budget = RUN_MEMORY_BUDGET, keep?: string): void {
+    const shown = new Set(this.shownRuns.map((r) => r.id))
+    if (keep) shown.add(keep)
+    const all = Object.values(this.runs)
+    let total = all.reduce((n, r) => n + r.bytes, 0)
+    if (total <= budget) return
+    const gone = new Set<string>()
+    for (const r of all.filter((r) => !shown.has(r.id) && !r.isLive).sort((a, b) => (this.lastUsed.get(a.id) ?? 0) - (this.lastUsed.get(b.id) ?? 0))) {
+      if (total <= budget) break
+      total -= r.bytes
+      gone.add(r.id)
+    }
+    if (gone.size) this.runs = Object.fromEntries(Object.entries(this.runs).filter(([id]) => !gone.has(id)))
+  }
+
+  /**
+   * Zoomed in, each shown view asks the service for the rows of the visible range at the
+   * detail of the chart's pixels (every row once the range is small); zoomed out, it drops them.
+   */
+  async refineZoom(): Promise<void> {
+    const api = this.api
+    if (!api) return
+    const zoom = this.zoom
+    const x = this.xMode
+    const buckets = viewBuckets()
+    const key = zoom ? `${x}:${zoom[0]}:${zoom[1]}:${buckets}` : null
+    await Promise.all(
+      this.visibleRuns
+        .filter((r) => r.isView && r.detailKey !== key)
+        .map(async (r) => {
+          r.detailKey = key
+          if (!zoom) return r.applyDetail(null)
+          try {
+            const v = await api.loadRunView(r.id, { buckets, x, range: zoom })
+            // A newer zoom may have been asked for meanwhile.
+            if (r.detailKey === key) r.applyDetail(v)
+          } catch (e) {
+            this.error = `Could not load the zoomed range of run ${r.id}: ${messageOf(e)}`
+          }
+        }),
+    )
+  }
+
+  private openToken = 0
+
   async openRun(id: string): Promise<void> {
+    // Load, then focus: the charts are rebuilt once, for the loaded run, not first for an
+    // empty stage. A later click wins over a slower earlier load.
+    const token = ++this.openToken
+    if (!this.runs[id]?.manifest) await this.ensureLoaded(id)
+    if (token !== this.openToken) return
     this.focusId = id
     this.zoom = null
     this.hiddenIds = this.hiddenIds.filter((i) => i !== id)
@@ -331,6 +426,52 @@ export class AppState {
     }
   }
 
+  /** Show a run opened from outside the library (Open run…, a drop, a second launch). */
+  private async showOpened(o: OpenedRun): Promise<void> {
+    if (!o.inLibrary) this.opened = { ...this.opened, [o.runId]: o.source }
+    this.notice = o.inLibrary ? `${o.source}: run ${o.runId} is already in your library; showing that copy` : `Opened ${o.source}${o.damage.length ? ` (damaged parts: ${o.damage.length})` : ''}`
+    this.setView('dashboard')
+    await this.refreshLibrary()
+    await this.openRun(o.runId)
+  }
+
+  /** A run folder or .zip by path (on the service's machine: Electron's dialogs and drops). */
+  async openRunPath(path: string): Promise<void> {
+    let o: OpenedRun | null = null
+    if (await this.act('open the run', async () => (o = await this.api!.openRun(path)))) await this.showOpened(o!)
+  }
+
+  /** A .zip handed to the page (browser mode: chosen or dropped), sent to the service. */
+  async openRunFile(file: File): Promise<void> {
+    let o: OpenedRun | null = null
+    if (await this.act('open the run', async () => (o = await this.api!.openRunUpload(file.name, await fileToBase64(file))))) await this.showOpened(o!)
+  }
+
+  /** Copy an opened run into the library. */
+  async keepOpened(id: string): Promise<void> {
+    let kept = ''
+    if (!(await this.act('copy the run into the library', async () => ({ runId: kept } = await this.api!.keepOpenedRun(id))))) return
+    const { [id]: _done, ...rest } = this.opened
+    this.opened = rest
+    this.notice = `Copied into the library as ${kept}`
+    await this.refreshLibrary()
+    await this.openRun(kept)
+  }
+
+  async exportZip(id = this.focusId): Promise<void> {
+    if (!id) return
+    await this.act('export the run as .zip', async () => {
+      if (window.lrlab) {
+        const path = await window.lrlab.saveRunZip(id)
+        if (path) this.notice = `Saved ${path}`
+        return
+      }
+      const { filename, base64 } = await this.api!.exportRunZip(id)
+      downloadBase64(filename, base64, 'application/zip')
+      this.notice = `Downloaded ${filename}`
+    })
+  }
+
   async watchFolder(folder: string): Promise<void> {
     if (await this.act('watch the folder', () => this.api!.watchFolder(folder))) {
       this.notice = `Watching ${folder}`
@@ -363,7 +504,7 @@ export class AppState {
     this.hiddenIds = this.hiddenIds.includes(id) ? this.hiddenIds.filter((i) => i !== id) : [...this.hiddenIds, id]
   }
 
-  async exportCsv(id = this.focusId, options: ExportOptions = { level: 'step', format: 'wide' }): Promise<void> {
+  async exportCsv(id = this.focusId, options: ExportOptions = DEFAULT_EXPORT_OPTIONS): Promise<void> {
     if (!this.api || !id) return
     try {
       const path = await this.api.downloadCsv(id, options)

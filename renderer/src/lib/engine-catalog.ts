@@ -4,17 +4,12 @@
  * accepts gets an editor), docs from the modules' doc tables.
  */
 import { ScheduleSchema, SCHEDULE_DOCS, previewSchedule as previewScheduleImpl } from '../../../shared/schedules'
-import { OptimizerSchema, OPTIMIZER_DOCS, momentumOf, type OptimizerConfig } from '../../../shared/optimizer-config'
+import { OptimizerSchema, OPTIMIZER_DOCS } from '../../../shared/optimizer-config'
 import { ClippingSchema, CLIPPING_DOCS } from '../../../shared/clipping-config'
 import { BACKEND_CHOICES, DataSchema, ModelSchema, RunConfigSchema } from '../../../shared/config'
 import { unionVariants, variantFields, describeField, type Variant } from './schema-fields'
 import type { FieldSpec } from './schema-fields'
-
-export interface Doc {
-  title: string
-  summary: string
-  formula: string
-}
+import { DATA_DOCS, type Doc } from '../../../shared/docs'
 
 export interface Choice {
   value: string
@@ -22,20 +17,13 @@ export interface Choice {
   doc: Doc | null
 }
 
-function choices(variants: Variant[], discriminator: string, docs: Record<string, Doc>): Choice[] {
+function choices(variants: Variant[], discriminator: string, docs: Partial<Record<string, Doc>>): Choice[] {
   return variants.map((v) => ({ value: v.value, fields: variantFields(v, discriminator), doc: docs[v.value] ?? null }))
-}
-
-const DATA_DOCS: Record<string, Doc> = {
-  linreg: { title: 'Article regression', summary: 'x ~ U[0, 10), y = 2x + 3 + noise: the seed article’s data.', formula: 'y = 2x + 3 + N(0, noise²)' },
-  digits: { title: '8×8 digits', summary: '1,797 handwritten digits, 10 classes, pixels in [0, 1].', formula: '' },
-  csv: { title: 'CSV file', summary: 'A header row and numeric columns; target names the column to predict (path on the service machine).', formula: '' },
-  inline: { title: 'Inline rows', summary: 'x: one feature vector per row, y: one target per row.', formula: '' },
 }
 
 export const SCHEDULE_CHOICES: Choice[] = choices(unionVariants(ScheduleSchema, 'type'), 'type', SCHEDULE_DOCS)
 export const OPTIMIZER_CHOICES: Choice[] = choices(unionVariants(OptimizerSchema, 'type'), 'type', OPTIMIZER_DOCS)
-export const CLIPPING_CHOICES: Choice[] = choices(unionVariants(ClippingSchema, 'mode'), 'mode', CLIPPING_DOCS as Record<string, Doc>)
+export const CLIPPING_CHOICES: Choice[] = choices(unionVariants(ClippingSchema, 'mode'), 'mode', CLIPPING_DOCS)
 export const DATA_CHOICES: Choice[] = choices(unionVariants(DataSchema, 'kind'), 'kind', DATA_DOCS)
 export const MODEL_CHOICES: Choice[] = choices(unionVariants(ModelSchema, 'kind'), 'kind', {})
 export const BACKENDS: readonly string[] = BACKEND_CHOICES
@@ -52,12 +40,3 @@ export const METRICS: string[] = runField('metric')?.options ?? ['auto']
 
 export const previewSchedule = previewScheduleImpl
 export type { ScheduleConfig, SchedulePreview } from '../../../shared/schedules'
-
-/** The momentum / beta1 a momentum-cycling schedule starts from, when the optimizer has one. */
-export function baseMomentumOf(opt: Record<string, unknown>): number | undefined {
-  try {
-    return momentumOf(opt as unknown as OptimizerConfig)
-  } catch {
-    return undefined
-  }
-}

@@ -5,7 +5,7 @@
  * keeps the setup; loadable from a saved run, a preset or a JSON file.
  */
 import { RunConfigSchema, type RunConfig } from '../../../shared/config'
-import { checkRunFitsMemory, checkScheduleFitsRun, describeSteps, LONG_RUN_STEPS, planRun } from '../../../shared/run-plan'
+import { checkRunFitsMemory, checkScheduleFitsRun, cyclicHalfCycle, describeSteps, LONG_RUN_STEPS, planRun } from '../../../shared/run-plan'
 import type { RangeTestInput } from '../../../shared/lr-finder'
 import { CLIPPING_CHOICES, DATA_CHOICES, MODEL_CHOICES, OPTIMIZER_CHOICES, SCHEDULE_CHOICES, type Choice } from './engine-catalog'
 import { fieldValueFromText, type FieldSpec } from './schema-fields'
@@ -211,6 +211,19 @@ export class ExperimentForm {
     this.rangeTest = rangeTest
   }
 
+  /** A fresh experiment (File → New experiment): the builder's starting values. */
+  reset(): void {
+    this.loadConfig({ data: { kind: 'linreg' }, optimizer: { type: 'sgd' } })
+    this.save()
+  }
+
+  /** Point the builder at a CSV file (File → Import CSV dataset…, or a dropped .csv). */
+  useCsv(path: string): void {
+    this.selected.data = 'csv'
+    this.values.data['csv'] = { ...this.values.data['csv'], path }
+    this.save()
+  }
+
   save(): void {
     try {
       localStorage.setItem(STORAGE_KEY, JSON.stringify(this.snapshot()))
@@ -247,20 +260,52 @@ export class ExperimentForm {
   }
 }
 
-/** Apply an LR-finder result to the form: the optimizer's lr, a cyclic schedule's bounds, or a one-cycle peak. */
-export function applyLr(form: ExperimentForm, lr: number): void {
+/**
+ * Apply an LR-finder suggestion as "the lr": to the field that sets the run's peak rate. A
+ * one-cycle or cyclic schedule with its own maxLr ignores the optimizer's lr there, so the
+ * suggestion goes to that maxLr (as fastai's fit_one_cycle takes lr_find's valley as lr_max).
+ * Returns what changed, for the confirmation line.
+ */
+export function applyLr(form: ExperimentForm, lr: number): string {
+  const v = String(Number(lr.toPrecision(3)))
+  const type = form.selected.schedule
+  const s = form.values.schedule[type]
+  if (s && (type === 'one-cycle' || type === 'cyclic') && String(s['maxLr'] ?? '').trim() !== '') {
+    s['maxLr'] = v
+    let also = ''
+    // The cycle's base: its own baseLr, else the optimizer's lr.
+    const baseText = String(s['baseLr'] ?? '').trim()
+    const base = Number(baseText !== '' ? baseText : form.values.optimizer[form.selected.optimizer]?.['lr'])
+    if (type === 'cyclic' && !(base <= Number(v))) {
+      // Keep the cycle valid: Smith's base is a quarter of the max.
+      s['baseLr'] = String(Number((lr / 4).toPrecision(3)))
+      also = `, baseLr = ${s['baseLr']}`
+    }
+    return `${type} maxLr = ${v}${also} (the schedule sets the peak, not the optimizer's lr)`
+  }
   const opt = form.values.optimizer[form.selected.optimizer]
-  if (opt) opt['lr'] = String(Number(lr.toPrecision(3)))
+  if (opt) opt['lr'] = v
+  return `lr = ${v}`
 }
-export function applyCyclicBounds(form: ExperimentForm, baseLr: number, maxLr: number): void {
+
+/** A cyclic schedule between the finder's bounds, with a half-cycle that fits the run (cyclicHalfCycle). */
+export function applyCyclicBounds(form: ExperimentForm, baseLr: number, maxLr: number): string {
   form.selected.schedule = 'cyclic'
   const s = form.values.schedule['cyclic']
-  if (!s) return
+  if (!s) return 'cyclic'
   s['baseLr'] = String(Number(baseLr.toPrecision(3)))
   s['maxLr'] = String(Number(maxLr.toPrecision(3)))
+  s['stepSizeDown'] = ''
+  const config = form.validate().config
+  const half = config ? cyclicHalfCycle(config) : null
+  if (half !== null) s['stepSizeUp'] = String(half)
+  const unit = s['stepUnit'] === 'batch' ? 'steps' : 'epochs'
+  return `cyclic ${s['baseLr']} ↔ ${s['maxLr']}${half !== null ? `, half-cycle ${half} ${unit}` : ''}`
 }
-export function applyOneCycleMax(form: ExperimentForm, maxLr: number): void {
+
+export function applyOneCycleMax(form: ExperimentForm, maxLr: number): string {
   form.selected.schedule = 'one-cycle'
   const s = form.values.schedule['one-cycle']
   if (s) s['maxLr'] = String(Number(maxLr.toPrecision(3)))
+  return `one-cycle maxLr = ${s?.['maxLr'] ?? maxLr}`
 }

@@ -34,6 +34,11 @@ export class GrowableColumns {
     this.length = needed
   }
 
+  /** Bytes held (capacity, not just the filled rows). */
+  get bytes(): number {
+    return this.buffers.size * this.capacity * 8
+  }
+
   has(name: string): boolean {
     return this.buffers.has(name)
   }

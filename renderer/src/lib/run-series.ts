@@ -23,7 +23,8 @@ export function runXs(run: RunData, mode: XAxisMode): { stepX: Float64Array; epo
     epochX = e.get('elapsed')
   } else if (mode === 'epoch') {
     const ep = s.get('epoch')
-    stepX = ep ? fractionalEpochs(ep) : new Float64Array(0)
+    // A view holds some rows only: their epoch x comes from the service, which has them all.
+    stepX = run.viewEpochX ?? (ep ? fractionalEpochs(ep) : new Float64Array(0))
     // An epoch row summarises the epoch that just ended: place it at its end.
     const ee = e.get('epoch')
     epochX = ee ? ee.map((v) => v + 1) : null

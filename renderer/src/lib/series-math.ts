@@ -102,28 +102,8 @@ export function decimateMinMax(x: Float64Array, y: Float64Array, xMin: number, x
   return { x: ox.subarray(0, k), y: oy.subarray(0, k) }
 }
 
-/**
- * Step rows to fractional epochs (epoch + position within it), so "x = epoch" keeps
- * every step distinct and ascending. The running epoch uses the previous epoch's length.
- */
-export function fractionalEpochs(epoch: Float64Array): Float64Array {
-  const out = new Float64Array(epoch.length)
-  let start = 0
-  let lastLen = 0
-  const fill = (from: number, to: number, len: number) => {
-    for (let i = from; i < to; i++) out[i] = epoch[i]! + (i - from) / Math.max(1, len)
-  }
-  for (let i = 1; i <= epoch.length; i++) {
-    if (i === epoch.length || epoch[i] !== epoch[i - 1]) {
-      const len = i - start
-      const complete = i < epoch.length
-      fill(start, i, complete ? len : Math.max(len, lastLen))
-      if (complete) lastLen = len
-      start = i
-    }
-  }
-  return out
-}
+// One definition, shared with the service (which computes a view's epoch x from the whole run).
+export { fractionalEpochs } from '../../../shared/run-view'
 
 /**
  * smoothDebiasedEma for a series that only grows (a live run): keeps the running state and

@@ -1,0 +1,18 @@
+/**
+ * Every shared module loads when it is the first one imported (as in the trainer process,
+ * whose entry reaches shared/config.ts first): an import cycle through a module's top-level
+ * schemas shows here as "Cannot access … before initialization".
+ */
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
+
+const SHARED = join(__dirname, '..', '..', 'shared')
+const modules = readdirSync(SHARED).filter((f) => f.endsWith('.ts'))
+
+describe('shared modules load in any order', () => {
+  it.each(modules)('%s loads first', async (file) => {
+    vi.resetModules()
+    await expect(import(join(SHARED, file))).resolves.toBeDefined()
+  })
+})
