@@ -39,10 +39,10 @@ beforeAll(() => {
   bigRun = writeSyntheticRun(store, { steps: 60_000, epochs: 60, name: 'big' })
   // Many runs for the list and the report: copies of one small run, each with long tags.
   const small = writeSyntheticRun(store, { steps: 10, name: 'small' })
-  store.setTags(small, Array.from({ length: 60 }, (_, i) => `tag-${i}-${'x'.repeat(50)}`))
+  store.setTags(small, Array.from({ length: 50 }, (_, i) => `tag-${i}-${'x'.repeat(55)}`)) // 50: the tag limit
   const manifest = JSON.parse(readFileSync(join(store.runDir(small), 'manifest.json'), 'utf8'))
   ids = [small]
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 800; i++) {
     const id = `copy-${String(i).padStart(4, '0')}`
     cpSync(store.runDir(small), join(store.runsDir, id), { recursive: true })
     writeFileSync(join(store.runsDir, id, 'manifest.json'), JSON.stringify({ ...manifest, id }))
