@@ -200,6 +200,11 @@ describe('serve under hostile input', () => {
     expect(alive()).toBe(true)
     expect(readdirSync(cwd)).toEqual([])
     expect(rootEntries()).toEqual(rootBefore)
-    expect(readdirSync(dataDir).sort()).toEqual(['runs', 'trash', 'user-file.txt'])
+    // Inside the data dir only LR Lab's own files: the runs and trash, the page's token, the
+    // session's opened runs and the backend choice cache (when a run measured one), and the user's file.
+    const own = ['backend-choice.json', 'opened', 'runs', 'serve-token', 'sweeps', 'trash', 'user-file.txt']
+    const entries = readdirSync(dataDir).sort()
+    expect(entries.filter((e) => !own.includes(e))).toEqual([])
+    expect(entries).toEqual(expect.arrayContaining(['runs', 'trash', 'user-file.txt']))
   })
 })
