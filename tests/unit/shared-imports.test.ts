@@ -7,7 +7,9 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 
-const SHARED = join(__dirname, '..', '..', 'shared')
+// The repository's own shared/ (not the reference folder beside the repository).
+const REPO = join(__dirname, '..', '..')
+const SHARED = join(REPO, 'shared')
 const modules = readdirSync(SHARED).filter((f) => f.endsWith('.ts'))
 
 describe('shared modules load in any order', () => {
