@@ -104,8 +104,9 @@ export type ModelConfig = z.infer<typeof ModelSchema>
  * Per-layer learning rates: factors on the scheduled LR, explicit values, or fastai's spread
  * (geometric from the first layer's LR up to the head's). Frozen layers are not trained.
  */
+export const PARAM_GROUP_MODES = ['multipliers', 'values', 'spread'] as const
 export const ParamGroupsSchema = strictObject('paramGroups', {
-    mode: z.enum(['multipliers', 'values', 'spread']).default('multipliers'),
+    mode: z.enum(PARAM_GROUP_MODES).default('multipliers'),
     /** Layer name → factor (multipliers) or learning rate (values). Layers not named keep factor 1. */
     layers: z.record(z.string().min(1), z.number().positive({ error: 'must be > 0' }).max(MAX_LR, { error: `must be ≤ ${MAX_LR}` })).default({}),
     /** spread: the first layer's learning rate; the head keeps the optimizer's. */

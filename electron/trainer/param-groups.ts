@@ -1,8 +1,9 @@
 /**
- * Parameter groups: which layers train and each one's learning-rate factor on the
- * scheduled LR (multipliers, explicit values, or fastai's geometric spread).
+ * Parameter groups on the model's layers: the factors come from shared/param-groups (the
+ * builder's preview uses the same ones).
  */
 import { layerNames, type RunConfig } from '../../shared/config'
+import { groupFactors } from '../../shared/param-groups'
 import type { Layer } from './model'
 
 export interface GroupPlan {
@@ -14,21 +15,9 @@ export interface GroupPlan {
 }
 
 export function planGroups(config: RunConfig, layers: Layer[]): GroupPlan {
-  const g = config.paramGroups
-  const frozenNames = new Set(g?.freeze ?? [])
-  const trainable = layers.filter((l) => !frozenNames.has(l.name))
-  const frozen = layers.filter((l) => frozenNames.has(l.name))
-  const base = config.optimizer.lr
-  let factors = trainable.map(() => 1)
-  if (g?.mode === 'multipliers') factors = trainable.map((l) => g.layers[l.name] ?? 1)
-  else if (g?.mode === 'values') factors = trainable.map((l) => (g.layers[l.name] ?? base) / base)
-  else if (g?.mode === 'spread') {
-    // Geometric from firstLr (first trainable layer) to the optimizer's LR (the head).
-    const n = trainable.length
-    const r = g.firstLr! / base
-    factors = trainable.map((_, i) => (n === 1 ? 1 : Math.pow(r, 1 - i / (n - 1))))
-  }
-  return { layers: trainable, factors, frozen }
+  const { trainable, factors } = groupFactors(config, layers.map((l) => l.name))
+  const byName = new Map(layers.map((l) => [l.name, l]))
+  return { layers: trainable.map((n) => byName.get(n)!), factors, frozen: layers.filter((l) => !trainable.includes(l.name)) }
 }
 
 /** Epoch columns a run records: the basics, each layer's LR when groups differ, and per-layer health checks. */

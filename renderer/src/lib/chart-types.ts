@@ -16,3 +16,6 @@ export interface ChartSeries {
 
 export type XAxisMode = 'step' | 'epoch' | 'time'
 export type XRange = [number, number]
+
+/** Colours of per-layer lines (parameter groups), in layer order. */
+export const LAYER_COLORS = ['#3b82f6', '#f97316', '#10b981', '#e11d48', '#8b5cf6', '#0ea5e9', '#ca8a04', '#db2777']

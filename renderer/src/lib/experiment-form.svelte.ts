@@ -4,7 +4,7 @@
  * schema and run-length checks the service uses. Persisted in localStorage so a reload
  * keeps the setup; loadable from a saved run, a preset or a JSON file.
  */
-import { RunConfigSchema, type RunConfig } from '../../../shared/config'
+import { layerNames, ModelSchema, PARAM_GROUP_MODES, RunConfigSchema, type RunConfig } from '../../../shared/config'
 import { checkRunFitsMemory, checkScheduleFitsRun, cyclicHalfCycle, describeSteps, LONG_RUN_STEPS, planRun } from '../../../shared/run-plan'
 import type { RangeTestInput } from '../../../shared/lr-finder'
 import { CLIPPING_CHOICES, DATA_CHOICES, MODEL_CHOICES, OPTIMIZER_CHOICES, SCHEDULE_CHOICES, type Choice } from './engine-catalog'
@@ -70,6 +70,23 @@ function numberOrText(text: string): unknown {
 
 const STORAGE_KEY = 'lrlab.experiment.v2'
 
+/** 'none': one learning rate for every layer (no paramGroups in the config). */
+export const GROUP_MODES = ['none', ...PARAM_GROUP_MODES] as const
+export type GroupMode = (typeof GROUP_MODES)[number]
+
+/**
+ * The per-layer learning-rate form as typed: factors and rates per layer name, kept apart (a
+ * factor of 10 is not a rate of 10 when the mode changes), and which layers are frozen.
+ */
+export interface GroupsText {
+  mode: GroupMode
+  layers: { multipliers: Record<string, string>; values: Record<string, string> }
+  firstLr: string
+  freeze: Record<string, boolean>
+}
+
+const noGroups = (): GroupsText => ({ mode: 'none', layers: { multipliers: {}, values: {} }, firstLr: '', freeze: {} })
+
 export class ExperimentForm {
   name = $state('')
   selected = $state<Record<SectionKey, string>>({ optimizer: 'sgd', schedule: 'constant', clipping: 'none', data: 'linreg', model: 'linear' })
@@ -81,7 +98,9 @@ export class ExperimentForm {
   validationSplit = $state('0.2')
   seed = $state('0')
   backend = $state('auto')
-  /** Other top-level settings (paramGroups, divergeFactor, preset) as JSON text. */
+  /** Per-layer learning rates (paramGroups); "more settings" JSON may still set paramGroups, and then wins. */
+  groups = $state<GroupsText>(noGroups())
+  /** Other top-level settings (divergeFactor, preset, …) as JSON text. */
   moreJson = $state('{}')
   /** The range-test sweep of the preset last loaded, for the LR-finder view. */
   rangeTest = $state.raw<RangeTestInput | null>(null)
@@ -122,10 +141,44 @@ export class ExperimentForm {
     }
   }
 
+  /** The chosen model's layer names, input to output (null while the model's fields are invalid). */
+  layerNames(): string[] | null {
+    const r = ModelSchema.safeParse(this.section('model'))
+    return r.success ? layerNames(r.data) : null
+  }
+
+  /** paramGroups from the form, for the current model's layers (texts of other layers are kept, not sent). */
+  private groupsInput(): Record<string, unknown> | undefined {
+    const g = this.groups
+    if (g.mode === 'none') return undefined
+    const names = this.layerNames() ?? []
+    const out: Record<string, unknown> = { mode: g.mode, freeze: names.filter((n) => g.freeze[n]) }
+    if (g.mode === 'spread') {
+      const first = numberOrText(g.firstLr)
+      if (first !== undefined) out['firstLr'] = first
+    } else {
+      const layers: Record<string, unknown> = {}
+      for (const n of names) {
+        const v = numberOrText(g.layers[g.mode][n] ?? '')
+        if (v !== undefined) layers[n] = v
+      }
+      out['layers'] = layers
+    }
+    return out
+  }
+
+  /** "more settings" sets paramGroups itself (the form's groups are then not used). */
+  groupsInMore(): boolean {
+    const more = this.more()
+    return typeof more === 'object' && 'paramGroups' in more
+  }
+
   /** The config as the service would receive it (before defaults). */
   toInput(): Record<string, unknown> {
     const more = this.more()
+    const groups = this.groupsInput()
     const input: Record<string, unknown> = {
+      ...(groups ? { paramGroups: groups } : {}),
       ...(typeof more === 'object' ? more : {}),
       data: this.section('data'),
       model: this.section('model'),
@@ -205,8 +258,14 @@ export class ExperimentForm {
     this.epochs = text('epochs') || '100'
     this.batchSize = text('batchSize')
     this.validationSplit = text('validationSplit')
+    this.groups = groupsText(c['paramGroups'])
     const more: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(c)) if (!(SECTION_KEYS as string[]).includes(k) && !(PLAIN_KEYS as readonly string[]).includes(k)) more[k] = v
+    for (const [k, v] of Object.entries(c)) {
+      if ((SECTION_KEYS as string[]).includes(k) || (PLAIN_KEYS as readonly string[]).includes(k)) continue
+      // paramGroups the form can show go to the form; anything else stays JSON for the schema to judge.
+      if (k === 'paramGroups' && this.groups.mode !== 'none') continue
+      more[k] = v
+    }
     this.moreJson = JSON.stringify(more, null, 1)
     this.rangeTest = rangeTest
   }
@@ -233,8 +292,8 @@ export class ExperimentForm {
   }
 
   private snapshot() {
-    const { name, selected, values, loss, metric, epochs, batchSize, validationSplit, seed, backend, moreJson } = this
-    return { name, selected, values, loss, metric, epochs, batchSize, validationSplit, seed, backend, moreJson }
+    const { name, selected, values, loss, metric, epochs, batchSize, validationSplit, seed, backend, groups, moreJson } = this
+    return { name, selected, values, loss, metric, epochs, batchSize, validationSplit, seed, backend, groups, moreJson }
   }
 
   private restore(): void {
@@ -257,6 +316,32 @@ export class ExperimentForm {
       const v = saved[k]
       if (typeof v === 'string') this[k] = v
     }
+    const g = saved.groups
+    if (g && GROUP_MODES.includes(g.mode) && g.layers?.multipliers && g.layers.values) this.groups = { ...noGroups(), ...g }
+  }
+}
+
+/**
+ * A config's paramGroups as the form's text, or no groups when it has none or the form cannot
+ * show it faithfully (not an object, unknown mode, non-numeric values: the JSON keeps it).
+ */
+function groupsText(v: unknown): GroupsText {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return noGroups()
+  const g = v as Record<string, unknown>
+  const mode = g['mode'] ?? 'multipliers'
+  const layers = g['layers'] ?? {}
+  const freeze = g['freeze'] ?? []
+  const known = new Set(['mode', 'layers', 'firstLr', 'freeze'])
+  if (!PARAM_GROUP_MODES.includes(mode as never) || Object.keys(g).some((k) => !known.has(k))) return noGroups()
+  if (!layers || typeof layers !== 'object' || Array.isArray(layers) || !Object.values(layers).every((x) => typeof x === 'number')) return noGroups()
+  if (!Array.isArray(freeze) || !freeze.every((x) => typeof x === 'string')) return noGroups()
+  if (g['firstLr'] !== undefined && typeof g['firstLr'] !== 'number') return noGroups()
+  const texts = Object.fromEntries(Object.entries(layers).map(([k, x]) => [k, String(x)]))
+  return {
+    mode: mode as GroupMode,
+    layers: { multipliers: mode === 'multipliers' ? texts : {}, values: mode === 'values' ? texts : {} },
+    firstLr: g['firstLr'] === undefined ? '' : String(g['firstLr']),
+    freeze: Object.fromEntries(freeze.map((n) => [n, true])),
   }
 }
 

@@ -1,0 +1,80 @@
+/**
+ * More of a practitioner's first hour (issue 15), in the built renderer through the real
+ * `serve` and Chromium: per-layer learning rates as a form with one preview line per group,
+ * the builder's words for bad input, the task following the data, and the library's live rows.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RunStore } from '../../electron/storage'
+import { tempDir } from '../helpers/service'
+import { launchChromium, startServe, type ServeProcess } from './browser'
+
+let serve: ServeProcess
+let browser: Browser
+let page: Page
+const dataDir = tempDir('lrlab-ui-practitioner-')
+const store = new RunStore(dataDir)
+
+beforeAll(async () => {
+  serve = await startServe(dataDir)
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  page.on('pageerror', (e) => console.error('page error:', e.message))
+  await page.goto(serve.url)
+  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await serve?.stop()
+})
+
+const previewSeries = (): Promise<string | null> => page.getByTestId('schedule-preview').getAttribute('data-series')
+const startReason = (): Promise<string | null> => page.locator('.start-reason').textContent()
+
+describe('per-layer learning rates in the builder', () => {
+  it('the fine-tune preset fills the group form, the preview draws one line per group, and a run records the form', async () => {
+    await page.getByTestId('preset-digits-finetune').click()
+    expect(await page.getByTestId('groups-mode-select').inputValue()).toBe('values')
+    expect(await page.getByTestId('groups-layer-dense1-input').inputValue()).toBe('0.0001')
+    expect(await page.getByTestId('groups-layer-head-lr').textContent()).toBe('0.001')
+    await expect.poll(previewSeries).toBe('lr dense1|lr head')
+    // The JSON fallback no longer carries the groups the form shows.
+    expect(await page.getByTestId('more-input').inputValue()).not.toContain('paramGroups')
+
+    // Multipliers: the head 10× the optimizer's lr; a bad factor is named with its layer.
+    await page.getByTestId('groups-mode-select').selectOption('multipliers')
+    await page.getByTestId('groups-layer-dense1-input').fill('')
+    await page.getByTestId('groups-layer-head-input').fill('abc')
+    await expect.poll(startReason).toMatch(/paramGroups\.layers\.head: /)
+    await page.getByTestId('groups-layer-head-input').fill('10')
+    await expect.poll(() => page.getByTestId('groups-layer-head-lr').textContent()).toBe('0.01')
+    await expect.poll(previewSeries).toBe('lr dense1|lr head')
+
+    // Freezing a layer takes its line out of the preview and says so.
+    await page.getByTestId('groups-layer-dense1-freeze').check()
+    await expect.poll(previewSeries).toBe('lr head')
+    expect(await page.getByTestId('schedule-preview-frozen').textContent()).toMatch(/dense1/)
+
+    // A one-layer-per-group model change: an MLP with two hidden layers lists three layers.
+    await page.getByTestId('model-hidden-input').fill('32, 16')
+    await expect.poll(() => page.getByTestId('groups-layer').count()).toBe(3)
+    await page.getByTestId('groups-layer-dense1-freeze').uncheck()
+    await page.getByTestId('groups-mode-select').selectOption('spread')
+    await page.getByTestId('groups-firstLr-input').fill('1e-5')
+    await expect.poll(previewSeries).toBe('lr dense1|lr dense2|lr head')
+    expect(await page.getByTestId('groups-layer-dense2-lr').textContent()).toBe('0.0001')
+
+    // Run what the form says (from fresh weights: no digits-mlp run to train first).
+    await page.getByTestId('model-hidden-input').fill('64')
+    await page.getByTestId('model-initFrom-input').fill('')
+    await page.getByTestId('epochs-input').fill('1')
+    await page.getByTestId('groups-mode-select').selectOption('values')
+    await page.getByTestId('groups-layer-dense1-input').fill('0.0002')
+    await expect.poll(startReason).toMatch(/Ready/)
+    await page.getByTestId('start-button').click()
+    await expect.poll(() => store.list().length, { timeout: 60_000 }).toBeGreaterThan(0)
+    const run = store.list().find((r) => r.name === 'digits: fine-tune')!
+    expect(store.loadManifest(run.id).config.paramGroups).toEqual({ mode: 'values', layers: { dense1: 0.0002 }, freeze: [] })
+  })
+})
