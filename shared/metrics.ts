@@ -48,17 +48,23 @@ export const METRIC_LABELS: Record<MetricName, string> = { accuracy: 'accuracy',
 const CLASSIFICATION_DATA = new Set(['synthetic-classification', 'moons', 'circles', 'spirals', 'xor', 'blobs', 'digits'])
 const REGRESSION_DATA = new Set(['linreg', 'sine', 'polynomial'])
 
+/** The task of a data config; null where only loading the data tells (a CSV with task auto, inline data). */
+export function dataTask(data: Pick<RunConfig['data'], 'kind'>): 'classification' | 'regression' | null {
+  const d = data as { kind: string; task?: string }
+  if (CLASSIFICATION_DATA.has(d.kind) || d.task === 'classification') return 'classification'
+  if (REGRESSION_DATA.has(d.kind) || d.task === 'regression') return 'regression'
+  return null
+}
+
 /**
  * The metric a config's validation reports, as the trainer picks it (accuracy for
  * classification, R² for regression unless the config names one); null where only loading
- * the data tells the task (a CSV with task auto, inline data).
+ * the data tells the task.
  */
 export function expectedMetricName(config: Pick<RunConfig, 'metric' | 'data'>): MetricName | null {
   if (config.metric !== 'auto') return config.metric
-  const d = config.data as { kind: string; task?: string }
-  if (CLASSIFICATION_DATA.has(d.kind) || d.task === 'classification') return 'accuracy'
-  if (REGRESSION_DATA.has(d.kind) || d.task === 'regression') return 'r2'
-  return null
+  const task = dataTask(config.data)
+  return task === 'classification' ? 'accuracy' : task === 'regression' ? 'r2' : null
 }
 
 /** The CSV / display column name of a metric column: val_metric → val_accuracy, train_metric → train_r2. */

@@ -7,6 +7,7 @@
 import { layerNames, ModelSchema, PARAM_GROUP_MODES, RunConfigSchema, type RunConfig } from '../../../shared/config'
 import { checkRunFitsMemory, checkScheduleFitsRun, cyclicHalfCycle, describeSteps, LONG_RUN_STEPS, planRun } from '../../../shared/run-plan'
 import type { RangeTestInput } from '../../../shared/lr-finder'
+import { dataTask } from '../../../shared/metrics'
 import { CLIPPING_CHOICES, DATA_CHOICES, MODEL_CHOICES, OPTIMIZER_CHOICES, SCHEDULE_CHOICES, type Choice } from './engine-catalog'
 import { fieldValueFromText, type FieldSpec } from './schema-fields'
 
@@ -319,6 +320,32 @@ export class ExperimentForm {
     const g = saved.groups
     if (g && GROUP_MODES.includes(g.mode) && g.layers?.multipliers && g.layers.values) this.groups = { ...noGroups(), ...g }
   }
+}
+
+const REGRESSION_LOSSES = ['mse', 'mae', 'huber']
+
+/**
+ * When the loss does not fit the data's task (the digits with mse, a regression with
+ * cross-entropy): what to say and the usual setup to offer; null when they fit or the task is
+ * known only once the data is loaded.
+ */
+export function taskAdvice(config: RunConfig): { message: string; action: string; apply: (form: ExperimentForm) => void } | null {
+  const task = dataTask(config.data)
+  const data = config.data.kind === 'csv' ? 'this CSV' : config.data.kind
+  if (task === 'classification' && REGRESSION_LOSSES.includes(config.loss)) {
+    const mlp = config.model.kind === 'linear'
+    return {
+      message: `${data} is a classification task, but ${config.loss} fits the class numbers as if they were values.`,
+      action: mlp ? 'Use crossEntropy and an MLP' : 'Use crossEntropy',
+      apply: (form) => {
+        form.loss = 'crossEntropy'
+        if (mlp) form.selected.model = 'mlp'
+      },
+    }
+  }
+  if (task === 'regression' && !REGRESSION_LOSSES.includes(config.loss))
+    return { message: `${data} is a regression task: ${config.loss} needs class labels.`, action: 'Use mse', apply: (form) => (form.loss = 'mse') }
+  return null
 }
 
 /**
