@@ -114,3 +114,22 @@ describe('the builder\'s words', () => {
     expect(await page.getByTestId('loss-select').inputValue()).toBe('mse')
   })
 })
+
+describe('the library while a run trains', () => {
+  it('a running row shows its steps and time so far, in a compact count', async () => {
+    await page.getByTestId('preset-article-sgd').click()
+    await page.getByTestId('epochs-input').fill('1000000')
+    await page.getByTestId('start-button').click()
+    await expect.poll(() => store.list().find((r) => r.name === 'article: constant SGD')?.id, { timeout: 30_000 }).toBeTruthy()
+    const id = store.list().find((r) => r.name === 'article: constant SGD')!.id
+    const row = page.locator(`[data-testid="run-item"][data-run-id="${id}"]`)
+    await expect.poll(() => row.locator('.status').textContent(), { timeout: 30_000 }).toBe('running')
+    // Past 10,000 steps the count is compact (12.3k), the exact figure in its title.
+    await expect.poll(async () => Number((await row.getByTestId('run-steps').getAttribute('title'))?.replace(/,/g, '')), { timeout: 60_000 }).toBeGreaterThan(10_000)
+    expect(await row.locator('.status').textContent()).toBe('running')
+    expect(await row.getByTestId('run-steps').textContent()).toMatch(/^\d+(\.\d)?k$/)
+    await expect.poll(() => row.getByTestId('run-time').textContent(), { timeout: 10_000 }).not.toBe('0:00')
+    await page.getByTestId('stop-button').click()
+    await expect.poll(() => row.locator('.status').textContent(), { timeout: 30_000 }).toBe('stopped')
+  })
+})

@@ -42,3 +42,18 @@ export function formatShortDate(iso: string, now = new Date()): string {
   const day = `${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
   return d.getFullYear() === now.getFullYear() ? `${day} ${pad(d.getHours())}:${pad(d.getMinutes())}` : `${d.getFullYear()}-${day}`
 }
+
+/** A count for a narrow column: 9,999 in full, then 10.8k, 1.2M (the exact figure goes in a title). */
+export function formatCount(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—'
+  const a = Math.abs(n)
+  if (a < 10_000) return n.toLocaleString('en-US')
+  const units = [[1e3, 'k'], [1e6, 'M'], [1e9, 'G']] as const
+  for (const [i, [div, unit]] of units.entries()) {
+    const v = n / div
+    const shown = Math.abs(v) < 100 ? Number(v.toFixed(1)) : Math.round(v)
+    // 999,949 rounds to 1000k: that is 1M.
+    if (Math.abs(shown) < 1000 || i === units.length - 1) return `${shown}${unit}`
+  }
+  return String(n)
+}
