@@ -133,3 +133,19 @@ describe('the library while a run trains', () => {
     await expect.poll(() => row.locator('.status').textContent(), { timeout: 30_000 }).toBe('stopped')
   })
 })
+
+describe('a preset after edits', () => {
+  it('its run name says "(edited)" once a setting differs, and the run is saved under that name', async () => {
+    await page.getByTestId('preset-digits-mlp').click()
+    expect(await page.getByTestId('name-input').inputValue()).toBe('digits: MLP one-cycle')
+    await page.getByTestId('schedule-select').selectOption('cyclic')
+    await expect.poll(() => page.getByTestId('name-input').inputValue()).toBe('digits: MLP one-cycle (edited)')
+    await page.getByTestId('schedule-select').selectOption('one-cycle')
+    await expect.poll(() => page.getByTestId('name-input').inputValue()).toBe('digits: MLP one-cycle')
+    await page.getByTestId('schedule-select').selectOption('cyclic')
+    await page.getByTestId('epochs-input').fill('1')
+    await expect.poll(startReason).toMatch(/Ready/)
+    await page.getByTestId('start-button').click()
+    await expect.poll(() => store.list().find((r) => r.name === 'digits: MLP one-cycle (edited)')?.schedule, { timeout: 30_000 }).toBe('cyclic')
+  })
+})
