@@ -149,3 +149,16 @@ describe('a preset after edits', () => {
     await expect.poll(() => store.list().find((r) => r.name === 'digits: MLP one-cycle (edited)')?.schedule, { timeout: 30_000 }).toBe('cyclic')
   })
 })
+
+describe('the backend badge', () => {
+  it('shows the backend calmly under auto, with the whole story one click away', async () => {
+    const badge = page.getByTestId('backend-badge')
+    expect(await badge.getAttribute('class')).not.toMatch(/fallback/)
+    expect(await badge.locator('.why').count()).toBe(0)
+    await badge.getByTestId('backend-details-button').click()
+    const details = await page.getByTestId('backend-details').textContent()
+    expect(details).toMatch(/tfjs backend: (wasm|cpu|tensorflow)/)
+    await page.getByTestId('backend-details').getByRole('button', { name: 'Close' }).click()
+    expect(await page.getByTestId('backend-details').count()).toBe(0)
+  })
+})
