@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { RunConfigSchema } from '../../shared/config'
 import { friendlyMessage } from '../../renderer/src/lib/friendly-issues'
-import { fieldValueFromText, describeField } from '../../renderer/src/lib/schema-fields'
+import { fieldValueFromText, unionVariants, variantFields } from '../../renderer/src/lib/schema-fields'
 import { ModelSchema } from '../../shared/config'
 
 /** The builder's messages for a config, path → message, as the page shows them. */
@@ -35,7 +35,8 @@ describe('friendly validation messages (builder)', () => {
   })
 
   it('hidden sizes typed as "64, 64" or "64,64" are a two-layer list', () => {
-    const hidden = describeField('hidden', (ModelSchema.options[1] as unknown as { shape: Record<string, never> }).shape['hidden'])
+    const mlp = unionVariants(ModelSchema, 'kind').find((v) => v.value === 'mlp')!
+    const hidden = variantFields(mlp, 'kind').find((f) => f.key === 'hidden')!
     for (const text of ['64, 64', '64,64', '[64, 64]']) expect(fieldValueFromText(hidden, text)).toEqual([64, 64])
     expect(fieldValueFromText(hidden, '64')).toEqual([64])
   })
