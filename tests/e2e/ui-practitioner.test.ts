@@ -162,3 +162,26 @@ describe('the backend badge', () => {
     expect(await page.getByTestId('backend-details').count()).toBe(0)
   })
 })
+
+describe('a diverged run', () => {
+  it('is marked on the loss chart where the banner says, and the loss turns to log scale', async () => {
+    await page.getByTestId('view-dashboard').click()
+    if (await page.getByTestId('log-loss-toggle').isChecked()) await page.getByTestId('log-loss-toggle').uncheck()
+    await page.getByTestId('preset-article-too-large').click()
+    await page.getByTestId('start-button').click()
+    const banner = page.getByTestId('divergence-banner')
+    await banner.waitFor({ timeout: 60_000 })
+    await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-pins'), { timeout: 10_000 }).toBe('✕ diverged')
+    expect(await page.getByTestId('log-loss-toggle').isChecked()).toBe(true)
+    // The banner's last finite loss is the readout's raw value at the same step.
+    const text = (await banner.textContent())!.replace(/\s+/g, ' ')
+    const [, loss, step] = /Last finite loss ([\d.e+-]+) at step (\d+)/.exec(text)!
+    const readout = (await page.locator('section.chart-card:has([data-testid=chart-loss]) .readout').textContent())!.replace(/\s+/g, ' ')
+    expect(readout).toContain(`step ${step} `)
+    expect(readout).toMatch(new RegExp(`raw ${loss!.replace(/[.+]/g, '\\$&')}`))
+    // Unticked by hand it stays linear.
+    await page.getByTestId('log-loss-toggle').uncheck()
+    await new Promise((r) => setTimeout(r, 500))
+    expect(await page.getByTestId('log-loss-toggle').isChecked()).toBe(false)
+  })
+})
