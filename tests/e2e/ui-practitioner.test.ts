@@ -31,10 +31,16 @@ afterAll(async () => {
 
 const previewSeries = (): Promise<string | null> => page.getByTestId('schedule-preview').getAttribute('data-series')
 const startReason = (): Promise<string | null> => page.locator('.start-reason').textContent()
+/** Fill the builder from a preset (the list folds away after each pick). */
+async function usePreset(name: string): Promise<void> {
+  const list = page.getByTestId('presets')
+  if ((await list.getAttribute('open')) === null) await list.locator('summary').click()
+  await page.getByTestId(`preset-${name}`).click()
+}
 
 describe('per-layer learning rates in the builder', () => {
   it('the fine-tune preset fills the group form, the preview draws one line per group, and a run records the form', async () => {
-    await page.getByTestId('preset-digits-finetune').click()
+    await usePreset('digits-finetune')
     expect(await page.getByTestId('groups-mode-select').inputValue()).toBe('values')
     expect(await page.getByTestId('groups-layer-dense1-input').inputValue()).toBe('0.0001')
     expect(await page.getByTestId('groups-layer-head-lr').textContent()).toBe('0.001')
@@ -73,8 +79,9 @@ describe('per-layer learning rates in the builder', () => {
     await page.getByTestId('groups-layer-dense1-input').fill('0.0002')
     await expect.poll(startReason).toMatch(/Ready/)
     await page.getByTestId('start-button').click()
-    await expect.poll(() => store.list().length, { timeout: 60_000 }).toBeGreaterThan(0)
-    const run = store.list().find((r) => r.name === 'digits: fine-tune')!
+    // Edited from the preset, so named as such.
+    await expect.poll(() => store.list().find((r) => r.name === 'digits: fine-tune (edited)'), { timeout: 60_000 }).toBeTruthy()
+    const run = store.list().find((r) => r.name === 'digits: fine-tune (edited)')!
     expect(store.loadManifest(run.id).config.paramGroups).toEqual({ mode: 'values', layers: { dense1: 0.0002 }, freeze: [] })
   })
 })
@@ -117,11 +124,11 @@ describe('the builder\'s words', () => {
 
 describe('the library while a run trains', () => {
   it('a running row shows its steps and time so far, in a compact count', async () => {
-    await page.getByTestId('preset-article-sgd').click()
+    await usePreset('article-sgd')
     await page.getByTestId('epochs-input').fill('1000000')
     await page.getByTestId('start-button').click()
-    await expect.poll(() => store.list().find((r) => r.name === 'article: constant SGD')?.id, { timeout: 30_000 }).toBeTruthy()
-    const id = store.list().find((r) => r.name === 'article: constant SGD')!.id
+    await expect.poll(() => store.list().find((r) => r.name === 'article: constant SGD (edited)')?.id, { timeout: 30_000 }).toBeTruthy()
+    const id = store.list().find((r) => r.name === 'article: constant SGD (edited)')!.id
     const row = page.locator(`[data-testid="run-item"][data-run-id="${id}"]`)
     await expect.poll(() => row.locator('.status').textContent(), { timeout: 30_000 }).toBe('running')
     // Past 10,000 steps the count is compact (12.3k), the exact figure in its title.
@@ -136,7 +143,7 @@ describe('the library while a run trains', () => {
 
 describe('a preset after edits', () => {
   it('its run name says "(edited)" once a setting differs, and the run is saved under that name', async () => {
-    await page.getByTestId('preset-digits-mlp').click()
+    await usePreset('digits-mlp')
     expect(await page.getByTestId('name-input').inputValue()).toBe('digits: MLP one-cycle')
     await page.getByTestId('schedule-select').selectOption('cyclic')
     await expect.poll(() => page.getByTestId('name-input').inputValue()).toBe('digits: MLP one-cycle (edited)')
@@ -167,7 +174,7 @@ describe('a diverged run', () => {
   it('is marked on the loss chart where the banner says, and the loss turns to log scale', async () => {
     await page.getByTestId('view-dashboard').click()
     if (await page.getByTestId('log-loss-toggle').isChecked()) await page.getByTestId('log-loss-toggle').uncheck()
-    await page.getByTestId('preset-article-too-large').click()
+    await usePreset('article-too-large')
     await page.getByTestId('start-button').click()
     const banner = page.getByTestId('divergence-banner')
     await banner.waitFor({ timeout: 60_000 })
@@ -179,7 +186,8 @@ describe('a diverged run', () => {
     const readout = (await page.locator('section.chart-card:has([data-testid=chart-loss]) .readout').textContent())!.replace(/\s+/g, ' ')
     expect(readout).toContain(`step ${step} `)
     expect(readout).toMatch(new RegExp(`raw ${loss!.replace(/[.+]/g, '\\$&')}`))
-    // Unticked by hand it stays linear.
+    // Not saved as a preference; unticked by hand it stays linear.
+    expect(await page.evaluate(() => localStorage.getItem('lrlab.prefs.v1'))).not.toMatch(/"logLoss":true/)
     await page.getByTestId('log-loss-toggle').uncheck()
     await new Promise((r) => setTimeout(r, 500))
     expect(await page.getByTestId('log-loss-toggle').isChecked()).toBe(false)

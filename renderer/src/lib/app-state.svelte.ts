@@ -61,6 +61,8 @@ export class AppState {
   smoothing = $state(0.6)
   xMode = $state<XAxisMode>('step')
   logLoss = $state(false)
+  /** Log loss chosen for the user (a shown run diverged), not a preference: the toolbar box clears it. */
+  autoLogLoss = $state(false)
   logLr = $state(false)
   theme = $state<ThemeChoice>('system')
   zoom = $state.raw<XRange | null>(null)
