@@ -187,7 +187,7 @@ describe('a diverged run', () => {
     expect(readout).toContain(`step ${step} `)
     expect(readout).toMatch(new RegExp(`raw ${loss!.replace(/[.+]/g, '\\$&')}`))
     // Not saved as a preference; unticked by hand it stays linear.
-    expect(await page.evaluate(() => localStorage.getItem('lrlab.prefs.v1'))).not.toMatch(/"logLoss":true/)
+    expect(await page.evaluate("localStorage.getItem('lrlab.prefs.v1')")).not.toMatch(/"logLoss":true/)
     await page.getByTestId('log-loss-toggle').uncheck()
     await new Promise((r) => setTimeout(r, 500))
     expect(await page.getByTestId('log-loss-toggle').isChecked()).toBe(false)
