@@ -11,7 +11,7 @@ import { RunStore } from '../../electron/storage'
 import { writeSyntheticRun } from '../../electron/bench/synthetic-runs'
 import type { LoadedRun } from '../../shared/api'
 import { tempDir } from '../helpers/service'
-import { ARTIFACTS, launchChromium, startServe, type ServeProcess } from './browser'
+import { ARTIFACTS, openApp, type ServeProcess } from './browser'
 
 const STEPS = 1_000_000
 const PLANT = [
@@ -67,12 +67,7 @@ beforeAll(async () => {
   const store = new RunStore(dataDir)
   id = writeSyntheticRun(store, { steps: STEPS, plant: PLANT, name: 'million steps' })
   run = store.load(id)
-  serve = await startServe(dataDir)
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  page.on('pageerror', (e) => console.error('page error:', e.message))
-  await page.goto(serve.url)
-  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+  ;({ serve, browser, page } = await openApp(dataDir))
 })
 
 afterAll(async () => {
