@@ -13,7 +13,9 @@ export function dragZoomPlugin(onZoom: () => ((range: XRange | null) => void) | 
     },
     hooks: {
       setSelect: (u) => {
-        if (u.select.width > 4) {
+        // Synced charts repeat the drag (uPlot replays the mouse-up on each): only the chart
+        // dragged on, which holds the mouse event, reports it, so the range is asked for once.
+        if (u.select.width > 4 && u.cursor.event) {
           const a = u.posToVal(u.select.left, 'x')
           const b = u.posToVal(u.select.left + u.select.width, 'x')
           onZoom()?.([Math.min(a, b), Math.max(a, b)])
