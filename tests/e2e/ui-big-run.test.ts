@@ -7,10 +7,11 @@
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RunStore, writeSyntheticRun } from '../../electron/storage'
+import { RunStore } from '../../electron/storage'
+import { writeSyntheticRun } from '../../electron/bench/synthetic-runs'
 import type { LoadedRun } from '../../shared/api'
 import { tempDir } from '../helpers/service'
-import { ARTIFACTS, launchChromium, startServe, type ServeProcess } from './browser'
+import { ARTIFACTS, openApp, type ServeProcess } from './browser'
 
 const STEPS = 1_000_000
 const PLANT = [
@@ -71,12 +72,7 @@ beforeAll(async () => {
   run = store.load(id)
   otherId = writeSyntheticRun(store, { steps: 5_000, seed: 7, name: 'five thousand steps' })
   other = store.load(otherId)
-  serve = await startServe(dataDir)
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  page.on('pageerror', (e) => console.error('page error:', e.message))
-  await page.goto(serve.url)
-  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+  ;({ serve, browser, page } = await openApp(dataDir))
 })
 
 afterAll(async () => {
