@@ -3,7 +3,7 @@ import type { ChartSeries, XAxisMode } from './chart-types'
 import type { RunData } from './run-data.svelte'
 import { fractionalEpochs, lowerBound } from './series-math'
 import { previewSchedule } from './engine-catalog'
-import { planRun, scheduleContext } from '../../../shared/run-plan'
+import { planRun, runSteps, scheduleContext } from '../../../shared/run-plan'
 
 export interface RunColumnsView {
   run: RunData
@@ -92,7 +92,7 @@ function scheduleRestarts(run: RunData): { unit: 'batch' | 'epoch'; steps: numbe
   if (!c) return null
   // The plan from the config; a CSV's row count is known only from the live progress.
   const perEpoch = run.progress && run.progress.totalEpochs > 0 ? run.progress.totalSteps / run.progress.totalEpochs : null
-  const plan = planRun(c) ?? (perEpoch ? { trainRows: 0, batchesPerEpoch: perEpoch, totalSteps: c.epochs * perEpoch, schedulerSteps: c.schedule.stepUnit === 'batch' ? c.epochs * perEpoch : c.epochs } : null)
+  const plan = planRun(c) ?? (perEpoch ? runSteps(c, perEpoch) : null)
   if (!plan) return null
   try {
     const p = previewSchedule(c.schedule, scheduleContext(c, plan), undefined, 2_000_000)
