@@ -4,7 +4,7 @@
  */
 import { ConfigError, DIGITS_ROWS, parseRunConfig, type RunConfig } from './config'
 import { momentumOf } from './optimizer-config'
-import { validateScheduleForRun, type ScheduleContext } from './schedules'
+import { previewSchedule, validateScheduleForRun, type ScheduleContext, type SchedulePreview } from './schedules'
 
 /** Rows in the dataset, where the config says (null where only loading the data tells, e.g. a CSV file). */
 export function datasetRows(data: RunConfig['data']): number | null {
@@ -50,6 +50,17 @@ export function planRun(config: RunConfig, rows: number | null = datasetRows(con
 /** The schedule's view of the run: what the builder previews and the trainer's scheduler is built with. */
 export function scheduleContext(config: RunConfig, steps: Pick<RunSteps, 'schedulerSteps'>): ScheduleContext {
   return { baseLr: config.optimizer.lr, baseMomentum: momentumOf(config.optimizer), totalSteps: steps.schedulerSteps }
+}
+
+/**
+ * The builder's preview of a run's schedule: a fresh scheduler stepped through the run's plan,
+ * lr (and momentum) per scheduler step as the trainer will step it; null when only loading the
+ * data tells the run's length (a CSV). Throws ScheduleError when the schedule does not fit.
+ */
+export function previewRunSchedule(config: RunConfig, limit = Infinity): { preview: SchedulePreview; schedulerSteps: number } | null {
+  const plan = planRun(config)
+  if (!plan) return null
+  return { preview: previewSchedule(config.schedule, scheduleContext(config, plan), undefined, limit), schedulerSteps: plan.schedulerSteps }
 }
 
 /** Problems that only show against the run's length (a one-cycle shorter than the run, say); empty when it fits. */
