@@ -7,7 +7,7 @@ import type { RunListEntry } from '../../../shared/run'
 import { RunConfigSchema } from '../../../shared/config'
 import { PRESETS, type Preset } from '../../../shared/presets'
 import { saveText } from './download'
-import { downloadBase64, fileToBase64 } from './file-transfer'
+import { downloadBase64, fileToBase64, zipFolderFiles, type FolderFile } from './file-transfer'
 import { getApi, type ClientApi, type ConnectionState } from './api-client'
 import { RunData, TERMINAL_STATUSES } from './run-data.svelte'
 import type { XAxisMode, XRange } from './chart-types'
@@ -445,6 +445,16 @@ export class AppState {
   async openRunFile(file: File): Promise<void> {
     let o: OpenedRun | null = null
     if (await this.act('open the run', async () => (o = await this.api!.openRunUpload(file.name, await fileToBase64(file))))) await this.showOpened(o!)
+  }
+
+  /** A run folder handed to the page (browser mode: chosen or dropped), zipped and sent to the service. */
+  async openRunFolderFiles(files: FolderFile[]): Promise<void> {
+    let o: OpenedRun | null = null
+    const open = async (): Promise<void> => {
+      const { name, base64 } = await zipFolderFiles(files)
+      o = await this.api!.openRunUpload(name, base64)
+    }
+    if (await this.act('open the run', open)) await this.showOpened(o!)
   }
 
   /** Copy an opened run into the library. */
