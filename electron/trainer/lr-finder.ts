@@ -9,7 +9,8 @@ import { createSmoother, suggestLrs, sweepLr, type RangeTestOptions } from '../.
 import type { RangeTestResultData } from '../../shared/api'
 import type { Model } from './model'
 import { disposeOptimizerState, type Optimizer } from './optimizers'
-import { BatchOrder, dataOnBackend, planLoadedRun, prepareTraining, stepFunction, trainingStep, type StepFunction, type StepGroups } from './train'
+import { createRng, permutation } from './random'
+import { dataOnBackend, planLoadedRun, prepareTraining, stepFunction, trainingStep, type StepFunction, type StepGroups } from './train'
 
 /** The result travels to the UI as is: one type for both sides. */
 export type RangeTestResult = RangeTestResultData
@@ -102,16 +103,24 @@ export async function runRangeTest(config: RunConfig, o: RangeTestOptions, onPro
   const { loaded, data, model } = prepareTraining(config, runOpts)
   const plan = planLoadedRun(config, loaded, data)
   const tensors = dataOnBackend(config, data, false)
-  const order = new BatchOrder(plan, config.seed)
   const stepper = trainingStep(config, model)
+  // Its own shuffled batches (the sweep may outlast an epoch; each batch is full-sized).
+  const rng = createRng(config.seed ^ 0x1f1d)
+  let order = permutation(plan.trainRows, rng)
+  let pos = 0
   try {
-    const batches = (i: number): { x: tf.Tensor2D; y: tf.Tensor2D } => {
-      if (i % plan.batchesPerEpoch === 0) order.nextEpoch()
-      return order.batch(i % plan.batchesPerEpoch, tensors)
+    const batches = (): { x: tf.Tensor2D; y: tf.Tensor2D } => {
+      if (plan.batchSize >= plan.trainRows) return { x: tensors.xAll, y: tensors.yAll }
+      if (pos + plan.batchSize > plan.trainRows) {
+        order = permutation(plan.trainRows, rng)
+        pos = 0
+      }
+      const idx = tf.tensor1d(order.subarray(pos, pos + plan.batchSize), 'int32')
+      pos += plan.batchSize
+      return { x: tf.gather(tensors.xAll, idx), y: tf.gather(tensors.yAll, idx) }
     }
     return await sweep(model, stepper.optimizer, stepper.run, batches, o, onProgress)
   } finally {
-    order.dispose()
     tensors.dispose()
     stepper.optimizer.dispose()
     model.dispose()

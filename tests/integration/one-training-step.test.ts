@@ -48,8 +48,8 @@ describe('the builder\'s preview is the run\'s schedule', () => {
 })
 
 describe('the range test and training share one step', () => {
-  // Everything that makes a step more than `w -= lr·g`: mini-batches crossing epochs, dropout,
-  // batch norm, parameter groups, clipping, momentum.
+  // Everything that makes a step more than `w -= lr·g`: dropout, batch norm, parameter groups,
+  // clipping, momentum. Full batch: the range test draws its own shuffled batches.
   const config = parseRunConfig({
     data: { kind: 'moons', n: 200 },
     model: { kind: 'mlp', hidden: [16, 8], activation: 'relu', batchNorm: true, dropout: 0.2 },
@@ -57,16 +57,16 @@ describe('the range test and training share one step', () => {
     optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 },
     paramGroups: { layers: { dense1: 0.5 } },
     clipping: { mode: 'norm', maxNorm: 0.5 },
-    epochs: 3,
-    batchSize: 32,
+    epochs: 12,
+    batchSize: 'full',
     validationSplit: 0.2,
     seed: 7,
   })
 
-  it('a range test held at the run\'s LR reproduces the run\'s losses, batch for batch across epochs', async () => {
+  it('a range test held at the run\'s LR reproduces the run\'s losses step for step', async () => {
     await selectBackend('auto')
     const plan = planRun(config)!
-    expect(plan.batchesPerEpoch).toBe(5)
+    expect(plan.batchesPerEpoch).toBe(1)
     const numIter = plan.totalSteps
     // A "sweep" from lr to lr·(1 + 1e-12): the same float32 learning rate at every step.
     const range = await runRangeTest(config, RangeTestSchema.parse({ startLr: 0.05, endLr: 0.05 * (1 + 1e-12), numIter, mode: 'linear', stopOnDivergence: false }))
