@@ -155,7 +155,7 @@ export interface LrLabApi {
   /** The LR range test for a config (its data, model, optimizer, clipping), in a trainer process. */
   findLr(config: unknown, options?: unknown): Promise<RangeTestResultData>
   listPresets(): Promise<Preset[]>
-  /** Validate a sweep spec and run its members (those without a result yet) in the trainer pool. */
+  /** Validate a sweep spec and run its members (those without a result yet) in the run queue (at most `parallel` of them at once). */
   startSweep(spec: unknown, options?: unknown): Promise<{ sweepId: string; members: number; toRun: number }>
   stopSweep(sweepId: string): Promise<void>
   pauseSweep(sweepId: string): Promise<void>
