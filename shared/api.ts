@@ -238,6 +238,7 @@ export interface ElectronBridge extends LrLabApi {
 export type ShellAction =
   | { command: CommandId }
   | { openRun: string }
+  | { openSweep: string }
   | { openPath: string; kind: 'run-folder' | 'run-zip' | 'csv' }
 
 /** WebSocket messages: requests are JSON text; answers and events go through shared/wire.ts encodeFrame (binary when they carry typed arrays). */

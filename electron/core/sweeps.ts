@@ -129,7 +129,7 @@ interface ActiveSweep {
   createdAt: string
   spec: SweepSpec
   members: SweepMember[]
-  /** Members waiting in the run queue, or for the sweep's backend to be chosen. */
+  /** Members waiting in the run queue or starting (no run yet), or waiting for the sweep's backend to be chosen. */
   queued: Set<number>
   /** See SweepInfo.backend; while null, one member at a time starts on the base config's backend and its pick becomes the sweep's. */
   backend: BackendName | null
@@ -197,7 +197,6 @@ export class SweepManager {
   }
 
   private async runMember(a: ActiveSweep, m: SweepMember): Promise<void> {
-    a.queued.delete(m.index)
     if (a.stopped) return
     const config = a.backend && m.config.backend === 'auto' ? { ...m.config, backend: a.backend } : m.config
     let launched: { runId: string; ended: Promise<RunStatus>; backend: BackendInfo }
@@ -205,6 +204,7 @@ export class SweepManager {
       launched = await this.o.launch(config, memberTags(a.id, a.spec, m))
     } catch (e) {
       a.errors.set(m.index, e instanceof Error ? e.message : String(e))
+      a.queued.delete(m.index)
       // It could not choose the backend: the next member does.
       const next = a.backend ? undefined : a.awaitingBackend.shift()
       if (next && !a.stopped) this.submit(a, next)
@@ -212,6 +212,8 @@ export class SweepManager {
       this.finishIfIdle(a)
       return
     }
+    // Waiting until its run exists: a member starting is neither queued nor running for finishIfIdle.
+    a.queued.delete(m.index)
     a.running.set(m.index, launched.runId)
     if (!a.backend) this.backendChosen(a, launched.backend.name)
     // Paused or stopped while this member's trainer was starting: tell it now.
