@@ -150,6 +150,8 @@ export function formatAxisValue(value: unknown, siblings: readonly unknown[] = [
   )
   if (sameType.size <= 1) return type
   const fields = Object.entries(value).filter(([k]) => k !== 'type' && k !== 'kind')
+  // The bare one among its kind ({type: 'constant'} beside {type: 'constant', stepUnit: 'batch'}): its name, not "constant()".
+  if (!fields.length) return type
   return `${type}(${fields.map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(',')})`
 }
 
