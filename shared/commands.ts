@@ -16,6 +16,10 @@ export interface CommandSpec {
   accelerator?: string
   /** Only a desktop window can do it (a native dialog or the OS file manager). */
   desktopOnly?: boolean
+  /** Only the browser mode needs it (what one native dialog does takes two browser choosers). */
+  browserOnly?: boolean
+  /** The label in the browser's menu when it differs from the desktop's. */
+  browserLabel?: string
   /** Needs a focused run; the menu greys it out otherwise. */
   needsRun?: boolean
   /** A separator goes before this entry. */
@@ -29,7 +33,8 @@ export interface CommandSpec {
 
 export const COMMANDS = [
   { id: 'new-experiment', label: 'New experiment', menu: 'file', accelerator: 'CmdOrCtrl+N' },
-  { id: 'open-run', label: 'Open run… (folder or .zip)', menu: 'file', accelerator: 'CmdOrCtrl+O', groupStart: true },
+  { id: 'open-run', label: 'Open run… (folder or .zip)', browserLabel: 'Open run .zip…', menu: 'file', accelerator: 'CmdOrCtrl+O', groupStart: true },
+  { id: 'open-run-folder', label: 'Open run folder…', menu: 'file', browserOnly: true },
   { id: 'import-csv', label: 'Import CSV dataset…', menu: 'file' },
   { id: 'export-csv', label: 'Export run CSV…', menu: 'file', accelerator: 'E', needsRun: true, groupStart: true, pageKey: true },
   { id: 'export-report', label: 'Export comparison report…', menu: 'file' },
@@ -78,12 +83,18 @@ export interface CommandState {
 
 export function commandEnabled(c: CommandSpec, s: CommandState): boolean {
   if (c.desktopOnly && !s.desktop) return false
+  if (c.browserOnly && s.desktop) return false
   if (c.id === 'pause-resume' || c.id === 'stop-run') return s.focusedRunLive
   if (c.needsRun) return s.hasFocusedRun
   return true
 }
 
-/** The commands a shell shows: desktop-only ones are left out of the browser's menu. */
+/** The commands a shell shows: desktop-only ones are left out of the browser's menu, browser-only ones out of the menu bar. */
 export function visibleCommands(desktop: boolean): CommandSpec[] {
-  return COMMANDS.filter((c: CommandSpec) => desktop || !c.desktopOnly)
+  return COMMANDS.filter((c: CommandSpec) => (desktop ? !c.browserOnly : !c.desktopOnly))
+}
+
+/** A command's label in one shell or the other. */
+export function commandLabel(c: CommandSpec, desktop: boolean): string {
+  return (!desktop && c.browserLabel) || c.label
 }

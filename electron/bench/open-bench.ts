@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { RunStore, writeSyntheticRun } from '../storage'
+import { RunStore } from '../storage'
+import { writeSyntheticRun } from './synthetic-runs'
 import { bestMs, type Figure } from './figure'
 
 const STEPS = 1_000_000
@@ -146,7 +147,11 @@ export async function openFigures(opts: { quick?: boolean }): Promise<Figure[]> 
       const loss = store.load(id).steps.loss!
       let lo = Infinity
       let hi = -Infinity
-      for (const v of loss) if (!Number.isNaN(v)) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)))
+      for (const v of loss) {
+        if (Number.isNaN(v)) continue
+        lo = Math.min(lo, v)
+        hi = Math.max(hi, v)
+      }
       expected.push(`${lo},${hi}`)
     }
     const bareRead = await bestMs(5, () => store.load(ids[0]!))

@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url'
 import { tableFromIPC } from 'apache-arrow'
 import { parseRunConfig } from '../../shared/config'
 import { STEP_COLUMNS } from '../../shared/metrics'
-import { RunStore, STEPS_FILE, MANIFEST_FILE, writeRunCsv, writeSyntheticRun } from '../storage'
+import { RunStore, STEPS_FILE, MANIFEST_FILE, writeRunCsv } from '../storage'
+import { writeSyntheticRun } from './synthetic-runs'
 import { bestMs, type Figure } from './figure'
 
 const MB = 1e6

@@ -19,11 +19,6 @@ export function trainerEntry(): { entry: string; execArgv: string[] } {
 }
 
 export async function createNodeService(dataDir: string, host: 'browser-bridge' | 'electron' = 'browser-bridge', options: { maxParallel?: number } = {}): Promise<LrLabService> {
-  let backend = null
-  try {
-    backend = await selectBackend('auto')
-  } catch {
-    backend = null // reported per run by the trainer
-  }
+  const backend = await selectBackend('auto').catch(() => null) // a failure is reported per run by the trainer
   return new LrLabService({ dataDir, host, backend, spawnTrainer: nodeTrainerSpawner(trainerEntry()), ...options })
 }

@@ -52,13 +52,13 @@ export function readSweep(dataDir: string, id: string): SweepFile {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'))
   } catch (e) {
-    throw new Error((e as NodeJS.ErrnoException).code === 'ENOENT' ? `no sweep ${id} in ${dataDir}` : `sweep ${id}: ${file} cannot be read (${String(e)})`)
+    throw new Error((e as NodeJS.ErrnoException).code === 'ENOENT' ? `no sweep ${id} in ${dataDir}` : `sweep ${id}: ${file} cannot be read (${String(e)})`, { cause: e })
   }
   let spec: SweepSpec
   try {
     spec = parseSweepSpec(raw.spec)
   } catch (e) {
-    throw new Error(`sweep ${id}: its saved spec is invalid: ${e instanceof ConfigError ? e.problems.join('; ') : String(e)}`)
+    throw new Error(`sweep ${id}: its saved spec is invalid: ${e instanceof ConfigError ? e.problems.join('; ') : String(e)}`, { cause: e })
   }
   const backend = readSweepBackend(dataDir, id)
   return { formatVersion: 1, id, createdAt: typeof raw.createdAt === 'string' ? raw.createdAt : '', spec, ...(backend && { backend }) }

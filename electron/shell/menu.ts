@@ -4,7 +4,7 @@
  * Electron's MenuItemConstructorOptions (label, accelerator, registerAccelerator, enabled,
  * type, role, submenu, click).
  */
-import { COMMANDS, MENUS, MENU_LABELS, commandEnabled, type CommandId, type CommandSpec, type CommandState, type MenuId } from '../../shared/commands'
+import { MENUS, MENU_LABELS, commandEnabled, visibleCommands, type CommandId, type CommandSpec, type CommandState, type MenuId } from '../../shared/commands'
 
 export interface MenuItem {
   id?: string
@@ -69,7 +69,7 @@ export function buildMenuTemplate(s: MenuState, dispatch: (a: MenuAction) => voi
   if (mac) menus.push({ label: 'LR Lab', role: 'appMenu' })
   for (const menu of MENUS) {
     const items: MenuItem[] = []
-    for (const c of COMMANDS.filter((c: CommandSpec) => c.menu === menu)) {
+    for (const c of visibleCommands(true).filter((c) => c.menu === menu)) {
       if ((c as CommandSpec).groupStart && items.length) items.push({ type: 'separator' })
       items.push(commandItem(c, s, dispatch))
     }

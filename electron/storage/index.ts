@@ -4,6 +4,5 @@ export { RunWriter, FLUSH_INTERVAL_MS, MANIFEST_FILE, STEPS_FILE, EPOCHS_FILE, E
 export { FORMAT_VERSION, NewerFormatError } from './manifest'
 export type { WatchEvent, WatchOptions } from './watch'
 export { exportRunCsv, writeRunCsv, exportComparisonCsv, csvField, CSV_EOL } from './csv'
-export { writeSyntheticRun } from './synthetic'
 export { RunTail, type TailRead } from './run-tail'
 export { SUMMARY_FILE } from './step-summary'

@@ -116,15 +116,15 @@ export class RunStore {
     this.mustBeWritable()
     const stepColumns = check(ColumnNamesSchema, init.stepColumns, 'stepColumns')
     const epochColumns = check(ColumnNamesSchema, init.epochColumns, 'epochColumns')
-    let id = ''
-    let dir = ''
     if (init.id !== undefined) {
-      id = init.id
-      dir = this.runDir(id)
+      const id = init.id
+      const dir = this.runDir(id)
       const read = readManifest(join(dir, MANIFEST_FILE), id, false)
       if (read.missing || read.manifest.status !== 'queued') throw new Error(`run ${id} is not a queued run`)
       return this.newWriter(id, dir, init, stepColumns, epochColumns)
     }
+    let id: string
+    let dir: string
     for (let attempt = 0; ; attempt++) {
       id = newRunId()
       dir = join(this.runsDir, id)

@@ -45,7 +45,11 @@ export function gatherRows(steps: Columns, epochX: Float64Array, from: number, m
   for (let i = 0; i < marks.length; i++) kept += marks[i]!
   const rows = new Int32Array(kept)
   const at = new Int32Array(kept)
-  for (let i = 0, j = 0; i < marks.length; i++) if (marks[i]) ((rows[j] = rowOf(i)), (at[j++] = from + i))
+  for (let i = 0, j = 0; i < marks.length; i++) {
+    if (!marks[i]) continue
+    rows[j] = rowOf(i)
+    at[j++] = from + i
+  }
   const gather = (col: Float64Array): Float64Array => {
     const out = new Float64Array(kept)
     for (let j = 0; j < kept; j++) out[j] = col[at[j]!]!

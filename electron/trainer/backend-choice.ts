@@ -48,7 +48,9 @@ const QUANTILE = 0.1
  * On a loaded machine a step can take 50× its usual time; once every backend has timed steps,
  * the measurement stops at this budget whatever the rounds left (the estimate only gets noisier).
  */
-const BUDGET_MS = 250
+const BUDGET_MS = 180
+/** After the first timed round, a backend this many times faster than every other is the answer. */
+const CLEAR_RATIO = 1.5
 
 const CacheEntrySchema = z.object({
   pick: z.enum(BACKEND_NAMES),
@@ -168,6 +170,12 @@ export function stepBench(config: RunConfig, shape: StepShape): { round(ms: numb
 
 const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!
 
+/** Whether one backend's steps are already CLEAR_RATIO times faster than all others'. */
+function clearWinner(times: Map<BackendName, number[]>): boolean {
+  const estimates = [...times.values()].map((ts) => quantile(ts, QUANTILE)).sort((a, b) => a - b)
+  return estimates.length > 1 && estimates[1]! > CLEAR_RATIO * estimates[0]!
+}
+
 /** ms per step of the run's model on each backend (loaded already), rounds alternating between them. */
 async function measure(config: RunConfig, shape: StepShape, backends: BackendName[]): Promise<Partial<Record<BackendName, number>>> {
   const times = new Map<BackendName, number[]>()
@@ -175,7 +183,7 @@ async function measure(config: RunConfig, shape: StepShape, backends: BackendNam
   try {
     const start = performance.now()
     for (let round = 0; round < ROUNDS; round++) {
-      if (round > 1 && performance.now() - start > BUDGET_MS) break
+      if (round > 1 && (performance.now() - start > BUDGET_MS || clearWinner(times))) break
       for (const name of backends) {
         await activateBackend(name)
         if (!benches.has(name)) benches.set(name, stepBench(config, shape))

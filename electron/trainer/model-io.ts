@@ -3,7 +3,7 @@
  * weights manifest) beside weights.bin, so tfjs (tf.io) and LR Lab both read it.
  */
 import * as tf from '@tensorflow/tfjs'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, isAbsolute, join } from 'node:path'
 import type { ModelConfig } from '../../shared/config'
 import type { Model } from './model'
@@ -51,7 +51,7 @@ export function loadLayerWeights(modelJsonPath: string): LayerWeights {
     json = JSON.parse(readRegularFile(modelJsonPath, MAX_MODEL_JSON_BYTES, fail).toString('utf8'))
   } catch (e) {
     // The parser's message quotes the file (say /etc/passwd): say what it is not instead.
-    if (e instanceof SyntaxError) throw new Error(`${modelJsonPath} is not a tfjs model.json (not valid JSON)`)
+    if (e instanceof SyntaxError) throw new Error(`${modelJsonPath} is not a tfjs model.json (not valid JSON)`, { cause: e })
     throw e
   }
   if (typeof json !== 'object' || json === null || !Array.isArray(json.weightsManifest) || !json.weightsManifest.length) {

@@ -1,5 +1,5 @@
 /** Turning a schedule config into a running scheduler, checking it against the run first. */
-import { z } from 'zod'
+import { type z } from 'zod'
 import { createConstant, createConstantFactor, createExponential, createInverseTime, createLinear, createMultistep, createPolynomial, createStep } from './decay'
 import { createCosine, createCosineRestarts } from './cosine'
 import { createCyclic, createOneCycle, cyclicProblems, oneCycleProblems } from './cyclic'

@@ -1,5 +1,5 @@
 /** zod building blocks for schedule configs: the shared field helpers plus what only schedules use. */
-import { z } from 'zod'
+import { type z } from 'zod'
 import { MAX_LR } from '../strict'
 import { nonNegative, oneOf, positive, strictVariant } from '../fields'
 

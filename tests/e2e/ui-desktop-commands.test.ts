@@ -10,9 +10,10 @@ import { join } from 'node:path'
 import { unzipSync } from 'fflate'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RunStore, writeSyntheticRun } from '../../electron/storage'
+import { RunStore } from '../../electron/storage'
+import { writeSyntheticRun } from '../../electron/bench/synthetic-runs'
 import { zipRunFolder } from '../../electron/storage/run-archive'
-import { visibleCommands } from '../../shared/commands'
+import { commandLabel, visibleCommands } from '../../shared/commands'
 import { tempDir } from '../helpers/service'
 import { ARTIFACTS, launchChromium, startServe, type ServeProcess } from './browser'
 
@@ -110,7 +111,7 @@ describe('browser mode: the desktop commands', () => {
     await page.keyboard.press('Control+k')
     await page.getByTestId('command-menu').waitFor()
     const labels = await page.locator('[data-testid="command-menu"] [role="menuitem"] span').allTextContents()
-    expect(labels).toEqual(visibleCommands(false).map((c) => c.label))
+    expect(labels).toEqual(visibleCommands(false).map((c) => commandLabel(c, false)))
     expect(await page.getByTestId('command-open-data-folder').count()).toBe(0)
     // No run in focus yet: the run commands are greyed out.
     expect(await page.getByTestId('command-export-zip').isDisabled()).toBe(true)
@@ -160,6 +161,23 @@ describe('browser mode: the desktop commands', () => {
     expect(store.load(id).manifest.name).toBe('colleague: adam on a cluster')
   })
 
+  it('opens a run folder chosen in the browser (its files zipped in the page), damage and all', async () => {
+    const theirs = new RunStore(tempDir('lrlab-colleague-folder-'))
+    const id = writeSyntheticRun(theirs, { steps: 2000, epochs: 20, name: 'colleague: a folder from the cluster' })
+    truncateSync(join(theirs.runDir(id), 'steps.arrow'), Math.floor(statSync(join(theirs.runDir(id), 'steps.arrow')).size * 0.7))
+    await openMenu()
+    expect(await page.getByTestId('command-open-run').textContent()).toContain('Open run .zip…')
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('command-open-run-folder').click()])
+    await chooser.setFiles(theirs.runDir(id))
+    await page.getByTestId('opened-banner').waitFor({ timeout: 15_000 })
+    expect(await page.getByTestId('opened-banner').textContent()).toContain(`${id}.zip`)
+    await page.locator('.warn-line', { hasText: 'steps.arrow' }).waitFor()
+    await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points'))).toBeGreaterThan(0)
+    await page.locator(`[data-testid="run-item"][data-run-id="${id}"]`).waitFor()
+    await page.screenshot({ path: join(ARTIFACTS, 'opened-foreign-folder.png') })
+    expect(existsSync(store.runDir(id))).toBe(false)
+  })
+
   it('a .zip that is not a run is refused with the reason, and nothing is listed', async () => {
     const bad = join(tempDir('lrlab-zips-'), 'holiday-photos.zip')
     writeFileSync(bad, 'PK\u0003\u0004 not really a zip')
@@ -196,7 +214,7 @@ describe('browser mode: the desktop commands', () => {
     expect(readFileSync(csvPath, 'utf8')).toContain('area,rooms,price')
 
     await dropFiles([{ name: 'notes.txt', type: 'text/plain', bytes: [104, 105] }])
-    await expect.poll(() => page.getByTestId('error-line').textContent()).toMatch(/notes\.txt: drop a run's \.zip or a \.csv/)
+    await expect.poll(() => page.getByTestId('error-line').textContent()).toMatch(/notes\.txt: drop a run's folder or \.zip, or a \.csv/)
     await page.getByTestId('error-line').getByRole('button').click()
   })
 

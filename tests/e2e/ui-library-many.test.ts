@@ -7,7 +7,8 @@
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RunStore, writeSyntheticRun } from '../../electron/storage'
+import { RunStore } from '../../electron/storage'
+import { writeSyntheticRun } from '../../electron/bench/synthetic-runs'
 import { tempDir } from '../helpers/service'
 import { ARTIFACTS, launchChromium, startServe, type ServeProcess } from './browser'
 

@@ -35,7 +35,7 @@ describe('lrlab CLI', () => {
     // Without --json and without a terminal, the progress bar's last line is the final state, never past the last epoch.
     const plain = lrlab(['train', '--config', cfg, '--data-dir', tempDir()])
     expect(plain.code, plain.stderr).toBe(0)
-    expect(plain.stderr.trim().split('\n').filter((l) => l.includes('steps/s')).at(-1)).toMatch(/100%  epoch 30\/30  step 30\/30 /)
+    expect(plain.stderr.trim().split('\n').filter((l) => l.includes('steps/s')).at(-1)).toMatch(/100% {2}epoch 30\/30 {2}step 30\/30 /)
     expect(['tensorflow', 'wasm', 'cpu']).toContain(s.backend)
     // auto says how it chose: measured against the other backend, or why nothing could be measured.
     const choice = s.backendChoice

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { zipSync, strToU8 } from 'fflate'
 import { LrLabService } from '../../electron/core/service'
-import { RunStore, writeSyntheticRun } from '../../electron/storage'
+import { RunStore } from '../../electron/storage'
+import { writeSyntheticRun } from '../../electron/bench/synthetic-runs'
 import { extractRunZip, safeEntryPath, ZIP_LIMITS } from '../../electron/storage/run-archive'
 
 const dirs: string[] = []

@@ -5,10 +5,11 @@
  * directly, and through the CLI; the data dir must come out untouched.
  */
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RunStore, writeSyntheticRun } from '../../electron/storage'
+import { RunStore } from '../../electron/storage'
+import { writeSyntheticRun } from '../../electron/bench/synthetic-runs'
 import type { LrLabService } from '../../electron/core/service'
 import { RunIdSchema } from '../../shared/api'
 import { newService, tempDir } from '../helpers/service'

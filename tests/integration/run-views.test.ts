@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSync, readSync, writeSync, closeSync, existsSync, statSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { STEPS_FILE, SUMMARY_FILE, writeSyntheticRun } from '../../electron/storage'
+import { STEPS_FILE, SUMMARY_FILE } from '../../electron/storage'
+import { writeSyntheticRun } from '../../electron/bench/synthetic-runs'
 import type { LrLabService } from '../../electron/core/service'
 import type { LoadedRun } from '../../shared/api'
 import { newService } from '../helpers/service'
@@ -18,7 +19,11 @@ const PLANT = [
 function extremes(col: Float64Array, from = 0, to = col.length): [number, number] {
   let lo = Infinity
   let hi = -Infinity
-  for (let i = from; i < to; i++) if (!Number.isNaN(col[i]!)) ((lo = Math.min(lo, col[i]!)), (hi = Math.max(hi, col[i]!)))
+  for (let i = from; i < to; i++) {
+    if (Number.isNaN(col[i]!)) continue
+    lo = Math.min(lo, col[i]!)
+    hi = Math.max(hi, col[i]!)
+  }
   return [lo, hi]
 }
 

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { RunStore, writeSyntheticRun, type WatchEvent } from '../../electron/storage'
+import { RunStore, type WatchEvent } from '../../electron/storage'
+import { writeSyntheticRun } from '../../electron/bench/synthetic-runs'
 import { parseRunConfig } from '../../shared/config'
 import type { Columns } from '../../shared/metrics'
 
@@ -156,7 +157,8 @@ describe('library management', () => {
   it('imports a run folder written by another process, with a new id when the id is taken', () => {
     const other = mkdtempSync(join(tmpdir(), 'lrlab-other-'))
     dirs.push(other)
-    const script = `import { RunStore, writeSyntheticRun } from ${JSON.stringify(join(process.cwd(), 'electron/storage/index.ts'))}
+    const script = `import { RunStore } from ${JSON.stringify(join(process.cwd(), 'electron/storage/index.ts'))}
+      import { writeSyntheticRun } from ${JSON.stringify(join(process.cwd(), 'electron/bench/synthetic-runs.ts'))}
       process.stdout.write(writeSyntheticRun(new RunStore(${JSON.stringify(other)}), { steps: 300, epochs: 3 }))`
     const id = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' }).trim()
     const store = tempStore()
@@ -252,7 +254,7 @@ describe('damage tolerance', () => {
           run = store.load(w.id)
           store.list()
         } catch (e) {
-          throw new Error(`${file} mode ${mode} at ${at}: ${(e as Error).message}`)
+          throw new Error(`${file} mode ${mode} at ${at}: ${(e as Error).message}`, { cause: e })
         }
         if (run.damage.length) damaged++
         if (file === 'steps.arrow') {

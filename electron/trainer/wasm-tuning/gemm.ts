@@ -24,7 +24,7 @@
  */
 import {
   I32, V128, F32, I32_ADD, I32_SUB, I32_MUL, I32_AND, I32_EQ, I32_EQZ, I32_LT_U, I32_GT_U, I32_SHL,
-  BLOCK, LOOP, IF, ELSE, BR, BR_IF, END, VOID, CALL, SELECT, LOCAL_TEE, F32_LOAD, F32_STORE, F32_CONST,
+  BLOCK, LOOP, IF, ELSE, BR, BR_IF, END, VOID, CALL, SELECT, F32_LOAD, F32_STORE, F32_CONST,
   V128_LOAD, V128_LOAD32_SPLAT, V128_STORE, F32X4_ADD, F32X4_MUL, F32X4_EXTRACT_LANE, F32X4_SPLAT, F32_ADD,
   get, set, i32, memarg, uleb, countDown, moduleWithImportedMemory, instantiateOn, type FunctionDef, type WasmMemory,
 } from './wasm-asm'

@@ -14,7 +14,7 @@
 import {
   I32, F32, V128, I32_CONST, I32_ADD, I32_AND, I32_SHL, I32_GE_U, BLOCK, LOOP, BR, BR_IF, END, VOID,
   F32_LOAD, F32_STORE, F32_SQRT, F32_ADD, F32_MUL, F32_DIV, V128_LOAD, V128_STORE, F32X4_SPLAT,
-  F32X4_SQRT, F32X4_ADD, F32X4_MUL, F32X4_DIV, uleb, sleb, get, set, moduleWithImportedMemory, instantiateOn, type WasmMemory,
+  F32X4_SQRT, F32X4_ADD, F32X4_MUL, F32X4_DIV, sleb, get, set, moduleWithImportedMemory, instantiateOn, type WasmMemory,
 } from './wasm-asm'
 
 // Parameters: 8 byte addresses/counts, then the float32 scalars of ./adam's Scalars.

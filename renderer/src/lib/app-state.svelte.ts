@@ -7,15 +7,14 @@ import type { RunListEntry } from '../../../shared/run'
 import { RunConfigSchema } from '../../../shared/config'
 import { PRESETS, type Preset } from '../../../shared/presets'
 import { saveText } from './download'
-import { downloadBase64, fileToBase64 } from './file-transfer'
+import { downloadBase64, fileToBase64, zipFolderFiles, type FolderFile } from './file-transfer'
 import { getApi, type ClientApi, type ConnectionState } from './api-client'
 import { RunData, TERMINAL_STATUSES } from './run-data.svelte'
 import type { XAxisMode, XRange } from './chart-types'
+import { X_MODES, loadPrefs, savePrefs, type Prefs, type ThemeChoice, type View } from './prefs'
 
 /** Run colours, distinguishable in light and dark themes. */
 const PALETTE = ['#3b82f6', '#f97316', '#10b981', '#e11d48', '#8b5cf6', '#0ea5e9', '#ca8a04', '#db2777', '#14b8a6', '#64748b']
-
-const PREFS_KEY = 'lrlab.prefs.v1'
 
 /** Memory for runs loaded but not on the charts; beyond it the least recently used are let go. */
 export const RUN_MEMORY_BUDGET = 256 * 1024 * 1024
@@ -26,9 +25,7 @@ function viewBuckets(): number {
   return Math.min(16_384, Math.max(256, w))
 }
 
-export type ThemeChoice = 'system' | 'light' | 'dark'
-export type View = 'dashboard' | 'library' | 'finder' | 'race'
-export const VIEWS: View[] = ['dashboard', 'library', 'finder', 'race']
+export { VIEWS, type ThemeChoice, type View } from './prefs'
 
 /** A deleted run the user can still bring back. */
 export interface UndoableDelete {
@@ -60,6 +57,7 @@ export class AppState {
   /** Progress of the LR range test in flight (find-lr-progress events). */
   finderProgress = $state.raw<{ done: number; total: number } | null>(null)
 
+  // Preferences (./prefs.ts): read once here, saved by one effect whenever one of them changes.
   smoothing = $state(0.6)
   xMode = $state<XAxisMode>('step')
   logLoss = $state(false)
@@ -73,43 +71,40 @@ export class AppState {
   private useClock = 0
 
   constructor() {
-    try {
-      const p = JSON.parse(localStorage.getItem(PREFS_KEY) ?? 'null')
-      if (p && typeof p === 'object') {
-        if (typeof p.smoothing === 'number') this.smoothing = Math.min(0.999, Math.max(0, p.smoothing))
-        if (p.xMode === 'step' || p.xMode === 'epoch' || p.xMode === 'time') this.xMode = p.xMode
-        if (typeof p.logLoss === 'boolean') this.logLoss = p.logLoss
-        if (typeof p.logLr === 'boolean') this.logLr = p.logLr
-        if (p.theme === 'system' || p.theme === 'light' || p.theme === 'dark') this.theme = p.theme
-        if (VIEWS.includes(p.view)) this.view = p.view
-      }
-    } catch {
-      // Prefs are a convenience; defaults are fine.
-    }
+    const p = loadPrefs()
+    ;({ smoothing: this.smoothing, xMode: this.xMode, logLoss: this.logLoss, logLr: this.logLr, theme: this.theme, view: this.view } = p)
+    $effect.root(() => {
+      $effect(() => savePrefs(this.prefs))
+    })
   }
 
-  savePrefs(): void {
-    try {
-      const { smoothing, xMode, logLoss, logLr, theme, view } = this
-      localStorage.setItem(PREFS_KEY, JSON.stringify({ smoothing, xMode, logLoss, logLr, theme, view }))
-    } catch {
-      // ignore
-    }
+  /** The preferences as saved. */
+  get prefs(): Prefs {
+    const { smoothing, xMode, logLoss, logLr, theme, view } = this
+    return { smoothing, xMode, logLoss, logLr, theme, view }
+  }
+
+  /** Another x axis: the zoom of the old one means nothing on it. */
+  setXMode(m: XAxisMode): void {
+    this.xMode = m
+    this.zoom = null
+  }
+
+  nextXMode(): void {
+    this.setXMode(X_MODES[(X_MODES.indexOf(this.xMode) + 1) % X_MODES.length]!)
   }
 
   get focus(): RunData | null {
     return this.focusId ? (this.runs[this.focusId] ?? null) : null
   }
 
-  /** Runs drawn on the charts: the focused one first, then the compared ones. */
-  get shownRuns(): RunData[] {
+  /** Runs drawn on the charts: the focused one first, then the compared ones (derived once per change, not per read). */
+  readonly shownRuns: RunData[] = $derived.by(() => {
     const ids = this.focusId ? [this.focusId, ...this.compareIds.filter((i) => i !== this.focusId)] : this.compareIds
     return ids.map((id) => this.runs[id]).filter((r): r is RunData => !!r)
-  }
+  })
 
-  get visibleRuns(): RunData[] {
-    return this.shownRuns.filter((r) => !this.hiddenIds.includes(r.id))
-  }
+  readonly visibleRuns: RunData[] = $derived(this.shownRuns.filter((r) => !this.hiddenIds.includes(r.id)))
 
   colorOf(id: string): string {
     let c = this.colors.get(id)
@@ -141,7 +136,6 @@ export class AppState {
 
   setView(v: View): void {
     this.view = v
-    this.savePrefs()
   }
 
   private async loadPresets(): Promise<void> {
@@ -445,6 +439,16 @@ export class AppState {
   async openRunFile(file: File): Promise<void> {
     let o: OpenedRun | null = null
     if (await this.act('open the run', async () => (o = await this.api!.openRunUpload(file.name, await fileToBase64(file))))) await this.showOpened(o!)
+  }
+
+  /** A run folder handed to the page (browser mode: chosen or dropped), zipped and sent to the service. */
+  async openRunFolderFiles(files: FolderFile[]): Promise<void> {
+    let o: OpenedRun | null = null
+    const open = async (): Promise<void> => {
+      const { name, base64 } = await zipFolderFiles(files)
+      o = await this.api!.openRunUpload(name, base64)
+    }
+    if (await this.act('open the run', open)) await this.showOpened(o!)
   }
 
   /** Copy an opened run into the library. */

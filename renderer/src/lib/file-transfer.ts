@@ -1,4 +1,5 @@
 /** Files between the page and the service in browser mode: picking, base64 for uploads, downloads. */
+import { zipSync, type Zippable } from 'fflate'
 import { downloadBlob } from './download'
 
 /** Opens the browser's file chooser; resolves with the chosen file, or null when cancelled. */
@@ -22,8 +23,74 @@ export function chooseFile(accept: string): Promise<File | null> {
   })
 }
 
+/** Opens the browser's folder chooser; resolves with the folder's files (each with its webkitRelativePath), or null. */
+export function chooseFolder(): Promise<File[] | null> {
+  return new Promise((resolve) => {
+    const input = document.createElement('input')
+    input.type = 'file'
+    input.webkitdirectory = true
+    input.dataset['testid'] = 'folder-chooser'
+    input.style.display = 'none'
+    input.addEventListener('change', () => {
+      resolve(input.files?.length ? [...input.files] : null)
+      input.remove()
+    })
+    input.addEventListener('cancel', () => {
+      resolve(null)
+      input.remove()
+    })
+    document.body.append(input)
+    input.click()
+  })
+}
+
+/** A file of a folder handed to the page, with its path inside that folder ("run/steps.arrow"). */
+export interface FolderFile {
+  path: string
+  file: File
+}
+
+/** The files of a dropped folder, walked through the entries API (a drop carries no paths otherwise). */
+export async function droppedFolderFiles(entry: FileSystemDirectoryEntry): Promise<FolderFile[]> {
+  const out: FolderFile[] = []
+  const walk = async (dir: FileSystemDirectoryEntry, prefix: string): Promise<void> => {
+    const reader = dir.createReader()
+    // readEntries hands over a batch at a time (100 in Chromium) until an empty one.
+    for (;;) {
+      const batch = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej))
+      if (!batch.length) break
+      for (const e of batch) {
+        if (e.isDirectory) await walk(e as FileSystemDirectoryEntry, `${prefix}${e.name}/`)
+        else out.push({ path: `${prefix}${e.name}`, file: await new Promise<File>((res, rej) => (e as FileSystemFileEntry).file(res, rej)) })
+      }
+    }
+  }
+  await walk(entry, `${entry.name}/`)
+  return out
+}
+
+/**
+ * A run folder handed to the page, as the .zip the service opens (one top folder, as
+ * "Export run as .zip" writes): a browser gives the page a folder's files, never its path,
+ * so they travel the same way as a chosen .zip and are checked by the same code.
+ */
+export async function zipFolderFiles(files: FolderFile[]): Promise<{ name: string; base64: string }> {
+  if (!files.length) throw new Error('the folder is empty')
+  const tree: Zippable = {}
+  for (const f of files) tree[f.path] = [new Uint8Array(await f.file.arrayBuffer()), { level: 0 }]
+  return { name: `${files[0]!.path.split('/')[0]}.zip`, base64: bytesToBase64(zipSync(tree)) }
+}
+
+/** The files a folder chooser returned, with their paths inside the chosen folder. */
+export function chosenFolderFiles(files: File[]): FolderFile[] {
+  return files.map((file) => ({ path: file.webkitRelativePath || file.name, file }))
+}
+
 export async function fileToBase64(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer())
+  return bytesToBase64(new Uint8Array(await file.arrayBuffer()))
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
   const native = (bytes as unknown as { toBase64?: () => string }).toBase64
   if (native) return native.call(bytes)
   let s = ''

@@ -5,7 +5,7 @@
  */
 import { parseRunConfig } from '../../shared/config'
 import { STEP_COLUMNS, type Columns } from '../../shared/metrics'
-import type { RunStore } from './run-store'
+import type { RunStore } from '../storage/run-store'
 import { createRng } from '../trainer/random'
 
 const SYNTHETIC_STEP_COLUMNS = STEP_COLUMNS
