@@ -100,6 +100,21 @@ describe('sweeps in the service', () => {
     expect(info!.members[1]!.runId).not.toBe(longRunning.members[1]!.runId)
   }, 400_000)
 
+  it('shares the one run queue with plain runs: a member holds a slot a run then waits for, and the run starts when the sweep is stopped', async () => {
+    service = await createNodeService(tempDir(), 'browser-bridge', { maxParallel: 1 })
+    const s = service
+    const { sweepId } = await s.startSweep({ name: 'slot', base: { ...article, optimizer: { type: 'sgd', lr: 0.001 } }, grid: { epochs: [999_999, 1_000_000] } })
+    await sweepEvent(s, (i) => i.members[0]!.status === 'running')
+    const { runId } = await s.startRun({ ...article, name: 'plain' })
+    const status = async (): Promise<string | undefined> => (await s.listRuns()).find((r) => r.id === runId)?.status
+    expect(await status()).toBe('queued')
+    // One queue, in submission order: the sweep's second member, then the run.
+    expect(s.queue.waiting).toEqual([`${sweepId}#1`, runId])
+    await s.stopSweep(sweepId)
+    await s.sweepSettled(sweepId)
+    await expect.poll(status, { timeout: 90_000, interval: 200 }).toMatch(/running|finished/)
+  }, 240_000)
+
   it('refuses a bad spec naming the member and field', async () => {
     service = await newService()
     await expect(service.call('startSweep', [{ base: article, grid: { 'optimizer.lr': [0.1, -1] } }])).rejects.toThrow(/member 1 \(lr=-1\): optimizer\.lr: /)
