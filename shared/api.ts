@@ -111,6 +111,8 @@ export type ServiceEvent =
   /** A sweep changed: a member was queued, started or ended, or the sweep was paused, resumed or stopped. */
   | { type: 'sweep'; sweep: SweepInfo }
   | { type: 'metrics'; runId: string; steps: Columns; epochs: Columns }
+  /** A live run's schedule restarted before `step` (its 'restart' run event, as it happens). */
+  | { type: 'restart'; runId: string; step: number; message: string }
   | {
       type: 'status'
       runId: string

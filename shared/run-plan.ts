@@ -4,7 +4,7 @@
  */
 import { ConfigError, DIGITS_ROWS, parseRunConfig, type RunConfig } from './config'
 import { momentumOf } from './optimizer-config'
-import { validateScheduleForRun, type ScheduleContext } from './schedules'
+import { previewSchedule, validateScheduleForRun, type ScheduleContext, type SchedulePreview } from './schedules'
 
 /** Rows in the dataset, where the config says (null where only loading the data tells, e.g. a CSV file). */
 export function datasetRows(data: RunConfig['data']): number | null {
@@ -14,25 +14,53 @@ export function datasetRows(data: RunConfig['data']): number | null {
   return typeof n === 'number' ? n : null
 }
 
-export interface RunPlan {
-  trainRows: number
+/** How many steps a run takes and how often its schedule steps, from its batches per epoch. */
+export interface RunSteps {
   batchesPerEpoch: number
   totalSteps: number
   /** Times the schedule is stepped: per batch or per epoch, as its config says. */
   schedulerSteps: number
 }
 
+export interface RunPlan extends RunSteps {
+  trainRows: number
+  /** Rows per batch: 'full', or a size past the rows, is one batch of every training row. */
+  batchSize: number
+}
+
+/** The steps of a run with `batchesPerEpoch` batches per epoch (a CSV's is known from the trainer's progress). */
+export function runSteps(config: RunConfig, batchesPerEpoch: number): RunSteps {
+  const totalSteps = config.epochs * batchesPerEpoch
+  return { batchesPerEpoch, totalSteps, schedulerSteps: config.schedule.stepUnit === 'batch' ? totalSteps : config.epochs }
+}
+
+/** Rows per batch over `trainRows` training rows. */
+export function batchRows(batchSize: RunConfig['batchSize'], trainRows: number): number {
+  return batchSize === 'full' ? trainRows : Math.min(batchSize, trainRows)
+}
+
+/** The run's plan over `rows` rows in all (before the validation split); the trainer follows it step for step. */
 export function planRun(config: RunConfig, rows: number | null = datasetRows(config.data)): RunPlan | null {
   if (rows === null) return null
   const trainRows = rows - Math.floor(rows * config.validationSplit)
-  const batch = config.batchSize === 'full' ? trainRows : Math.min(config.batchSize, trainRows)
-  const batchesPerEpoch = Math.ceil(trainRows / batch)
-  const totalSteps = config.epochs * batchesPerEpoch
-  return { trainRows, batchesPerEpoch, totalSteps, schedulerSteps: config.schedule.stepUnit === 'batch' ? totalSteps : config.epochs }
+  const batchSize = batchRows(config.batchSize, trainRows)
+  return { trainRows, batchSize, ...runSteps(config, Math.ceil(trainRows / batchSize)) }
 }
 
-export function scheduleContext(config: RunConfig, plan: RunPlan): ScheduleContext {
-  return { baseLr: config.optimizer.lr, baseMomentum: momentumOf(config.optimizer), totalSteps: plan.schedulerSteps }
+/** The schedule's view of the run: what the builder previews and the trainer's scheduler is built with. */
+export function scheduleContext(config: RunConfig, steps: Pick<RunSteps, 'schedulerSteps'>): ScheduleContext {
+  return { baseLr: config.optimizer.lr, baseMomentum: momentumOf(config.optimizer), totalSteps: steps.schedulerSteps }
+}
+
+/**
+ * The builder's preview of a run's schedule: a fresh scheduler stepped through the run's plan,
+ * lr (and momentum) per scheduler step as the trainer will step it; null when only loading the
+ * data tells the run's length (a CSV). Throws ScheduleError when the schedule does not fit.
+ */
+export function previewRunSchedule(config: RunConfig, limit = Infinity): { preview: SchedulePreview; schedulerSteps: number } | null {
+  const plan = planRun(config)
+  if (!plan) return null
+  return { preview: previewSchedule(config.schedule, scheduleContext(config, plan), undefined, limit), schedulerSteps: plan.schedulerSteps }
 }
 
 /** Problems that only show against the run's length (a one-cycle shorter than the run, say); empty when it fits. */
@@ -147,7 +175,7 @@ export function parseRunnableConfig(input: unknown): RunConfig {
 export const LONG_RUN_STEPS = 1_000_000
 
 /** "1,000,000 epochs × 800 batches = 800,000,000 steps", for warnings and the CLI's first lines. */
-export function describeSteps(config: RunConfig, plan: RunPlan | null = planRun(config)): string {
+export function describeSteps(config: RunConfig, plan: RunSteps | null = planRun(config)): string {
   if (!plan) return `${config.epochs.toLocaleString('en-US')} epochs × (batches per epoch known once the data is loaded)`
   return `${config.epochs.toLocaleString('en-US')} epochs × ${plan.batchesPerEpoch.toLocaleString('en-US')} batches = ${plan.totalSteps.toLocaleString('en-US')} steps`
 }

@@ -277,6 +277,9 @@ export class LrLabService implements LrLabApi {
             this.emit({ type: 'status', runId: m.runId, status: m.status, message: m.message, backend: a?.backend, progress: a?.progress })
             break
           }
+          case 'restart':
+            this.emit({ type: 'restart', runId: m.runId, step: m.step, message: m.message })
+            break
           case 'notice': {
             const a = this.active.get(m.runId)
             this.emit({ type: 'status', runId: m.runId, status: a?.status ?? 'running', message: m.message, backend: a?.backend, progress: a?.progress })

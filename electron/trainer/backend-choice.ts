@@ -23,7 +23,8 @@ import { loadDataset, splitDataset } from './data'
 import { outputsFor, targetTensor } from './losses'
 import { buildModel } from './model'
 import { createRng, normal } from './random'
-import { effectiveBatchSize, trainingStep } from './train'
+import { trainingStep } from './train'
+import { batchRows } from '../../shared/run-plan'
 
 /** The backends auto measures; cpu never beats wasm and is only the last resort (./backend.ts). */
 export const MEASURED_BACKENDS: BackendName[] = ['tensorflow', 'wasm']
@@ -75,7 +76,7 @@ export interface StepShape {
 export function stepShape(config: RunConfig): StepShape {
   const data = splitDataset(loadDataset(config.data, config.seed), config.validationSplit, config.seed)
   const d = data.train
-  return { features: d.features, outputs: outputsFor(config.loss, d), targets: d.targets, classes: d.classes, batch: effectiveBatchSize(config, d.rows) }
+  return { features: d.features, outputs: outputsFor(config.loss, d), targets: d.targets, classes: d.classes, batch: batchRows(config.batchSize, d.rows) }
 }
 
 /** tfjs-node's version when its package and native addon are present (not loaded: that costs ~300 MB). */

@@ -4,27 +4,18 @@
  * optimizer back exactly as they were. Suggestions come from shared/lr-finder.
  */
 import * as tf from '@tensorflow/tfjs'
-import { ConfigError, type RunConfig } from '../../shared/config'
+import type { RunConfig } from '../../shared/config'
 import { createSmoother, suggestLrs, sweepLr, type RangeTestOptions } from '../../shared/lr-finder'
 import type { RangeTestResultData } from '../../shared/api'
-import { clipGradients } from './clipping'
-import { loadDataset, splitDataset } from './data'
-import { buildModel, type Model } from './model'
-import { createOptimizer, disposeOptimizerState, type Optimizer } from './optimizers'
-import { createRng, permutation } from './random'
-import { checkLossFits, lossOf, outputsFor, targetTensor } from './losses'
-import { applyLayerWeights, loadLayerWeights } from './model-io'
-import { planGroups } from './param-groups'
-import { wasmTuningActive } from './wasm-tuning'
+import type { Model } from './model'
+import { disposeOptimizerState, type Optimizer } from './optimizers'
+import { BatchOrder, dataOnBackend, planLoadedRun, prepareTraining, stepFunction, trainingStep, type StepFunction, type StepGroups } from './train'
 
 /** The result travels to the UI as is: one type for both sides. */
 export type RangeTestResult = RangeTestResultData
 
 /** Which variables train and each group's factor on the swept LR (default: everything, one group at factor 1). */
-export interface RangeTestGroups {
-  vars: tf.Variable[][]
-  factors: number[]
-}
+export type RangeTestGroups = StepGroups
 
 /**
  * Sweep on an existing model and optimizer; both are restored before it returns (weights,
@@ -33,17 +24,26 @@ export interface RangeTestGroups {
  * groups each group steps at LR × its factor (fastai sweeps every group alike the same way).
  */
 export async function rangeTestOn(
-  model: Model, optimizer: Optimizer, batches: () => { x: tf.Tensor2D; y: tf.Tensor2D },
+  model: Model, optimizer: Optimizer, batches: (i: number) => { x: tf.Tensor2D; y: tf.Tensor2D },
   lossFn: (out: tf.Tensor2D, y: tf.Tensor2D) => tf.Scalar, config: RunConfig, o: RangeTestOptions,
   onProgress?: (done: number, total: number) => void,
   groups: RangeTestGroups = { vars: [model.variables()], factors: [1] },
 ): Promise<RangeTestResult> {
-  const trainVars = groups.vars.flat()
+  return sweep(model, optimizer, stepFunction(model, optimizer, groups, lossFn, config.clipping), batches, o, onProgress)
+}
+
+/**
+ * The range test as a mode of training: the run's own step (trainingStep) on the run's own
+ * batches in the run's order (BatchOrder), only the LR swept per step and the loss read every
+ * step for the stop rule, and the model and optimizer put back afterwards.
+ */
+async function sweep(
+  model: Model, optimizer: Optimizer, step: StepFunction, batches: (i: number) => { x: tf.Tensor2D; y: tf.Tensor2D },
+  o: RangeTestOptions, onProgress?: (done: number, total: number) => void,
+): Promise<RangeTestResult> {
   const state = [...model.variables(), ...model.layers.flatMap((l) => l.buffers ?? [])]
   const savedState = state.map((v) => tf.keep(v.clone()))
   const savedOptimizer = optimizer.saveState()
-  const headVars = new Set(model.layers.at(-1)!.vars)
-  const isOutput = trainVars.map((v) => headVars.has(v))
   const smooth = createSmoother(o)
   const lrs: number[] = []
   const losses: number[] = []
@@ -53,21 +53,13 @@ export async function rangeTestOn(
   try {
     for (let i = 0; i < o.numIter; i++) {
       const lr = sweepLr(o, i)
-      const lossT = tf.tidy(() => {
-        const { x, y } = batches()
-        const { value, grads } = tf.variableGrads(() => lossFn(model.forward(x, true), y), trainVars)
-        const clip = clipGradients(trainVars.map((v) => grads[v.name]!), config.clipping, { vars: trainVars, isOutput })
-        let k = 0
-        optimizer.step(
-          groups.vars.map((g) => g.map(() => clip.grads[k++]!)),
-          groups.factors.map((f) => ({ lr: lr * f })),
-        )
-        model.afterStep?.()
-        return value
+      const scalars = tf.tidy(() => {
+        const { x, y } = batches(i)
+        return step(x, y, { lr }).scalars
       })
-      // One scalar a step: the stop rule needs it before the next step.
-      const loss = (await lossT.data())[0]!
-      lossT.dispose()
+      // One read a step: the stop rule needs the loss before the next step.
+      const loss = (await scalars.data())[0]!
+      scalars.dispose()
       const s = Number.isFinite(loss) ? smooth(loss) : NaN
       lrs.push(lr)
       losses.push(loss)
@@ -101,50 +93,27 @@ export interface RangeTestRunOptions {
   initModelJson?: string
 }
 
-/** The range test for a run config: its data, model (fresh, or from initModelJson), parameter groups, optimizer and clipping. */
+/**
+ * The range test for a run config, set up exactly as its run (prepareTraining, trainingStep):
+ * its data, model (fresh, or from initModelJson), parameter groups, optimizer, clipping and
+ * the backend's fast paths; step i trains on the batch the run's step i would.
+ */
 export async function runRangeTest(config: RunConfig, o: RangeTestOptions, onProgress?: (done: number, total: number) => void, runOpts: RangeTestRunOptions = {}): Promise<RangeTestResult> {
-  const { train } = splitDataset(loadDataset(config.data, config.seed), config.validationSplit, config.seed)
-  const lossProblem = checkLossFits(config.loss, train)
-  if (lossProblem) throw new ConfigError([lossProblem])
-  const model = buildModel(config.model, train.features, outputsFor(config.loss, train), config.seed)
-  if (runOpts.initModelJson) {
-    const saved = loadLayerWeights(runOpts.initModelJson)
-    try {
-      applyLayerWeights(model, saved, config.model.kind === 'mlp' && config.model.newHead, runOpts.initModelJson)
-    } catch (e) {
-      model.dispose()
-      throw e
-    } finally {
-      tf.dispose(saved.flatMap((l) => l.tensors))
-    }
-  }
-  // The run's parameter groups: frozen layers stay put, the others sweep at LR × their factor.
-  const plan = planGroups(config, model.layers)
-  const groups: RangeTestGroups = { vars: plan.layers.map((l) => l.vars), factors: plan.factors }
-  const optimizer = createOptimizer(config.optimizer, groups.vars.map((vars) => ({ vars })))
-  const xAll = tf.tensor2d(train.x, [train.rows, train.features])
-  const yAll = targetTensor(config.loss, train)
-  const batch = config.batchSize === 'full' ? train.rows : Math.min(config.batchSize, train.rows)
-  const rng = createRng(config.seed ^ 0x1f1d)
-  let order = permutation(train.rows, rng)
-  let pos = 0
-  const batches = (): { x: tf.Tensor2D; y: tf.Tensor2D } => {
-    if (batch >= train.rows) return { x: xAll, y: yAll }
-    if (pos + batch > train.rows) {
-      order = permutation(train.rows, rng)
-      pos = 0
-    }
-    const idx = tf.tensor1d(order.subarray(pos, pos + batch), 'int32')
-    pos += batch
-    return { x: tf.gather(xAll, idx), y: tf.gather(yAll, idx) }
-  }
-  const fused = wasmTuningActive()
-  const lossFn = (out: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => lossOf(config.loss, y, out, fused)
+  const { loaded, data, model } = prepareTraining(config, runOpts)
+  const plan = planLoadedRun(config, loaded, data)
+  const tensors = dataOnBackend(config, data, false)
+  const order = new BatchOrder(plan, config.seed)
+  const stepper = trainingStep(config, model)
   try {
-    return await rangeTestOn(model, optimizer, batches, lossFn, config, o, onProgress, groups)
+    const batches = (i: number): { x: tf.Tensor2D; y: tf.Tensor2D } => {
+      if (i % plan.batchesPerEpoch === 0) order.nextEpoch()
+      return order.batch(i % plan.batchesPerEpoch, tensors)
+    }
+    return await sweep(model, stepper.optimizer, stepper.run, batches, o, onProgress)
   } finally {
-    tf.dispose([xAll, yAll])
-    optimizer.dispose()
+    order.dispose()
+    tensors.dispose()
+    stepper.optimizer.dispose()
     model.dispose()
   }
 }

@@ -26,3 +26,5 @@ export type TrainerToHost =
   /** Something the user should see now: what data was loaded, rows dropped, and so on. */
   | { type: 'notice'; runId: string; level: 'info' | 'warning'; message: string }
   | { type: 'find-lr-done'; result: RangeTestResult }
+  /** The schedule restarted (warm restarts, a new cycle) before `step`: streamed so the charts mark it live. */
+  | { type: 'restart'; runId: string; step: number; message: string }

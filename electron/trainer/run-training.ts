@@ -107,6 +107,7 @@ export async function runTraining(o: RunTrainingOptions): Promise<TrainResult & 
         event(kind, step, message, data) {
           writer.event({ kind, step, message, data })
           if (kind === 'data' || kind === 'warning') o.send({ type: 'notice', runId, level: kind === 'data' ? 'info' : 'warning', message })
+          if (kind === 'restart') o.send({ type: 'restart', runId, step, message })
         },
       },
       {

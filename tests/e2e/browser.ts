@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 
 export const ROOT = resolve(__dirname, '..', '..')
 export const ARTIFACTS = join(ROOT, 'artifacts')
@@ -63,4 +63,23 @@ export function startServe(dataDir: string, extraEnv: Record<string, string> = {
       }
     })
   })
+}
+
+/** Waits until the page has connected to the service (the backend badge is filled in). */
+export async function appReady(page: Page): Promise<void> {
+  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+}
+
+/**
+ * The app as a test meets it: `serve` on `dataDir`, Chromium, one page at 1280×800 (unless told)
+ * that logs page errors, loaded and connected. The caller stops `serve` and closes `browser`.
+ */
+export async function openApp(dataDir: string, o: { env?: Record<string, string>; args?: string[]; viewport?: { width: number; height: number } } = {}): Promise<{ serve: ServeProcess; browser: Browser; page: Page }> {
+  const serve = await startServe(dataDir, o.env, o.args)
+  const browser = await launchChromium()
+  const page = await browser.newPage({ viewport: o.viewport ?? { width: 1280, height: 800 } })
+  page.on('pageerror', (e) => console.error('page error:', e.message))
+  await page.goto(serve.url)
+  await appReady(page)
+  return { serve, browser, page }
 }

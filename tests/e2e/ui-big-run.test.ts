@@ -11,7 +11,7 @@ import { RunStore } from '../../electron/storage'
 import { writeSyntheticRun } from '../../electron/bench/synthetic-runs'
 import type { LoadedRun } from '../../shared/api'
 import { tempDir } from '../helpers/service'
-import { ARTIFACTS, launchChromium, startServe, type ServeProcess } from './browser'
+import { ARTIFACTS, openApp, type ServeProcess } from './browser'
 
 const STEPS = 1_000_000
 const PLANT = [
@@ -28,11 +28,14 @@ let browser: Browser
 let page: Page
 let id = ''
 let run: LoadedRun
+// A second, short run of the same columns: opening it after the big one redraws the same charts.
+let otherId = ''
+let other: LoadedRun
 
 /** True min,max of a column over the steps in [lo, hi] (step = row here), as the chart formats them. */
-function truth(column: string, lo = -Infinity, hi = Infinity): string {
-  const y = run.steps[column]!
-  const step = run.steps.step!
+function truth(column: string, lo = -Infinity, hi = Infinity, of: LoadedRun = run): string {
+  const y = of.steps[column]!
+  const step = of.steps.step!
   let min = Infinity
   let max = -Infinity
   for (let i = 0; i < y.length; i++) {
@@ -67,12 +70,9 @@ beforeAll(async () => {
   const store = new RunStore(dataDir)
   id = writeSyntheticRun(store, { steps: STEPS, plant: PLANT, name: 'million steps' })
   run = store.load(id)
-  serve = await startServe(dataDir)
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  page.on('pageerror', (e) => console.error('page error:', e.message))
-  await page.goto(serve.url)
-  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+  otherId = writeSyntheticRun(store, { steps: 5_000, seed: 7, name: 'five thousand steps' })
+  other = store.load(otherId)
+  ;({ serve, browser, page } = await openApp(dataDir))
 })
 
 afterAll(async () => {
@@ -113,5 +113,17 @@ describe('a million-step run in the page', () => {
     await expect.poll(() => attr('chart-grad-norm', 'data-y-range')).toBe(truth('grad_norm', lo, hi))
     await page.setViewportSize({ width: 1024, height: 700 })
     await page.screenshot({ path: join(ARTIFACTS, 'big-run-wide-zoom-1024.png') })
+  })
+
+  it('draws another run of the same columns into the charts it has (no new plot per run)', async () => {
+    // uPlot's root element of each chart: a rebuilt chart would replace it.
+    const plots = await Promise.all(['chart-loss', 'chart-lr', 'chart-grad-norm'].map((t) => page.locator(`[data-testid="${t}"] .uplot`).elementHandle()))
+    await page.locator(`[data-testid="run-item"][data-run-id="${otherId}"]`).click()
+    // The click scrolled the library into view: charts off screen draw when they are back.
+    await page.getByTestId('chart-loss').scrollIntoViewIfNeeded()
+    await expect.poll(() => attr('chart-loss', 'data-y-range'), { timeout: 30_000 }).toBe(truth('loss', -Infinity, Infinity, other))
+    await expect.poll(() => attr('chart-grad-norm', 'data-y-range')).toBe(truth('grad_norm', -Infinity, Infinity, other))
+    expect(await attr('chart-loss', 'data-x-range')).toBe(`0,${5_000 - 1}`)
+    for (const p of plots) expect(await p!.evaluate((el) => el.isConnected)).toBe(true)
   })
 })

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RunStore } from '../../electron/storage'
 import { findPreset } from '../../shared/presets'
 import { tempDir } from '../helpers/service'
-import { ARTIFACTS, launchChromium, startServe, type ServeProcess } from './browser'
+import { ARTIFACTS, openApp, type ServeProcess } from './browser'
 
 let serve: ServeProcess
 let browser: Browser
@@ -17,12 +17,7 @@ let page: Page
 const dataDir = tempDir('lrlab-ui-builder-')
 
 beforeAll(async () => {
-  serve = await startServe(dataDir)
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  page.on('pageerror', (e) => console.error('page error:', e.message))
-  await page.goto(serve.url)
-  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+  ;({ serve, browser, page } = await openApp(dataDir))
 })
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ import { writeSyntheticRun } from '../../electron/bench/synthetic-runs'
 import { zipRunFolder } from '../../electron/storage/run-archive'
 import { commandLabel, visibleCommands } from '../../shared/commands'
 import { tempDir } from '../helpers/service'
-import { ARTIFACTS, launchChromium, startServe, type ServeProcess } from './browser'
+import { appReady, ARTIFACTS, launchChromium, type ServeProcess, startServe } from './browser'
 
 let serve: ServeProcess
 let browser: Browser
@@ -74,7 +74,7 @@ beforeAll(async () => {
   page = await context.newPage()
   page.on('pageerror', (e) => console.error('page error:', e.message))
   await page.goto(serve.url)
-  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+  await appReady(page)
 })
 
 afterAll(async () => {

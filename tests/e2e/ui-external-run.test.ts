@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers/service'
-import { ARTIFACTS, launchChromium, ROOT, startServe, type ServeProcess } from './browser'
+import { ARTIFACTS, openApp, ROOT, type ServeProcess } from './browser'
 
 let serve: ServeProcess
 let browser: Browser
@@ -18,12 +18,7 @@ let page: Page
 const dataDir = tempDir('lrlab-ui-external-')
 
 beforeAll(async () => {
-  serve = await startServe(dataDir)
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  page.on('pageerror', (e) => console.error('page error:', e.message))
-  await page.goto(serve.url)
-  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+  ;({ serve, browser, page } = await openApp(dataDir))
 })
 
 afterAll(async () => {

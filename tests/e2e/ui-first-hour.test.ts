@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RunStore } from '../../electron/storage'
 import { tempDir } from '../helpers/service'
-import { launchChromium, startServe, type ServeProcess } from './browser'
+import { appReady, launchChromium, type ServeProcess, startServe } from './browser'
 
 let serve: ServeProcess
 let browser: Browser
@@ -20,7 +20,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
   page.on('pageerror', (e) => console.error('page error:', e.message))
   await page.goto(serve.url)
-  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+  await appReady(page)
 })
 
 afterAll(async () => {

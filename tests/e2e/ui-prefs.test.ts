@@ -5,25 +5,18 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers/service'
-import { launchChromium, startServe, type ServeProcess } from './browser'
+import { appReady, openApp, type ServeProcess } from './browser'
 
 let serve: ServeProcess
 let browser: Browser
 let page: Page
 
-async function ready(): Promise<void> {
-  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
-}
+const ready = (): Promise<void> => appReady(page)
 
 const stored = (): Promise<Record<string, unknown>> => page.evaluate(() => JSON.parse((globalThis as any).localStorage.getItem('lrlab.prefs.v1') ?? '{}'))
 
 beforeAll(async () => {
-  serve = await startServe(tempDir('lrlab-ui-prefs-'))
-  browser = await launchChromium()
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage()
-  page.on('pageerror', (e) => console.error('page error:', e.message))
-  await page.goto(serve.url)
-  await ready()
+  ;({ serve, browser, page } = await openApp(tempDir('lrlab-ui-prefs-')))
 })
 
 afterAll(async () => {

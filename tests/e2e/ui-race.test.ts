@@ -8,7 +8,7 @@ import Papa from 'papaparse'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers/service'
-import { ARTIFACTS, launchChromium, startServe, type ServeProcess } from './browser'
+import { appReady, ARTIFACTS, launchChromium, type ServeProcess, startServe } from './browser'
 import { connectApi, type WsApi } from './ws-client'
 
 let serve: ServeProcess
@@ -30,7 +30,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   page.on('pageerror', (e) => console.error('page error:', e.message))
   await page.goto(serve.url)
-  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+  await appReady(page)
 })
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RunStore } from '../../electron/storage'
 import { tempDir } from '../helpers/service'
-import { ARTIFACTS, launchChromium, ROOT, startServe, type ServeProcess } from '../e2e/browser'
+import { appReady, ARTIFACTS, launchChromium, ROOT, type ServeProcess, startServe } from '../e2e/browser'
 
 const OUT = join(ARTIFACTS, 'first-hour')
 mkdirSync(OUT, { recursive: true })
@@ -47,7 +47,7 @@ describe.each(['light', 'dark'])('screens, %s theme', (theme) => {
     await context.addInitScript(`if (!localStorage.getItem('lrlab.prefs.v1')) localStorage.setItem('lrlab.prefs.v1', JSON.stringify({ theme: '${theme}' }))`)
     page = await context.newPage()
     await page.goto(serve.url)
-    await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+    await appReady(page)
   })
   afterAll(async () => {
     await serve?.stop()

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findPreset } from '../../shared/presets'
 import { tempDir } from '../helpers/service'
-import { ARTIFACTS, launchChromium, startServe, type ServeProcess } from '../e2e/browser'
+import { ARTIFACTS, openApp, type ServeProcess } from '../e2e/browser'
 
 let serve: ServeProcess
 let browser: Browser
@@ -34,12 +34,7 @@ async function usePreset(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  serve = await startServe(dataDir)
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  page.on('pageerror', (e) => console.error('page error:', e.message))
-  await page.goto(serve.url)
-  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+  ;({ serve, browser, page } = await openApp(dataDir))
 })
 
 afterAll(async () => {

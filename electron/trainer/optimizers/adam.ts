@@ -6,14 +6,14 @@
 import * as tf from '@tensorflow/tfjs'
 import type { OptimizerConfig } from '../../../shared/optimizer-config'
 import { SlotOptimizer, type GroupStep } from './slots'
-import { fusedAdamUpdate, isWasmTuningEnabled } from '../wasm-tuning'
+import { fastPath, fusedAdamUpdate } from '../wasm-tuning'
 import type { ParamGroup } from './types'
 
 type AdamConfig = Extract<OptimizerConfig, { type: 'adam' | 'adamw' }>
 
 export class Adam extends SlotOptimizer {
-  /** Decided once: reading process.env every step costs more than a small update. */
-  private readonly fused = isWasmTuningEnabled()
+  /** Decided once (the one dispatch, ../wasm-tuning's fastPath): reading process.env every step costs more than a small update. */
+  private readonly fused = fastPath() !== null
 
   constructor(private readonly cfg: AdamConfig, groups: ParamGroup[]) {
     super(cfg.type, groups)
@@ -28,8 +28,7 @@ export class Adam extends SlotOptimizer {
     const decoupled = type === 'adamw'
     const beta1 = s.momentum ?? this.cfg.beta1
     // Elsewhere (tfjs-node) the fused call would fall back to plain ops with per-parameter scalars.
-    const backend = tf.getBackend()
-    if (this.fused && (backend === 'wasm' || backend === 'cpu')) {
+    if (this.fused) {
       // The same update, bit for bit, in one kernel per parameter instead of ~13 (on wasm a
       // SIMD loop, see ../wasm-tuning/simd-adam).
       const h = { lr: s.lr, beta1, beta2, eps: this.cfg.eps, weightDecay, decoupled, step: s.k }

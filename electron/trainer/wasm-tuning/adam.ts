@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { simdAdamFor, webAssembly, type SimdAdamVariants } from './simd-adam'
 import type { KernelArgs, WasmBackend } from './wasm-backend'
+import { customKernel, runCustomKernel } from './custom-kernels'
 
 export interface AdamHyper {
   lr: number
@@ -153,10 +154,7 @@ function cpuKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   return [pO!, mO!, vO!, ...(vmO ? [vmO] : [])].map((vals) => be.makeTensorInfo(ins[0]!.shape, 'float32', vals))
 }
 
-function ensureKernels(): void {
-  if (!tf.getKernel(KERNEL, 'wasm')) tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: wasmKernel as unknown as tf.KernelFunc })
-  if (!tf.getKernel(KERNEL, 'cpu')) tf.registerKernel({ kernelName: KERNEL, backendName: 'cpu', kernelFunc: cpuKernel as unknown as tf.KernelFunc })
-}
+const ADAM_KERNEL = customKernel({ name: KERNEL, label: 'Adam/AdamW update, one kernel per parameter', backends: { wasm: wasmKernel, cpu: cpuKernel } })
 
 /** The same update with plain tfjs ops, in electron/trainer/optimizers/adam.ts's order. */
 export function plainAdamUpdate(param: tf.Variable, grad: tf.Tensor, slots: AdamSlots, h: AdamHyper): void {
@@ -197,12 +195,11 @@ export function fusedAdamUpdate(param: tf.Variable, grad: tf.Tensor, slots: Adam
     return
   }
   if (!tf.util.arraysEqual(param.shape, grad.shape)) throw new Error(`fusedAdamUpdate: grad has shape [${grad.shape}], param [${param.shape}]`)
-  ensureKernels()
   const amsgrad = slots.maxExpAvgSq !== undefined
   const inputs: tf.NamedTensorMap = { param, grad, expAvg: slots.expAvg, expAvgSq: slots.expAvgSq, ...(amsgrad && { maxExpAvgSq: slots.maxExpAvgSq! }) }
   const attrs = { ...h, amsgrad } as unknown as tf.NamedAttrMap
   tf.tidy(() => {
-    const outs = tf.engine().runKernel(KERNEL, inputs, attrs) as tf.Tensor[]
+    const outs = runCustomKernel(ADAM_KERNEL, inputs, attrs) as tf.Tensor[]
     param.assign(outs[0]!)
     slots.expAvg.assign(outs[1]!)
     slots.expAvgSq.assign(outs[2]!)

@@ -22,7 +22,8 @@
  * - fusedRegressionEval: an epoch's MSE and R² or MAE in one kernel (see ./regression-eval).
  * - fusedMseLoss: the training loss MSE and its gradient in one kernel each (see ./mse-loss).
  *
- * LRLAB_WASM_TUNING=0 turns the kernel overrides off (to compare, or to rule them out).
+ * LRLAB_WASM_TUNING=0 turns the kernel overrides and LR Lab's own kernels off (to compare, or to
+ * rule them out): ./custom-kernels's fastPath() is the one check every caller makes.
  */
 import * as tf from '@tensorflow/tfjs'
 
@@ -38,6 +39,8 @@ import { productDims, SMALL_BINARY_KERNELS, smallBinary, smallMatMul } from './s
 import { gemmFor, packedBytes, stockChunk, type GemmKernels } from './gemm'
 import { webAssembly } from './wasm-asm'
 import type { KernelArgs, WasmBackend } from './wasm-backend'
+import { customKernelLabels, fastPath, isWasmTuningEnabled, setOverridesRegistered } from './custom-kernels'
+export { fastPath, isWasmTuningEnabled, customKernelLabels } from './custom-kernels'
 
 export interface TuningReport {
   /** True when the overrides are registered (now or by an earlier call). */
@@ -82,11 +85,6 @@ const SMALL_LABEL = `small tensors (${[...SMALL_BINARY_KERNELS, 'BatchMatMul'].j
 /** The stock kernels replaced, to put back; null when no override is registered. */
 let stockKernels: tf.KernelConfig[] | null = null
 
-/** LRLAB_WASM_TUNING=0 (or "false"/"off") turns the fast paths off. */
-export function isWasmTuningEnabled(): boolean {
-  const v = (process.env.LRLAB_WASM_TUNING ?? '').trim().toLowerCase()
-  return !(v === '0' || v === 'false' || v === 'off')
-}
 
 /**
  * C = op(A)·op(B) with our SIMD GEMM (./gemm), reading transposed operands in place: float32,
@@ -188,7 +186,9 @@ export function applyWasmTuning(): TuningReport {
   const small = SMALL_BINARY_KERNELS.map((name) => override(name, (stock) => smallBinary(name, stock.kernelFunc)))
   const copies = [override('Pack', (stock) => firstAxisPack(stock.kernelFunc)), override('Concat', (stock) => firstAxisConcat(stock.kernelFunc))]
   stockKernels = [matMul, override('GatherV2', blockGather), override('Sum', columnSum), ...small, ...copies]
-  labels = [matMulLabel, GATHER_LABEL, SUM_LABEL, SMALL_LABEL, COPIES_LABEL]
+  setOverridesRegistered(true)
+  // The overrides, then LR Lab's own kernels that run on wasm (registered on first use).
+  labels = [matMulLabel, GATHER_LABEL, SUM_LABEL, SMALL_LABEL, COPIES_LABEL, ...customKernelLabels('wasm')]
   return { applied: true, backend, kernels: [...labels] }
 }
 
@@ -200,11 +200,10 @@ export function removeWasmTuning(): void {
     tf.registerKernel(stock)
   }
   stockKernels = null
+  setOverridesRegistered(false)
 }
 
 /** Whether the overrides are registered and wasm, which runs them, is the active backend. */
 export function wasmTuningActive(): boolean {
-  // The overrides stay registered for wasm when another backend becomes active (auto's calibration
-  // switches between them); only wasm runs them.
-  return stockKernels !== null && tf.getBackend() === 'wasm'
+  return fastPath() === 'wasm'
 }

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { FUSED_NORM_MAX_ELEMENTS, globalL2Norm, sumOfSquares } from './norm'
 import type { KernelArgs, WasmBackend } from './wasm-backend'
+import { customKernel, runCustomKernel, runsHere } from './custom-kernels'
 
 const KERNEL = 'LRLabLayerHealth'
 /** ‖w₀‖ guard, as the trainer has always added it. */
@@ -89,14 +90,15 @@ function plainHealth(layers: LayerTensors[], fusedNorms: boolean): tf.Tensor1D {
  * [‖w‖, ‖g‖, ‖Δw‖/‖w₀‖] per layer, flattened. `fused: false` forces the plain ops (tuning off);
  * with it, one kernel on wasm for small float32 tensors, else the plain ops with ./norm's norms.
  */
+const HEALTH_KERNEL = customKernel({ name: KERNEL, label: 'per-layer health (norms, update ratio) in one kernel', backends: { wasm: wasmKernel } })
+
 export function layerHealth(layers: LayerTensors[], fused = true): tf.Tensor1D {
   const all = layers.flatMap((l) => [...l.weights, ...(l.grads && l.before ? [...l.grads, ...l.before] : [])])
   const elements = all.reduce((n, t) => n + t.size, 0)
-  const fusedPays = fused && tf.getBackend() === 'wasm' && elements <= FUSED_HEALTH_MAX_ELEMENTS && all.every((t) => t.dtype === 'float32')
+  const fusedPays = fused && runsHere(HEALTH_KERNEL) && elements <= FUSED_HEALTH_MAX_ELEMENTS && all.every((t) => t.dtype === 'float32')
   if (!fusedPays) return plainHealth(layers, fused)
-  if (!tf.getKernel(KERNEL, 'wasm')) tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: wasmKernel as unknown as tf.KernelFunc })
   const inputs: tf.NamedTensorMap = {}
   all.forEach((t, i) => (inputs[`t${i}`] = t))
   const attrs = { counts: layers.map((l) => l.weights.length), trained: layers.map((l) => (l.grads && l.before ? 1 : 0)) }
-  return tf.engine().runKernel(KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor1D
+  return runCustomKernel(HEALTH_KERNEL, inputs, attrs) as tf.Tensor1D
 }

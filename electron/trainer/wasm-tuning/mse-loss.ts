@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { KernelArgs, WasmBackend } from './wasm-backend'
+import { customKernel, runCustomKernel, runsHere } from './custom-kernels'
 
 const LOSS = 'LRLabMseLoss'
 const GRAD = 'LRLabMseGrad'
@@ -51,18 +52,18 @@ function gradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   return out
 }
 
-function register(): void {
-  if (tf.getKernel(LOSS, 'wasm')) return
-  tf.registerKernel({ kernelName: LOSS, backendName: 'wasm', kernelFunc: lossKernel as unknown as tf.KernelFunc })
-  tf.registerKernel({ kernelName: GRAD, backendName: 'wasm', kernelFunc: gradKernel as unknown as tf.KernelFunc })
-  const grad = (dy: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.engine().runKernel(GRAD, { dy, a, b }, {}) as tf.Tensor
-  tf.registerGradient({
-    kernelName: LOSS,
+const GRAD_KERNEL = customKernel({ name: GRAD, label: 'MSE loss gradient in one kernel', backends: { wasm: gradKernel } })
+const grad = (dy: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor => runCustomKernel(GRAD_KERNEL, { dy, a, b }) as tf.Tensor
+const LOSS_KERNEL = customKernel({
+  name: LOSS,
+  label: 'MSE training loss in one kernel',
+  backends: { wasm: lossKernel },
+  gradient: {
     inputsToSave: ['y', 'out'],
     // Lazy per input: the tape asks only for what lies on the path to the variables (ŷ, not y).
     gradFunc: (dy, saved) => ({ y: () => grad(dy as tf.Tensor, saved[0]!, saved[1]!), out: () => grad(dy as tf.Tensor, saved[1]!, saved[0]!) }),
-  })
-}
+  },
+})
 
 /**
  * tf.losses.meanSquaredError(y, out) as one kernel with a one-kernel gradient, on wasm for
@@ -70,8 +71,7 @@ function register(): void {
  * the plain ops.
  */
 export function fusedMseLoss(y: tf.Tensor, out: tf.Tensor): tf.Scalar | null {
-  if (tf.getBackend() !== 'wasm' || y.dtype !== 'float32' || out.dtype !== 'float32') return null
+  if (!runsHere(LOSS_KERNEL) || y.dtype !== 'float32' || out.dtype !== 'float32') return null
   if (!tf.util.arraysEqual(y.shape, out.shape) || y.size === 0 || y.size > FUSED_MSE_MAX_ELEMENTS) return null
-  register()
-  return tf.engine().runKernel(LOSS, { y, out }, {}) as tf.Scalar
+  return runCustomKernel(LOSS_KERNEL, { y, out }) as tf.Scalar
 }

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { KernelArgs, WasmBackend } from './wasm-backend'
+import { customKernel, runCustomKernel, runsHere } from './custom-kernels'
 
 const KERNEL = 'LRLabGlobalNorm'
 /**
@@ -44,12 +45,13 @@ export function sumOfSquares(views: Float32Array[]): number {
  * sqrt(addN(tensors.map(t => sum(square(t))))) for float32 tensors: one kernel on wasm when
  * they are small together, else the plain ops. `fused: false` forces the plain ops.
  */
+const NORM_KERNEL = customKernel({ name: KERNEL, label: 'global L2 norm (clipping, diagnostics) in one kernel', backends: { wasm: wasmKernel } })
+
 export function globalL2Norm(tensors: tf.Tensor[], fused = true): tf.Scalar {
   const total = tensors.reduce((n, t) => n + t.size, 0)
-  const fusedPays = fused && tensors.length > 0 && tf.getBackend() === 'wasm' && total <= FUSED_NORM_MAX_ELEMENTS && tensors.every((t) => t.dtype === 'float32')
+  const fusedPays = fused && tensors.length > 0 && runsHere(NORM_KERNEL) && total <= FUSED_NORM_MAX_ELEMENTS && tensors.every((t) => t.dtype === 'float32')
   if (!fusedPays) return tf.tidy(() => tf.sqrt(tf.addN(tensors.map((t) => tf.sum(tf.square(t))))) as tf.Scalar)
-  if (!tf.getKernel(KERNEL, 'wasm')) tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: wasmKernel as unknown as tf.KernelFunc })
   const inputs: tf.NamedTensorMap = {}
   tensors.forEach((t, i) => (inputs[`t${i}`] = t))
-  return tf.engine().runKernel(KERNEL, inputs, {}) as tf.Scalar
+  return runCustomKernel(NORM_KERNEL, inputs) as tf.Scalar
 }

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { KernelArgs, WasmBackend } from './wasm-backend'
+import { customKernel, runCustomKernel, runsHere } from './custom-kernels'
 import { sumOfSquaredErrors } from './mse-loss'
 
 const KERNEL = 'LRLabRegressionEval'
@@ -65,9 +66,10 @@ function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
  * on wasm, or null where the plain ops should run (other backends, large or empty tensors).
  * R² is 1 − Σ(y − ŷ)²/Σ(y − ȳ)² and MAE mean|y − ŷ|, over every element.
  */
+const EVAL_KERNEL = customKernel({ name: KERNEL, label: 'epoch evaluation (MSE and R² or MAE) in one kernel', backends: { wasm: wasmKernel } })
+
 export function fusedRegressionEval(y: tf.Tensor, out: tf.Tensor, request: RegressionEvalRequest): tf.Tensor1D | null {
-  if (tf.getBackend() !== 'wasm' || y.dtype !== 'float32' || out.dtype !== 'float32') return null
+  if (!runsHere(EVAL_KERNEL) || y.dtype !== 'float32' || out.dtype !== 'float32') return null
   if (!tf.util.arraysEqual(y.shape, out.shape) || y.size === 0 || y.size > FUSED_EVAL_MAX_ELEMENTS) return null
-  if (!tf.getKernel(KERNEL, 'wasm')) tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: wasmKernel as unknown as tf.KernelFunc })
-  return tf.engine().runKernel(KERNEL, { y, out }, request as unknown as tf.NamedAttrMap) as tf.Tensor1D
+  return runCustomKernel(EVAL_KERNEL, { y, out }, request) as tf.Tensor1D
 }

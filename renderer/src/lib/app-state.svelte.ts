@@ -199,6 +199,10 @@ export class AppState {
       if (r.appendMetrics(e.steps, e.epochs) && !r.manifest) void this.ensureLoaded(e.runId)
       return
     }
+    if (e.type === 'restart') {
+      r.addEvent({ time: new Date().toISOString(), step: e.step, kind: 'restart', message: e.message })
+      return
+    }
     const wasKnownInLibrary = this.library.some((l) => l.id === e.runId)
     // A run started elsewhere (another window, the CLI on this service) takes an empty stage.
     if (!this.focusId && e.status === 'running') this.focusId = e.runId

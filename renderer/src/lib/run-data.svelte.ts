@@ -180,6 +180,11 @@ export class RunData {
     this.revision++
   }
 
+  /** A run event as it happens (a live run's schedule restart); the run's files hold it too. */
+  addEvent(event: RunEvent): void {
+    if (!this.events.some((e) => e.kind === event.kind && e.step === event.step)) this.events = [...this.events, event]
+  }
+
   /** Scheduler steps where the schedule restarted (from 'restart' run events). */
   restartSteps(): number[] {
     return this.events.filter((e) => e.kind === 'restart').map((e) => e.step)

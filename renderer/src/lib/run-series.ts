@@ -2,8 +2,6 @@
 import type { ChartSeries, XAxisMode } from './chart-types'
 import type { RunData } from './run-data.svelte'
 import { fractionalEpochs, lowerBound } from './series-math'
-import { previewSchedule } from './engine-catalog'
-import { planRun, scheduleContext } from '../../../shared/run-plan'
 
 export interface RunColumnsView {
   run: RunData
@@ -82,44 +80,14 @@ export function buildSeries(views: RunColumnsView[], lines: MetricLine[], lineLa
   return out
 }
 
-/** Scheduler steps where the run's schedule restarts, from its config (cached per run). */
-const plannedRestarts = new WeakMap<RunData, { unit: 'batch' | 'epoch'; steps: number[] }>()
-
-function scheduleRestarts(run: RunData): { unit: 'batch' | 'epoch'; steps: number[] } | null {
-  const cached = plannedRestarts.get(run)
-  if (cached) return cached
-  const c = run.config
-  if (!c) return null
-  // The plan from the config; a CSV's row count is known only from the live progress.
-  const perEpoch = run.progress && run.progress.totalEpochs > 0 ? run.progress.totalSteps / run.progress.totalEpochs : null
-  const plan = planRun(c) ?? (perEpoch ? { trainRows: 0, batchesPerEpoch: perEpoch, totalSteps: c.epochs * perEpoch, schedulerSteps: c.schedule.stepUnit === 'batch' ? c.epochs * perEpoch : c.epochs } : null)
-  if (!plan) return null
-  try {
-    const p = previewSchedule(c.schedule, scheduleContext(c, plan), undefined, 2_000_000)
-    const planned = { unit: c.schedule.stepUnit, steps: p.restarts }
-    plannedRestarts.set(run, planned)
-    return planned
-  } catch {
-    return null
-  }
-}
-
-/** x positions of a run's schedule restarts: its 'restart' events, else the restarts its schedule plans. */
+/** x positions of a run's schedule restarts, from its 'restart' events (streamed live, read from its files when opened). */
 export function restartMarkers(run: RunData, stepX: Float64Array): number[] {
   const steps = run.steps.get('step')
   if (!steps) return []
-  const at = (column: Float64Array, v: number) => {
-    const i = lowerBound(column, v)
-    return i < stepX.length ? stepX[i]! : null
-  }
-  const fromEvents = run.restartSteps()
-  if (fromEvents.length) return fromEvents.map((s) => at(steps, s)).filter((v): v is number => v !== null)
-  const planned = scheduleRestarts(run)
-  if (!planned) return []
-  const epochs = run.steps.get('epoch')
-  const column = planned.unit === 'epoch' ? epochs : steps
-  if (!column) return []
-  return planned.steps.map((s) => at(column, s)).filter((v): v is number => v !== null)
+  return run.restartSteps().flatMap((s) => {
+    const i = lowerBound(steps, s)
+    return i < stepX.length ? [stepX[i]!] : []
+  })
 }
 
 /** Per run: x of the steps where clipping acted, extended as rows arrive (not rescanned every frame). */
