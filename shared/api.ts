@@ -157,7 +157,7 @@ export interface LrLabApi {
   /** The LR range test for a config (its data, model, optimizer, clipping), in a trainer process. */
   findLr(config: unknown, options?: unknown): Promise<RangeTestResultData>
   listPresets(): Promise<Preset[]>
-  /** Validate a sweep spec and run its members (those without a result yet) in the trainer pool. */
+  /** Validate a sweep spec and run its members (those without a result yet) in the run queue (at most `parallel` of them at once). */
   startSweep(spec: unknown, options?: unknown): Promise<{ sweepId: string; members: number; toRun: number }>
   stopSweep(sweepId: string): Promise<void>
   pauseSweep(sweepId: string): Promise<void>
@@ -240,6 +240,7 @@ export interface ElectronBridge extends LrLabApi {
 export type ShellAction =
   | { command: CommandId }
   | { openRun: string }
+  | { openSweep: string }
   | { openPath: string; kind: 'run-folder' | 'run-zip' | 'csv' }
 
 /** WebSocket messages: requests are JSON text; answers and events go through shared/wire.ts encodeFrame (binary when they carry typed arrays). */

@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { ConfigError, formatIssues, type RunConfig } from './config'
 import { parseRunnableConfig } from './run-plan'
 import { createRng } from './random'
-import type { RunStatus } from './run'
+import type { BackendName, RunStatus } from './run'
 
 /** More members than anyone should start by accident from one file. */
 export const MAX_SWEEP_MEMBERS = 10_000
@@ -150,6 +150,8 @@ export function formatAxisValue(value: unknown, siblings: readonly unknown[] = [
   )
   if (sameType.size <= 1) return type
   const fields = Object.entries(value).filter(([k]) => k !== 'type' && k !== 'kind')
+  // The bare one among its kind ({type: 'constant'} beside {type: 'constant', stepUnit: 'batch'}): its name, not "constant()".
+  if (!fields.length) return type
   return `${type}(${fields.map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(',')})`
 }
 
@@ -311,9 +313,15 @@ export interface SweepInfo {
   axes: string[]
   /** running/paused: members are being run here; stopped: stopped by the user; done: every member has a result. */
   status: 'running' | 'paused' | 'stopped' | 'done' | 'incomplete'
+  /**
+   * The backend every member trains on, chosen once for the sweep (forced by the base config or
+   * LRLAB_BACKEND, else auto's pick for the first member): members' numbers differ by their axes
+   * alone, not by kernels. Null until the first member has started.
+   */
+  backend: BackendName | null
   members: SweepMemberInfo[]
 }
 
-/** startSweep's options: how many trainer processes run members at once (the pool's size). */
+/** startSweep's options: how many of the sweep's members train at once (within the run queue's limit). */
 export const SweepOptionsSchema = z.object({ parallel: z.number().int().min(1).max(256).optional() }).strict()
 export type SweepOptions = z.infer<typeof SweepOptionsSchema>

@@ -22,7 +22,7 @@ function spec(name: string, epochs: number): SweepSpecInput {
 
 async function timedSweep(parallel: number, epochs: number): Promise<{ wallS: number; trainS: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lrlab-sweep-bench-'))
-  const service = await createNodeService(dataDir, 'browser-bridge', { parallel })
+  const service = await createNodeService(dataDir, 'browser-bridge', { maxParallel: parallel })
   try {
     const t0 = performance.now()
     const { sweepId } = await service.startSweep(spec('bench', epochs))
@@ -62,7 +62,7 @@ export async function sweepFigures(opts: { quick?: boolean }): Promise<Figure[]>
 async function raceFrames(opts: { quick?: boolean }): Promise<Figure[]> {
   const measureMs = opts.quick ? 3000 : 6000
   const dataDir = mkdtempSync(join(tmpdir(), 'lrlab-race-bench-'))
-  const service: LrLabService = await createNodeService(dataDir, 'browser-bridge', { parallel: 8 })
+  const service: LrLabService = await createNodeService(dataDir, 'browser-bridge', { maxParallel: 8 })
   const bridge = await startBridge({ service, rendererDir: rendererDir() })
   const playwright = 'playwright-core'
   const { chromium } = (await import(/* @vite-ignore */ playwright)) as typeof import('playwright-core')

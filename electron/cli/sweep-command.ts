@@ -6,14 +6,15 @@
  */
 import { readFileSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs'
-import { ConfigError } from '../../shared/config'
-import type { RunManifest } from '../../shared/run'
+import { ConfigError, type RunConfig } from '../../shared/config'
+import type { BackendName, RunManifest } from '../../shared/run'
 import { expandSweep, memberIsDone, memberTags, parseSweepSpec, type SweepInfo, type SweepSpec } from '../../shared/sweep'
 import { createNodeService } from '../core/node-host'
 import { findSweepPreset, SWEEP_PRESETS } from '../../shared/sweep-presets'
-import { memberRuns, saveSweep } from '../core/sweeps'
+import { memberRuns, readSweep, saveSweep, saveSweepBackend } from '../core/sweeps'
 import { RunStore } from '../storage'
-import { describeBackend, selectBackend } from '../trainer/backend'
+import { describeBackend } from '../trainer/backend'
+import { backendForRun } from '../trainer/backend-choice'
 import { runTraining } from '../trainer/run-training'
 
 export interface SweepCommandOptions {
@@ -94,7 +95,7 @@ export async function sweepCommand(o: SweepCommandOptions): Promise<number> {
   }
   if (o.member !== undefined) return runOneMember(spec, o)
 
-  const service = await createNodeService(o.dataDir, 'browser-bridge', { parallel: o.parallel })
+  const service = await createNodeService(o.dataDir, 'browser-bridge', o.parallel === undefined ? {} : { maxParallel: o.parallel })
   const store = service.store
   const reported = new Set<number>()
   let total = members.length
@@ -114,7 +115,7 @@ export async function sweepCommand(o: SweepCommandOptions): Promise<number> {
     stopping = true
     void service.stopSweep(started.sweepId).catch(() => {})
   })
-  if (!o.json) console.error(`sweep ${started.sweepId}: ${started.members} members, ${started.toRun} to run, ${service.pool.size} at a time · ${o.dataDir}`)
+  if (!o.json) console.error(`sweep ${started.sweepId}: ${started.members} members, ${started.toRun} to run, ${service.queue.limitFor(started.sweepId)} at a time · ${o.dataDir}`)
   await service.sweepSettled(started.sweepId)
   off()
   const info = (await service.listSweeps()).find((s) => s.id === started.sweepId)!
@@ -137,14 +138,23 @@ async function runOneMember(spec: SweepSpec, o: SweepCommandOptions): Promise<nu
     else console.error(`sweep ${id} member ${member.index} (${member.label}) already ${done.status} as run ${done.id}; skipped`)
     return 0
   }
-  const backend = await selectBackend(member.config.backend)
+  // The sweep's one backend: recorded by whichever member chose first, else chosen here (forced, or auto's pick).
+  const forceOn = (name: BackendName): RunConfig => (member.config.backend === 'auto' ? { ...member.config, backend: name } : member.config)
+  const recorded = readSweep(o.dataDir, id).backend
+  let config = recorded ? forceOn(recorded) : member.config
+  let backend = await backendForRun(config, o.dataDir)
+  const agreed = saveSweepBackend(o.dataDir, id, backend.name)
+  if (agreed !== backend.name) {
+    config = forceOn(agreed)
+    backend = await backendForRun(config, o.dataDir)
+  }
   if (!o.json) console.error(`sweep ${id} member ${member.index}/${members.length}: ${member.label} · ${describeBackend(backend)}`)
   let stop = false
   process.once('SIGINT', () => {
     stop = true
   })
   const result = await runTraining({
-    config: member.config, backend, dataDir: o.dataDir, tags: memberTags(id, spec, member), tfVersion: tf.version.tfjs,
+    config, backend, dataDir: o.dataDir, tags: memberTags(id, spec, member), tfVersion: tf.version.tfjs,
     send(m) {
       if (m.type === 'notice' && !o.json) console.error(`${m.level === 'warning' ? 'warning: ' : ''}${m.message}`)
     },

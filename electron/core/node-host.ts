@@ -18,7 +18,7 @@ export function trainerEntry(): { entry: string; execArgv: string[] } {
   throw new Error(`cannot find the trainer entry next to ${here} (run "npm run build")`)
 }
 
-export async function createNodeService(dataDir: string, host: 'browser-bridge' | 'electron' = 'browser-bridge', options: { parallel?: number; maxParallel?: number } = {}): Promise<LrLabService> {
+export async function createNodeService(dataDir: string, host: 'browser-bridge' | 'electron' = 'browser-bridge', options: { maxParallel?: number } = {}): Promise<LrLabService> {
   const backend = await selectBackend('auto').catch(() => null) // a failure is reported per run by the trainer
   return new LrLabService({ dataDir, host, backend, spawnTrainer: nodeTrainerSpawner(trainerEntry()), ...options })
 }

@@ -21,7 +21,6 @@ import { basename, extname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { extractRunZip, UnsafeZipError, zipRunFolder, ZIP_LIMITS } from '../storage/run-archive'
 import type { SpawnTrainer, TrainerProcess } from './trainer-process'
-import { TrainerPool } from './trainer-pool'
 import { SweepConflict, SweepManager } from './sweeps'
 import { sweepReportCsv } from '../storage/sweep-report'
 import type { SweepInfo, SweepOptions } from '../../shared/sweep'
@@ -36,11 +35,9 @@ export interface ServiceOptions {
   host: AppInfo['host']
   /** The backend 'auto' resolves to here, when known (probed by the host). */
   backend?: BackendInfo | null
-  /** Trainer processes a sweep runs at once (default: the number of cores). */
-  parallel?: number
   /** Memory for recently viewed runs' columns and pyramids (default 256 MB). */
   viewCacheBytes?: number
-  /** Runs training at once; more wait as 'queued' (default: LRLAB_MAX_PARALLEL or the number of cores). */
+  /** Runs (sweep members included) training at once; more wait as 'queued' (default: LRLAB_MAX_PARALLEL or the number of cores). */
   maxParallel?: number
 }
 
@@ -75,15 +72,13 @@ export class LrLabService implements LrLabApi {
   readonly store: RunStore
   private readonly events = new EventEmitter()
   private readonly active = new Map<string, ActiveRun>()
-  /** Trainer slots: runs beyond the limit wait here (their folders say 'queued'). */
+  /** The one place trainer slots are handed out: runs beyond the limit wait here (their folders say 'queued'), and so do sweep members. */
   readonly queue: RunQueue
   /** Queued runs' configs, by run id, until they start. */
   private readonly queued = new Map<string, RunConfig>()
   /** Watched folders: a read-only store each, and the function that stops watching it. */
   private readonly watched = new Map<string, { store: RunStore; stop: () => void }>()
   private stopLibraryWatch: (() => void) | null = null
-  /** The one place trainer slots are handed out (sweep members today). */
-  readonly pool: TrainerPool
   /** Runs written by other processes, followed live (tailRun). */
   private readonly tailed = new Map<string, TailedRun>()
   /** Runs this service's trainers write (active or ended): never tailed. */
@@ -102,16 +97,15 @@ export class LrLabService implements LrLabApi {
     rmSync(join(o.dataDir, 'opened'), { recursive: true, force: true })
     this.openedStore = new RunStore(join(o.dataDir, 'opened'))
     this.views = new RunViewCache(o.viewCacheBytes ?? DEFAULT_VIEW_CACHE_BYTES)
-    this.pool = new TrainerPool(o.parallel)
+    this.queue = new RunQueue(o.maxParallel ?? defaultMaxParallel())
     this.sweeps = new SweepManager({
       dataDir: o.dataDir,
       store: this.store,
-      pool: this.pool,
+      queue: this.queue,
       launch: (config, tags) => this.launchRun(config, { tags }),
       control: (runId, action) => this.active.get(runId)?.proc.send({ type: action }),
       changed: (sweep) => this.emit({ type: 'sweep', sweep }),
     })
-    this.queue = new RunQueue(o.maxParallel ?? defaultMaxParallel())
     // Runs left 'running' by a process that died (app or trainer killed) become 'interrupted'.
     this.store.recoverInterrupted()
     this.events.setMaxListeners(100)
@@ -242,7 +236,7 @@ export class LrLabService implements LrLabApi {
   private launchRun(
     config: RunConfig,
     o: { tags?: string[]; queuedId?: string; release?: () => void } = {},
-  ): Promise<{ runId: string; ended: Promise<RunStatus> }> {
+  ): Promise<{ runId: string; ended: Promise<RunStatus>; backend: BackendInfo }> {
     const { tags, queuedId, release } = o
     const proc = this.o.spawnTrainer()
     let lastStatus: RunStatus = 'running'
@@ -265,7 +259,7 @@ export class LrLabService implements LrLabApi {
             settled()
             this.active.set(runId, { proc, status: 'running', backend: m.backend })
             this.emit({ type: 'status', runId, status: 'running', backend: m.backend })
-            resolve({ runId, ended })
+            resolve({ runId, ended, backend: m.backend })
             break
           case 'metrics':
             this.emit({ type: 'metrics', runId: m.runId, steps: m.steps, epochs: m.epochs })

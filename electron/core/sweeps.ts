@@ -1,20 +1,21 @@
 /**
  * Sweeps in the service: a sweep's spec is saved in <dataDir>/sweeps/<id>.json, its members are
- * ordinary runs (tagged with the sweep and member index) started through the trainer pool. What
+ * ordinary runs (tagged with the sweep and member index) started through the service's one run
+ * queue (the sweep's parallelism is its limit there). What
  * a member has done is read back from the library, so a sweep resumes after a restart, and
  * members run by other processes (`lrlab sweep --member K`) count as soon as their runs land.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError, type RunConfig } from '../../shared/config'
-import type { RunListEntry, RunStatus } from '../../shared/run'
+import { BACKEND_NAMES, type BackendInfo, type BackendName, type RunListEntry, type RunStatus } from '../../shared/run'
 import {
   expandSweep, memberIsDone, memberTags, parseSweepSpec, sweepAxes, sweepId, sweepMemberOf,
   type SweepInfo, type SweepMember, type SweepMemberInfo, type SweepSpec,
 } from '../../shared/sweep'
 import type { RunStore } from '../storage'
 import { writeFileAtomic } from '../storage/fs-util'
-import type { PoolTicket, TrainerPool } from './trainer-pool'
+import type { RunQueue } from './run-queue'
 
 export const SWEEPS_DIR = 'sweeps'
 
@@ -23,6 +24,8 @@ interface SweepFile {
   id: string
   createdAt: string
   spec: SweepSpec
+  /** The backend all members train on, once the first member has chosen it (SweepInfo.backend; kept in its own file). */
+  backend?: BackendName
 }
 
 export function sweepFilePath(dataDir: string, id: string): string {
@@ -57,7 +60,35 @@ export function readSweep(dataDir: string, id: string): SweepFile {
   } catch (e) {
     throw new Error(`sweep ${id}: its saved spec is invalid: ${e instanceof ConfigError ? e.problems.join('; ') : String(e)}`, { cause: e })
   }
-  return { formatVersion: 1, id, createdAt: typeof raw.createdAt === 'string' ? raw.createdAt : '', spec }
+  const backend = readSweepBackend(dataDir, id)
+  return { formatVersion: 1, id, createdAt: typeof raw.createdAt === 'string' ? raw.createdAt : '', spec, ...(backend && { backend }) }
+}
+
+const backendFile = (dataDir: string, id: string): string => join(dataDir, SWEEPS_DIR, `${id}.backend`)
+
+function readSweepBackend(dataDir: string, id: string): BackendName | undefined {
+  try {
+    const name = readFileSync(backendFile(dataDir, id), 'utf8').trim()
+    return (BACKEND_NAMES as readonly string[]).includes(name) ? (name as BackendName) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Record the sweep's backend unless one is recorded already, and return the recorded one. The
+ * file is created exclusively, so of the processes running members of one sweep at once
+ * (`lrlab sweep --member K` under GNU parallel, say) the first to choose wins and the others
+ * switch to its pick.
+ */
+export function saveSweepBackend(dataDir: string, id: string, backend: BackendName): BackendName {
+  try {
+    writeFileSync(backendFile(dataDir, id), backend + '\n', { flag: 'wx' })
+    return backend
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+    return readSweepBackend(dataDir, id) ?? backend
+  }
 }
 
 export function listSweepIds(dataDir: string): string[] {
@@ -84,9 +115,10 @@ export function memberRuns(id: string, runs: readonly RunListEntry[]): Map<numbe
 export interface SweepManagerOptions {
   dataDir: string
   store: RunStore
-  pool: TrainerPool
+  /** The service's run queue: members wait there with every other run. */
+  queue: RunQueue
   /** Start one run in a trainer process; `ended` settles with its last status once the process is gone. */
-  launch(config: RunConfig, tags: string[]): Promise<{ runId: string; ended: Promise<RunStatus> }>
+  launch(config: RunConfig, tags: string[]): Promise<{ runId: string; ended: Promise<RunStatus>; backend: BackendInfo }>
   /** Stop, pause or resume a running member's trainer. */
   control(runId: string, action: 'stop' | 'pause' | 'resume'): void
   changed(info: SweepInfo): void
@@ -97,13 +129,21 @@ interface ActiveSweep {
   createdAt: string
   spec: SweepSpec
   members: SweepMember[]
-  tickets: Map<number, PoolTicket>
+  /** Members waiting in the run queue or starting (no run yet), or waiting for the sweep's backend to be chosen. */
+  queued: Set<number>
+  /** See SweepInfo.backend; while null, one member at a time starts on the base config's backend and its pick becomes the sweep's. */
+  backend: BackendName | null
+  /** Members held back until the backend is chosen. */
+  awaitingBackend: SweepMember[]
   running: Map<number, string>
   errors: Map<number, string>
   paused: boolean
   stopped: boolean
   settled: (() => void)[]
 }
+
+/** A member's key in the run queue. */
+const memberKey = (sweepId: string, member: number): string => `${sweepId}#${member}`
 
 export class SweepManager {
   private readonly active = new Map<string, ActiveSweep>()
@@ -121,32 +161,61 @@ export class SweepManager {
     const id = sweepId(spec)
     if (this.active.has(id)) throw new SweepConflict(`sweep ${id} is already running; pause, stop or resume it`)
     const { createdAt } = saveSweep(this.o.dataDir, spec)
-    if (parallel !== undefined) this.o.pool.setSize(parallel)
-    const a: ActiveSweep = { id, createdAt, spec, members, tickets: new Map(), running: new Map(), errors: new Map(), paused: false, stopped: false, settled: [] }
+    this.o.queue.setOwnerLimit(id, parallel)
+    const forced = new Set(members.map((m) => m.config.backend))
+    const backend = readSweep(this.o.dataDir, id).backend ?? (forced.size === 1 && !forced.has('auto') ? members[0]!.config.backend as BackendName : null)
+    const a: ActiveSweep = { id, createdAt, spec, members, queued: new Set(), backend, awaitingBackend: [], running: new Map(), errors: new Map(), paused: false, stopped: false, settled: [] }
     this.stoppedIds.delete(id)
     const have = memberRuns(id, this.o.store.list())
     const toRun = members.filter((m) => !memberIsDone(have.get(m.index)?.status ?? 'pending'))
     this.active.set(id, a)
-    for (const m of toRun) a.tickets.set(m.index, this.o.pool.submit(() => this.runMember(a, m), id))
+    if (a.backend) for (const m of toRun) this.submit(a, m)
+    else if (toRun.length) {
+      // One member chooses (auto measures once, for the sweep's model); the rest wait for its pick.
+      for (const m of toRun.slice(1)) a.queued.add(m.index)
+      a.awaitingBackend = toRun.slice(1)
+      this.submit(a, toRun[0]!)
+    }
     this.changed(id)
     if (!toRun.length) this.finishIfIdle(a)
     return { sweepId: id, members: members.length, toRun: toRun.length }
   }
 
+  private submit(a: ActiveSweep, m: SweepMember): void {
+    a.queued.add(m.index)
+    this.o.queue.submit({ key: memberKey(a.id, m.index), owner: a.id, start: (release) => void this.runMember(a, m).finally(release) })
+  }
+
+  /** The sweep's backend is known: record it and queue the members that waited for it. */
+  private backendChosen(a: ActiveSweep, name: BackendName): void {
+    try {
+      a.backend = saveSweepBackend(this.o.dataDir, a.id, name)
+    } catch {
+      a.backend = name // an unwritable sweep file: this process still runs every member on it
+    }
+    if (!a.stopped) for (const m of a.awaitingBackend.splice(0)) this.submit(a, m)
+  }
+
   private async runMember(a: ActiveSweep, m: SweepMember): Promise<void> {
     if (a.stopped) return
-    let launched: { runId: string; ended: Promise<RunStatus> }
+    const config = a.backend && m.config.backend === 'auto' ? { ...m.config, backend: a.backend } : m.config
+    let launched: { runId: string; ended: Promise<RunStatus>; backend: BackendInfo }
     try {
-      launched = await this.o.launch(m.config, memberTags(a.id, a.spec, m))
+      launched = await this.o.launch(config, memberTags(a.id, a.spec, m))
     } catch (e) {
       a.errors.set(m.index, e instanceof Error ? e.message : String(e))
-      a.tickets.delete(m.index)
+      a.queued.delete(m.index)
+      // It could not choose the backend: the next member does.
+      const next = a.backend ? undefined : a.awaitingBackend.shift()
+      if (next && !a.stopped) this.submit(a, next)
       this.changed(a.id)
       this.finishIfIdle(a)
       return
     }
-    a.tickets.delete(m.index)
+    // Waiting until its run exists: a member starting is neither queued nor running for finishIfIdle.
+    a.queued.delete(m.index)
     a.running.set(m.index, launched.runId)
+    if (!a.backend) this.backendChosen(a, launched.backend.name)
     // Paused or stopped while this member's trainer was starting: tell it now.
     if (a.stopped) this.o.control(launched.runId, 'stop')
     else if (a.paused) this.o.control(launched.runId, 'pause')
@@ -158,9 +227,10 @@ export class SweepManager {
   }
 
   private finishIfIdle(a: ActiveSweep): void {
-    if (a.running.size || a.tickets.size) return
+    if (a.running.size || a.queued.size) return
     if (this.active.get(a.id) !== a) return
     this.active.delete(a.id)
+    this.o.queue.setOwnerLimit(a.id, undefined)
     if (a.stopped) this.stoppedIds.add(a.id)
     this.changed(a.id)
     for (const r of a.settled.splice(0)) r()
@@ -176,7 +246,7 @@ export class SweepManager {
     const a = this.activeOr404(id)
     if (a.paused) return
     a.paused = true
-    this.o.pool.hold(id)
+    this.o.queue.hold(id)
     for (const runId of a.running.values()) this.o.control(runId, 'pause')
     this.changed(id)
   }
@@ -190,8 +260,8 @@ export class SweepManager {
     }
     if (!a.paused) return
     a.paused = false
-    if (parallel !== undefined) this.o.pool.setSize(parallel)
-    this.o.pool.release(id)
+    if (parallel !== undefined) this.o.queue.setOwnerLimit(id, parallel)
+    this.o.queue.unhold(id)
     for (const runId of a.running.values()) this.o.control(runId, 'resume')
     this.changed(id)
   }
@@ -200,9 +270,10 @@ export class SweepManager {
   stop(id: string): void {
     const a = this.activeOr404(id)
     a.stopped = true
-    this.o.pool.cancelOwner(id)
-    a.tickets.clear()
-    this.o.pool.release(id)
+    this.o.queue.cancelOwner(id)
+    a.queued.clear()
+    a.awaitingBackend = []
+    this.o.queue.unhold(id)
     for (const runId of a.running.values()) this.o.control(runId, 'stop')
     this.changed(id)
     this.finishIfIdle(a)
@@ -239,20 +310,22 @@ export class SweepManager {
 
   private info(id: string, runs: readonly RunListEntry[]): SweepInfo {
     const a = this.active.get(id)
-    const { spec, createdAt } = a ?? readSweep(this.o.dataDir, id)
+    const saved = a ? null : readSweep(this.o.dataDir, id)
+    const { spec, createdAt } = a ?? saved!
+    const backend = a ? a.backend : (saved!.backend ?? null)
     const members = a?.members ?? expandSweep(spec)
     const have = memberRuns(id, runs)
     const infos: SweepMemberInfo[] = members.map((m) => {
       const liveRun = a?.running.get(m.index)
       const run = liveRun ? runs.find((r) => r.id === liveRun) : have.get(m.index)
-      const status = liveRun ? (run?.status ?? 'running') : a?.tickets.has(m.index) ? 'queued' : (run?.status ?? 'pending')
+      const status = liveRun ? (run?.status ?? 'running') : a?.queued.has(m.index) ? 'queued' : (run?.status ?? 'pending')
       const error = a?.errors.get(m.index)
       return { index: m.index, label: m.label, axes: m.axes, status, runId: liveRun ?? run?.id ?? null, ...(error && { error }) }
     })
     const status: SweepInfo['status'] = a
       ? a.paused ? 'paused' : a.stopped ? 'stopped' : 'running'
       : this.stoppedIds.has(id) ? 'stopped' : infos.every((m) => memberIsDone(m.status)) ? 'done' : 'incomplete'
-    return { id, name: spec.name ?? id, createdAt, axes: sweepAxes(spec), status, members: infos }
+    return { id, name: spec.name ?? id, createdAt, axes: sweepAxes(spec), status, backend, members: infos }
   }
 
   private changed(id: string): void {

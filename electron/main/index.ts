@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { API_METHODS } from '../../shared/api-methods'
 import type { ShellAction } from '../../shared/api'
-import { runNotice, StatusTracker } from '../../shared/notifications'
+import { ServiceNotices } from '../../shared/notifications'
 import { LrLabService } from '../core/service'
 import { quitAfterShutdown } from '../core/quit-gate'
 import type { SpawnTrainer } from '../core/trainer-process'
@@ -188,15 +188,14 @@ app.whenReady().then(async () => {
     })
   }
   win = createWindow()
-  const tracker = new StatusTracker()
+  const notices = new ServiceNotices()
   service.onEvent((event) => {
     if (win && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, event)
     if (event.type === 'library') void refreshRecent()
-    if (event.type !== 'status') return
-    const notice = runNotice({ runId: event.runId, before: tracker.change(event.runId, event.status), after: event.status, message: event.message }, !!win?.isFocused())
+    const notice = notices.notice(event, !!win?.isFocused())
     if (notice && Notification.isSupported()) {
       const n = new Notification({ title: notice.title, body: notice.body })
-      n.on('click', () => act({ openRun: notice.runId }))
+      n.on('click', () => act(notice.runId !== undefined ? { openRun: notice.runId } : { openSweep: notice.sweepId }))
       n.show()
     }
   })

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -85,8 +85,13 @@ function tfjsNodeInstalled(): string | null {
     const requireModule = createRequire(import.meta.url)
     const pkgFile = requireModule.resolve('@tensorflow/tfjs-node/package.json')
     const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { version: string }
-    const addon = join(dirname(pkgFile), 'lib', `napi-v${process.versions.napi}`, 'tfjs_binding.node')
-    return existsSync(addon) ? pkg.version : null
+    // The addon is built for one N-API version (lib/napi-v8) and loads on any Node with that or a
+    // newer one: looking only under this Node's version (9 on Node 20) never found it, so every
+    // run measured again and loaded tfjs-node to do so.
+    const lib = join(dirname(pkgFile), 'lib')
+    const napi = Number(process.versions.napi)
+    const addon = readdirSync(lib).some((d) => /^napi-v\d+$/.test(d) && Number(d.slice(6)) <= napi && existsSync(join(lib, d, 'tfjs_binding.node')))
+    return addon ? pkg.version : null
   } catch {
     return null
   }

@@ -94,6 +94,17 @@ describe('backend: auto', () => {
     expect(other.choice!.cached).toBe(false)
   })
 
+  it.skipIf(!native.ok)('with tfjs-node installed, the pick between tensorflow and wasm is cached too (the next run loads no tfjs-node to measure)', async () => {
+    const dir = tempDir()
+    const first = await backendForRun(parseRunConfig(ARTICLE), dir)
+    expect(first.choice!.cached).toBe(false)
+    expect(Object.keys(first.choice!.msPerStep).sort()).toEqual(['tensorflow', 'wasm'])
+    const file = JSON.parse(readFileSync(join(dir, CHOICE_FILE), 'utf8'))
+    expect(Object.entries(file.entries)).toEqual([[expect.stringMatching(/^[0-9a-f]{24}$/), expect.objectContaining({ pick: first.name })]])
+    const again = await backendForRun(parseRunConfig({ ...ARTICLE, seed: 9 }), dir)
+    expect(again.choice).toMatchObject({ cached: true, costMs: 0, measuredAt: first.choice!.measuredAt })
+  })
+
   it('picks the backend that forced runs find faster, on models where they differ clearly', async () => {
     const cases: [RunConfigInput, BackendName[]][] = [[WIDE, ['wasm', 'cpu']], ...(native.ok ? [[ARTICLE, ['tensorflow', 'wasm']] as [RunConfigInput, BackendName[]]] : [])]
     for (const [input, pair] of cases) {

@@ -1,4 +1,6 @@
-/** Sweeps through the service: members in the trainer pool, divergence, pause/stop/resume, the report. */
+/** Sweeps through the service: members in the one run queue, divergence, pause/stop/resume, the report. */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import Papa from 'papaparse'
 import type { ServiceEvent } from '../../shared/api'
@@ -31,7 +33,8 @@ function sweepEvent(s: LrLabService, pred: (i: SweepInfo) => boolean, timeoutMs 
 
 describe('sweeps in the service', () => {
   it('runs members at most N at a time; a diverged member ends at its step and frees its slot', async () => {
-    service = await createNodeService(tempDir(), 'browser-bridge', { parallel: 2 })
+    const dataDir = tempDir()
+    service = await createNodeService(dataDir, 'browser-bridge', { maxParallel: 2 })
     const s = service
     let running = 0
     let most = 0
@@ -52,6 +55,13 @@ describe('sweeps in the service', () => {
     const diverged = await s.loadRun(info!.members[2]!.runId!)
     expect(diverged.manifest.summary.divergedAtStep).toBeLessThan(100)
     expect(diverged.manifest.tags).toContain(`sweep:${sweepId}`)
+    // One backend for all members (the base asks for auto): the first member's pick, recorded in
+    // the sweep, and every other member forced onto it.
+    expect(info!.backend).not.toBeNull()
+    const manifests = await Promise.all(info!.members.map(async (m) => (await s.loadRun(m.runId!)).manifest))
+    expect(manifests.map((m) => m.backend.name)).toEqual(Array(4).fill(info!.backend))
+    expect(manifests.filter((m) => m.backend.requested === 'auto')).toHaveLength(1)
+    expect(readFileSync(join(dataDir, 'sweeps', `${sweepId}.backend`), 'utf8').trim()).toBe(info!.backend)
     const rows = Papa.parse<Record<string, string>>((await s.exportSweepCsv(sweepId)).csv, { header: true, skipEmptyLines: true }).data
     expect(rows.map((r) => [r.member, r['axis:optimizer.lr'], r.status])).toEqual([['0', '0.001', 'finished'], ['1', '0.01', 'finished'], ['2', '0.05', 'diverged'], ['3', '0.02', 'finished']])
     expect(Number(rows[1]!.final_loss)).toBe(info && (await s.loadRun(info.members[1]!.runId!)).manifest.summary.finalLoss)
@@ -89,6 +99,21 @@ describe('sweeps in the service', () => {
     ;[info] = await s.listSweeps()
     expect(info!.members[1]!.runId).not.toBe(longRunning.members[1]!.runId)
   }, 400_000)
+
+  it('shares the one run queue with plain runs: a member holds a slot a run then waits for, and the run starts when the sweep is stopped', async () => {
+    service = await createNodeService(tempDir(), 'browser-bridge', { maxParallel: 1 })
+    const s = service
+    const { sweepId } = await s.startSweep({ name: 'slot', base: { ...article, optimizer: { type: 'sgd', lr: 0.001 } }, grid: { epochs: [999_999, 1_000_000] } })
+    await sweepEvent(s, (i) => i.members[0]!.status === 'running')
+    const { runId } = await s.startRun({ ...article, name: 'plain' })
+    const status = async (): Promise<string | undefined> => (await s.listRuns()).find((r) => r.id === runId)?.status
+    expect(await status()).toBe('queued')
+    // One queue, in submission order: the sweep's second member, then the run.
+    expect(s.queue.waiting).toEqual([`${sweepId}#1`, runId])
+    await s.stopSweep(sweepId)
+    await s.sweepSettled(sweepId)
+    await expect.poll(status, { timeout: 90_000, interval: 200 }).toMatch(/running|finished/)
+  }, 240_000)
 
   it('refuses a bad spec naming the member and field', async () => {
     service = await newService()

@@ -113,5 +113,26 @@ describe('axis labels', () => {
     const constant = { type: 'constant' }
     expect(formatAxisValue(constant, [constant, { type: 'constant' }, { type: 'cosine' }])).toBe('constant')
     expect(formatAxisValue({ type: 'cosine', tMax: 5 }, [{ type: 'cosine', tMax: 5 }, { type: 'cosine', tMax: 9 }])).toBe('cosine(tMax=5)')
+    // The bare one beside a variant of its kind: its name, never "constant()".
+    const both = [{ type: 'constant' }, { type: 'constant', stepUnit: 'batch' }]
+    expect(both.map((v) => formatAxisValue(v, both))).toEqual(['constant', 'constant(stepUnit=batch)'])
+  })
+})
+
+describe('race loss charts', () => {
+  it('cut members that blow up at ten times the highest starting loss, and say where they were last drawn', async () => {
+    const { clipCurve, lossCeiling } = await import('../../renderer/src/lib/race-math')
+    const x = [0, 1, 2, 3]
+    const calm = [4, 3, 2, 1]
+    const blowsUp = [5, 30, 400, NaN]
+    const ceiling = lossCeiling([[NaN, 2], calm, blowsUp])
+    expect(ceiling).toBe(50)
+    const cut = clipCurve(x, blowsUp, ceiling)
+    expect(Array.from(cut.y)).toEqual([5, 30, NaN, NaN])
+    expect(cut).toMatchObject({ last: { x: 1, y: 30 }, clipped: true })
+    expect(clipCurve(x, calm, ceiling)).toMatchObject({ last: { x: 3, y: 1 }, clipped: false })
+    // Not finite from the start (the first step diverged): nothing to draw, nowhere to mark.
+    expect(clipCurve([0], [Infinity], ceiling)).toMatchObject({ last: null, clipped: true })
+    expect(lossCeiling([])).toBeNull()
   })
 })

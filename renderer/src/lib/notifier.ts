@@ -1,9 +1,10 @@
 /**
- * Browser mode's run notifications (the desktop app's come from its main process): a Web
- * Notification when a run finishes, diverges or fails while the page is not focused, once
- * the user has allowed them. Clicking one brings the page forward and opens the run.
+ * Browser mode's notifications (the desktop app's come from its main process): a Web
+ * Notification when a run finishes, diverges or fails, or a sweep ends, while the page is not
+ * focused, once the user has allowed them. Clicking one brings the page forward and opens the
+ * run (or the sweep's race).
  */
-import { runNotice, StatusTracker } from '../../../shared/notifications'
+import { ServiceNotices } from '../../../shared/notifications'
 import type { ClientApi } from './api-client'
 
 export function notificationsSupported(): boolean {
@@ -15,18 +16,21 @@ export function askNotificationPermission(): void {
   if (notificationsSupported() && Notification.permission === 'default') void Notification.requestPermission()
 }
 
-export function startBrowserNotifications(api: ClientApi, nameOf: (runId: string) => string | undefined, openRun: (runId: string) => void): () => void {
+export function startBrowserNotifications(
+  api: ClientApi,
+  nameOf: (runId: string) => string | undefined,
+  open: { run(runId: string): void; sweep(sweepId: string): void },
+): () => void {
   if (!notificationsSupported()) return () => {}
-  const tracker = new StatusTracker()
+  const notices = new ServiceNotices()
   return api.onEvent((e) => {
-    if (e.type !== 'status') return
-    const before = tracker.change(e.runId, e.status)
-    const notice = runNotice({ runId: e.runId, name: nameOf(e.runId), before, after: e.status, message: e.message }, document.hasFocus())
+    const notice = notices.notice(e, document.hasFocus(), nameOf)
     if (!notice || Notification.permission !== 'granted') return
-    const n = new Notification(notice.title, { body: notice.body, tag: `lrlab-${notice.runId}` })
+    const n = new Notification(notice.title, { body: notice.body, tag: `lrlab-${notice.runId ?? `sweep-${notice.sweepId}`}` })
     n.onclick = () => {
       window.focus()
-      openRun(notice.runId)
+      if (notice.runId !== undefined) open.run(notice.runId)
+      else open.sweep(notice.sweepId)
       n.close()
     }
   })

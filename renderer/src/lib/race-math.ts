@@ -152,3 +152,36 @@ export function colorAxis(info: SweepInfo): string | null {
 
 /** Dash patterns for the second thing that varies (schedules), so colour can carry the LR. */
 export const DASHES: (number[] | undefined)[] = [undefined, [6, 4], [2, 3], [10, 3, 2, 3], [1, 6]]
+
+/**
+ * The loss charts' ceiling: this many times the highest starting loss. A member that blows up
+ * (diverged, or an LR far too large) would otherwise stretch the shared axis over thirty
+ * decades and flatten the race into one line; above the ceiling its curve leaves the chart.
+ */
+export const BLOW_UP_FACTOR = 10
+
+export function lossCeiling(curves: readonly ArrayLike<number>[]): number | null {
+  let top = -Infinity
+  for (const y of curves) {
+    for (let i = 0; i < y.length; i++) {
+      if (Number.isFinite(y[i]!)) {
+        top = Math.max(top, y[i]!)
+        break
+      }
+    }
+  }
+  return top > 0 ? top * BLOW_UP_FACTOR : null
+}
+
+/**
+ * A curve cut where it first leaves the chart (above the ceiling, or not finite): the rest is
+ * NaN (no line), and `last` is the last point drawn, where the race view marks it.
+ */
+export function clipCurve(x: ArrayLike<number>, y: ArrayLike<number>, ceiling: number | null): { y: Float64Array; last: { x: number; y: number } | null; clipped: boolean } {
+  const out = Float64Array.from(y)
+  let i = 0
+  while (i < out.length && Number.isFinite(out[i]!) && (ceiling === null || out[i]! <= ceiling)) i++
+  if (i === out.length) return { y: out, last: out.length ? { x: x[out.length - 1]!, y: out[out.length - 1]! } : null, clipped: false }
+  out.fill(NaN, i)
+  return { y: out, last: i > 0 ? { x: x[i - 1]!, y: out[i - 1]! } : null, clipped: true }
+}

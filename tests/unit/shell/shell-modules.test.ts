@@ -8,7 +8,8 @@ import { closeChoice, closeQuestion } from '../../../electron/shell/close-guard'
 import { aboutLines } from '../../../electron/shell/about'
 import { checkShellArgs, chosenPath, openRunDialogOptions, runDialogKind, saveDialogOptions } from '../../../electron/shell/ipc'
 import { SHELL_CHANNELS } from '../../../electron/shell/ipc-channels'
-import { runNotice, StatusTracker } from '../../../shared/notifications'
+import { runNotice, ServiceNotices, StatusTracker } from '../../../shared/notifications'
+import type { SweepInfo } from '../../../shared/sweep'
 
 const tmp = mkdtempSync(join(tmpdir(), 'lrlab-shell-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
@@ -86,6 +87,37 @@ describe('notifications', () => {
     expect(t.change('a', 'running')).toBe('running')
     t.change('b', 'paused')
     expect(t.live().sort()).toEqual(['a', 'b'])
+  })
+})
+
+describe('sweep notifications', () => {
+  const sweep = (status: SweepInfo['status'], members: [string, string | null, string?][]): SweepInfo => ({
+    id: 'race-1', name: 'race', createdAt: '', axes: ['optimizer.lr'], status, backend: 'wasm',
+    members: members.map(([st, runId, error], index) => ({ index, label: `lr=${index}`, axes: {}, status: st as never, runId, ...(error && { error }) })),
+  })
+  it('announce a sweep that finished or failed while unfocused, once; its members are not announced one by one', () => {
+    const n = new ServiceNotices()
+    expect(n.notice({ type: 'sweep', sweep: sweep('running', [['running', 'r0'], ['queued', null]]) }, false)).toBeNull()
+    // A member's own end is its sweep's news, not a notification of its own; a plain run still gets one.
+    expect(n.notice({ type: 'status', runId: 'r0', status: 'running' }, false)).toBeNull()
+    expect(n.notice({ type: 'status', runId: 'r0', status: 'diverged' }, false)).toBeNull()
+    expect(n.notice({ type: 'status', runId: 'solo', status: 'running' }, false)).toBeNull()
+    expect(n.notice({ type: 'status', runId: 'solo', status: 'finished' }, false)).toMatchObject({ runId: 'solo', title: 'Run finished' })
+    const done = sweep('done', [['diverged', 'r0'], ['finished', 'r1']])
+    expect(n.notice({ type: 'sweep', sweep: done }, false)).toEqual({ sweepId: 'race-1', title: 'Sweep finished', body: 'race: 2 members, 1 diverged' })
+    expect(n.notice({ type: 'sweep', sweep: done }, false)).toBeNull()
+
+    const f = new ServiceNotices()
+    f.notice({ type: 'sweep', sweep: sweep('running', [['running', 'r0'], ['queued', null]]) }, false)
+    expect(f.notice({ type: 'sweep', sweep: sweep('incomplete', [['finished', 'r0'], ['pending', null, 'the trainer could not start: out of memory']]) }, false))
+      .toEqual({ sweepId: 'race-1', title: 'Sweep failed', body: 'race: 1 of 2 members did not finish (the trainer could not start: out of memory)' })
+    // Focused, stopped by the user, or never seen running here: no notification.
+    const g = new ServiceNotices()
+    g.notice({ type: 'sweep', sweep: sweep('running', [['running', 'r0']]) }, true)
+    expect(g.notice({ type: 'sweep', sweep: sweep('done', [['finished', 'r0']]) }, true)).toBeNull()
+    g.notice({ type: 'sweep', sweep: sweep('running', [['running', 'r0']]) }, false)
+    expect(g.notice({ type: 'sweep', sweep: sweep('stopped', [['stopped', 'r0']]) }, false)).toBeNull()
+    expect(new ServiceNotices().notice({ type: 'sweep', sweep: done }, false)).toBeNull()
   })
 })
 
