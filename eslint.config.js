@@ -9,7 +9,10 @@ import globals from 'globals'
 import ts from 'typescript-eslint'
 import svelteConfig from './svelte.config.js'
 
-const electronOnlyInShell = { name: 'electron', message: 'Only electron/main and electron/preload import Electron; put the decision in an Electron-free module under electron/ and test it under Node.' }
+const electronOnlyInShell = {
+  name: 'electron',
+  message: 'Only electron/main and electron/preload import Electron; put the decision in an Electron-free module under electron/ and test it under Node.',
+}
 const noBench = { group: ['**/bench/**', '**/tests/**'], message: 'Production code does not import the bench or the tests.' }
 
 export default ts.config(
@@ -51,26 +54,32 @@ export default ts.config(
   {
     files: ['shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [electronOnlyInShell],
-        patterns: [
-          { group: ['**/electron/**', '../electron/*'], message: 'shared/ is imported by both sides and imports neither.' },
-          { group: ['**/renderer/**'], message: 'shared/ is imported by both sides and imports neither.' },
-          { group: ['node:*'], message: 'shared/ runs in the page too: no Node modules.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronOnlyInShell],
+          patterns: [
+            { group: ['**/electron/**', '../electron/*'], message: 'shared/ is imported by both sides and imports neither.' },
+            { group: ['**/renderer/**'], message: 'shared/ is imported by both sides and imports neither.' },
+            { group: ['node:*'], message: 'shared/ runs in the page too: no Node modules.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.svelte'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [electronOnlyInShell],
-        patterns: [
-          { group: ['**/electron/**', '../electron/*'], message: 'The renderer reaches the service only through the API (shared/api.ts), never electron/ modules.' },
-          { group: ['node:*'], message: 'The renderer runs in a sandboxed page: no Node modules.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronOnlyInShell],
+          patterns: [
+            { group: ['**/electron/**', '../electron/*'], message: 'The renderer reaches the service only through the API (shared/api.ts), never electron/ modules.' },
+            { group: ['node:*'], message: 'The renderer runs in a sandboxed page: no Node modules.' },
+          ],
+        },
+      ],
     },
   },
 )

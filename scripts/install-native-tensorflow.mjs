@@ -54,7 +54,13 @@ function run(cmd, argv, opts = {}) {
   return { ok: r.status === 0 && !r.error, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` }
 }
 
-const tail = (text, n = 6) => text.trim().split('\n').slice(-n).map((l) => `    ${l}`).join('\n')
+const tail = (text, n = 6) =>
+  text
+    .trim()
+    .split('\n')
+    .slice(-n)
+    .map((l) => `    ${l}`)
+    .join('\n')
 
 if (platform() !== 'linux' || arch() !== 'x64') {
   sayNotInstalled(`this script builds against the manylinux x86_64 wheel; on ${platform()}-${arch()} plain "npm install" fetches tfjs-node's own libtensorflow.`)
@@ -84,10 +90,27 @@ try {
   if (!wheel) {
     say(`pip download ${TF_WHEEL} (about 270 MB)…`)
     const pip = run(python, [
-      '-m', 'pip', 'download', TF_WHEEL, '--no-deps', '--only-binary=:all:', '--platform', 'manylinux_2_27_x86_64',
-      '--python-version', '3.11', '--implementation', 'cp', '--retries', '1', '--disable-pip-version-check', '-d', work,
+      '-m',
+      'pip',
+      'download',
+      TF_WHEEL,
+      '--no-deps',
+      '--only-binary=:all:',
+      '--platform',
+      'manylinux_2_27_x86_64',
+      '--python-version',
+      '3.11',
+      '--implementation',
+      'cp',
+      '--retries',
+      '1',
+      '--disable-pip-version-check',
+      '-d',
+      work,
     ])
-    wheel = readdirSync(work).map((f) => join(work, f)).find((f) => f.endsWith('.whl'))
+    wheel = readdirSync(work)
+      .map((f) => join(work, f))
+      .find((f) => f.endsWith('.whl'))
     if (!pip.ok || !wheel) skip(`pip could not fetch ${TF_WHEEL}:\n${tail(pip.out)}`)
   }
   if (!existsSync(wheel)) skip(`--wheel ${wheel}: no such file`)
@@ -114,7 +137,10 @@ try {
     [`libtensorflow_framework.so.${LIB_VERSION}`, 'libtensorflow_framework.so.2'],
   ])
     symlinkSync(target, join(lib, name))
-  writeFileSync(join(lib, 'SOURCE.txt'), `TensorFlow's C library from the ${TF_WHEEL} wheel (stripped), laid out by LR Lab's scripts/install-native-tensorflow.mjs.\nLICENSE and THIRD_PARTY_NOTICES.txt are TensorFlow's, from the same wheel.\n`)
+  writeFileSync(
+    join(lib, 'SOURCE.txt'),
+    `TensorFlow's C library from the ${TF_WHEEL} wheel (stripped), laid out by LR Lab's scripts/install-native-tensorflow.mjs.\nLICENSE and THIRD_PARTY_NOTICES.txt are TensorFlow's, from the same wheel.\n`,
+  )
 
   say(`packing ${ARCHIVE} (${seconds()} s)…`)
   const archive = join(work, ARCHIVE)

@@ -207,7 +207,10 @@ export interface RangeTestResultData {
 
 /** A failure the caller caused (bad config, unknown run): shown to the user as is. */
 export class ApiError extends Error {
-  constructor(message: string, readonly code: 'bad-request' | 'not-found' | 'conflict' | 'internal' = 'bad-request') {
+  constructor(
+    message: string,
+    readonly code: 'bad-request' | 'not-found' | 'conflict' | 'internal' = 'bad-request',
+  ) {
     super(message)
     this.name = 'ApiError'
   }
@@ -237,14 +240,7 @@ export interface ElectronBridge extends LrLabApi {
 }
 
 /** What the main process asks the page to do. */
-export type ShellAction =
-  | { command: CommandId }
-  | { openRun: string }
-  | { openSweep: string }
-  | { openPath: string; kind: 'run-folder' | 'run-zip' | 'csv' }
+export type ShellAction = { command: CommandId } | { openRun: string } | { openSweep: string } | { openPath: string; kind: 'run-folder' | 'run-zip' | 'csv' }
 
 /** WebSocket messages: requests are JSON text; answers and events go through shared/wire.ts encodeFrame (binary when they carry typed arrays). */
-export type WsResponse =
-  | { id: number; result: unknown }
-  | { id: number; error: { message: string; code: string } }
-  | { event: ServiceEvent }
+export type WsResponse = { id: number; result: unknown } | { id: number; error: { message: string; code: string } } | { event: ServiceEvent }

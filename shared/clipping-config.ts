@@ -43,10 +43,7 @@ export const ClippingSchema = z.discriminatedUnion(
     }),
   ],
   {
-    error: (issue) =>
-      issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator'
-        ? `mode must be one of ${CLIPPING_MODES.join(', ')}`
-        : undefined,
+    error: (issue) => (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator' ? `mode must be one of ${CLIPPING_MODES.join(', ')}` : undefined),
   },
 )
 export type ClippingConfig = z.infer<typeof ClippingSchema>

@@ -35,10 +35,25 @@ export const DataSchema = z.discriminatedUnion('kind', [
   strictObject('data polynomial', { kind: z.literal('polynomial'), n: z.number().int().min(2).max(1_000_000).default(200), noise: z.number().min(0).max(100).default(0.5) }),
   /** Two-dimensional classification toys (sklearn's shapes), labels 0..classes−1. */
   strictObject('data moons', { kind: z.literal('moons'), n: z.number().int().min(4).max(1_000_000).default(400), noise: z.number().min(0).max(10).default(0.1) }),
-  strictObject('data circles', { kind: z.literal('circles'), n: z.number().int().min(4).max(1_000_000).default(400), noise: z.number().min(0).max(10).default(0.05), factor: z.number().gt(0).lt(1).default(0.5) }),
-  strictObject('data spirals', { kind: z.literal('spirals'), n: z.number().int().min(4).max(1_000_000).default(600), noise: z.number().min(0).max(10).default(0.2), classes: z.number().int().min(2).max(10).default(3) }),
+  strictObject('data circles', {
+    kind: z.literal('circles'),
+    n: z.number().int().min(4).max(1_000_000).default(400),
+    noise: z.number().min(0).max(10).default(0.05),
+    factor: z.number().gt(0).lt(1).default(0.5),
+  }),
+  strictObject('data spirals', {
+    kind: z.literal('spirals'),
+    n: z.number().int().min(4).max(1_000_000).default(600),
+    noise: z.number().min(0).max(10).default(0.2),
+    classes: z.number().int().min(2).max(10).default(3),
+  }),
   strictObject('data xor', { kind: z.literal('xor'), n: z.number().int().min(4).max(1_000_000).default(400), noise: z.number().min(0).max(10).default(0.1) }),
-  strictObject('data blobs', { kind: z.literal('blobs'), n: z.number().int().min(4).max(1_000_000).default(400), noise: z.number().min(0).max(10).default(1), classes: z.number().int().min(2).max(20).default(3) }),
+  strictObject('data blobs', {
+    kind: z.literal('blobs'),
+    n: z.number().int().min(4).max(1_000_000).default(400),
+    noise: z.number().min(0).max(10).default(1),
+    classes: z.number().int().min(2).max(20).default(3),
+  }),
   /** A user's CSV file: a header row, numeric columns; `target` names the column to predict. */
   strictObject('data csv', {
     kind: z.literal('csv'),
@@ -53,10 +68,10 @@ export const DataSchema = z.discriminatedUnion('kind', [
   strictObject('data digits', { kind: z.literal('digits') }),
   /** Rows given in the config itself (x: one feature vector per row, y: one target per row). */
   strictObject('data inline', {
-      kind: z.literal('inline'),
-      x: z.array(z.array(finiteNumber).min(1)).min(1).max(100_000),
-      y: z.array(finiteNumber).min(1).max(100_000),
-    })
+    kind: z.literal('inline'),
+    x: z.array(z.array(finiteNumber).min(1)).min(1).max(100_000),
+    y: z.array(finiteNumber).min(1).max(100_000),
+  })
     .refine((d) => d.x.length === d.y.length, { message: 'x and y must have the same number of rows', path: ['y'] })
     .refine((d) => d.x.every((r) => r.length === d.x[0]!.length), { message: 'every row of x must have the same length', path: ['x'] }),
 ])
@@ -81,11 +96,9 @@ export const ModelSchema = z.discriminatedUnion('kind', [
      * preset (trained first if there is none), or a tfjs model.json with matching dense layers.
      */
     initFrom: z
-      .union([
-        z.object({ run: RunIdSchema }).strict(),
-        z.object({ preset: z.string().min(1) }).strict(),
-        z.object({ modelJson: z.string().min(1) }).strict(),
-      ], { error: (issue) => (issue.code === 'invalid_union' ? 'initFrom must be exactly one of {"run": id}, {"preset": name}, {"modelJson": path}' : undefined) })
+      .union([z.object({ run: RunIdSchema }).strict(), z.object({ preset: z.string().min(1) }).strict(), z.object({ modelJson: z.string().min(1) }).strict()], {
+        error: (issue) => (issue.code === 'invalid_union' ? 'initFrom must be exactly one of {"run": id}, {"preset": name}, {"modelJson": path}' : undefined),
+      })
       .optional(),
     /** With initFrom: a freshly initialised output layer (a new head) instead of the saved one. */
     newHead: z.boolean().default(true),
@@ -106,14 +119,25 @@ export type ModelConfig = z.infer<typeof ModelSchema>
  */
 export const PARAM_GROUP_MODES = ['multipliers', 'values', 'spread'] as const
 export const ParamGroupsSchema = strictObject('paramGroups', {
-    mode: z.enum(PARAM_GROUP_MODES).default('multipliers'),
-    /** Layer name → factor (multipliers) or learning rate (values). Layers not named keep factor 1. */
-    layers: z.record(z.string().min(1), z.number().positive({ error: 'must be > 0' }).max(MAX_LR, { error: `must be ≤ ${MAX_LR}` })).default({}),
-    /** spread: the first layer's learning rate; the head keeps the optimizer's. */
-    firstLr: z.number().positive({ error: 'firstLr must be > 0' }).max(MAX_LR, { error: `firstLr must be ≤ ${MAX_LR}` }).optional(),
-    freeze: z.array(z.string().min(1)).default([]),
-  })
-  .refine((g) => g.mode !== 'spread' || g.firstLr !== undefined, { message: 'spread needs firstLr (the first layer\'s learning rate)', path: ['firstLr'] })
+  mode: z.enum(PARAM_GROUP_MODES).default('multipliers'),
+  /** Layer name → factor (multipliers) or learning rate (values). Layers not named keep factor 1. */
+  layers: z
+    .record(
+      z.string().min(1),
+      z
+        .number()
+        .positive({ error: 'must be > 0' })
+        .max(MAX_LR, { error: `must be ≤ ${MAX_LR}` }),
+    )
+    .default({}),
+  /** spread: the first layer's learning rate; the head keeps the optimizer's. */
+  firstLr: z
+    .number()
+    .positive({ error: 'firstLr must be > 0' })
+    .max(MAX_LR, { error: `firstLr must be ≤ ${MAX_LR}` })
+    .optional(),
+  freeze: z.array(z.string().min(1)).default([]),
+}).refine((g) => g.mode !== 'spread' || g.firstLr !== undefined, { message: "spread needs firstLr (the first layer's learning rate)", path: ['firstLr'] })
 export type ParamGroupsConfig = z.infer<typeof ParamGroupsSchema>
 
 /** Layer names of a model config, input to output: what paramGroups refers to. */
@@ -124,35 +148,39 @@ export function layerNames(model: ModelConfig): string[] {
 }
 
 export const RunConfigSchema = strictObject('the config', {
-    name: z.string().trim().min(1).max(200).optional(),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
-    backend: z.enum(BACKEND_CHOICES).default('auto'),
-    data: DataSchema,
-    model: ModelSchema.default({ kind: 'linear' }),
-    loss: z.enum(['mse', 'mae', 'huber', 'binaryCrossEntropy', 'crossEntropy']).default('mse'),
-    /** The validation metric: accuracy for classification; R² or MAE for regression ('auto': accuracy or R²). */
-    metric: z.enum(['auto', 'accuracy', 'r2', 'mae']).default('auto'),
-    optimizer: OptimizerSchema,
-    schedule: ScheduleSchema.default({ type: 'constant', stepUnit: 'epoch' }),
-    clipping: ClippingSchema.default({ mode: 'none' }),
-    paramGroups: ParamGroupsSchema.optional(),
-    /** The preset this config came from (name@version), recorded for the library and fine-tuning. */
-    preset: z.string().max(100).optional(),
-    epochs: z.number().int().min(1).max(1_000_000),
-    /** Rows per batch; 'full' (or any value ≥ the training rows) is batch gradient descent. */
-    batchSize: z.union([z.literal('full'), z.number().int().min(1)]).default('full'),
-    /** Fraction of rows held out for validation (seeded split). 0 trains on everything. */
-    validationSplit: z.number().min(0).max(0.9).default(0.2),
-    /** Stop as diverged when the loss exceeds this multiple of its best (besides non-finite). */
-    divergeFactor: z.number().gt(1).optional(),
-  })
-  .superRefine((c, ctx) => {
-    if (!c.paramGroups) return
-    const names = layerNames(c.model)
-    for (const n of [...Object.keys(c.paramGroups.layers), ...c.paramGroups.freeze])
-      if (!names.includes(n)) ctx.addIssue({ code: 'custom', path: ['paramGroups'], message: `no layer named "${n}" (this model's layers: ${names.join(', ')})` })
-    if (names.every((n) => c.paramGroups!.freeze.includes(n))) ctx.addIssue({ code: 'custom', path: ['paramGroups', 'freeze'], message: 'every layer is frozen: nothing would train' })
-  })
+  name: z.string().trim().min(1).max(200).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
+  backend: z.enum(BACKEND_CHOICES).default('auto'),
+  data: DataSchema,
+  model: ModelSchema.default({ kind: 'linear' }),
+  loss: z.enum(['mse', 'mae', 'huber', 'binaryCrossEntropy', 'crossEntropy']).default('mse'),
+  /** The validation metric: accuracy for classification; R² or MAE for regression ('auto': accuracy or R²). */
+  metric: z.enum(['auto', 'accuracy', 'r2', 'mae']).default('auto'),
+  optimizer: OptimizerSchema,
+  schedule: ScheduleSchema.default({ type: 'constant', stepUnit: 'epoch' }),
+  clipping: ClippingSchema.default({ mode: 'none' }),
+  paramGroups: ParamGroupsSchema.optional(),
+  /** The preset this config came from (name@version), recorded for the library and fine-tuning. */
+  preset: z.string().max(100).optional(),
+  epochs: z.number().int().min(1).max(1_000_000),
+  /** Rows per batch; 'full' (or any value ≥ the training rows) is batch gradient descent. */
+  batchSize: z.union([z.literal('full'), z.number().int().min(1)]).default('full'),
+  /** Fraction of rows held out for validation (seeded split). 0 trains on everything. */
+  validationSplit: z.number().min(0).max(0.9).default(0.2),
+  /** Stop as diverged when the loss exceeds this multiple of its best (besides non-finite). */
+  divergeFactor: z.number().gt(1).optional(),
+}).superRefine((c, ctx) => {
+  if (!c.paramGroups) return
+  const names = layerNames(c.model)
+  for (const n of [...Object.keys(c.paramGroups.layers), ...c.paramGroups.freeze])
+    if (!names.includes(n)) ctx.addIssue({ code: 'custom', path: ['paramGroups'], message: `no layer named "${n}" (this model's layers: ${names.join(', ')})` })
+  if (names.every((n) => c.paramGroups!.freeze.includes(n))) ctx.addIssue({ code: 'custom', path: ['paramGroups', 'freeze'], message: 'every layer is frozen: nothing would train' })
+})
 
 export type RunConfig = z.infer<typeof RunConfigSchema>
 export type RunConfigInput = z.input<typeof RunConfigSchema>

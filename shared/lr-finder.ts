@@ -5,7 +5,11 @@
  */
 import { z } from 'zod'
 
-const positive = (name: string) => z.number({ error: `${name} must be a number` }).positive({ error: `${name} must be > 0` }).finite()
+const positive = (name: string) =>
+  z
+    .number({ error: `${name} must be a number` })
+    .positive({ error: `${name} must be > 0` })
+    .finite()
 
 export const RangeTestSchema = z
   .object({
@@ -162,7 +166,12 @@ export function suggestLrs(lrs: ArrayLike<number>, smoothed: ArrayLike<number>, 
 
   const iSlide = slideIndex(y)
   if (iSlide !== null)
-    suggestions.push({ rule: 'slide', description: 'where the slope stops changing, sliding a 15-point window down from the end (fastai slide; threshold in loss units)', lr: x[iSlide]!, index: start + iSlide })
+    suggestions.push({
+      rule: 'slide',
+      description: 'where the slope stops changing, sliding a 15-point window down from the end (fastai slide; threshold in loss units)',
+      lr: x[iSlide]!,
+      index: start + iSlide,
+    })
 
   const iMin = y.indexOf(Math.min(...y))
   suggestions.push({ rule: 'minimum', description: 'the LR at the loss minimum, divided by 10 (fastai minimum)', lr: x[iMin]! / 10, index: start + iMin })

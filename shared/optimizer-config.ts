@@ -14,24 +14,27 @@ import { MAX_LR } from './strict'
 
 /** PyTorch refuses lr < 0; 0 trains nothing, and above MAX_LR float32 training only overflows. */
 const lr = (field = 'lr') =>
-  num(field).gt(0, { error: `${field} must be > 0` }).max(MAX_LR, { error: `${field} must be ≤ ${MAX_LR} (a larger learning rate overflows float32 training at the first step)` })
+  num(field)
+    .gt(0, { error: `${field} must be > 0` })
+    .max(MAX_LR, { error: `${field} must be ≤ ${MAX_LR} (a larger learning rate overflows float32 training at the first step)` })
 /** Adam-family betas: 0 ≤ β < 1 (β = 1 makes the bias correction divide by zero). */
 const beta = (field: string) =>
-  num(field).min(0, { error: `${field} must be in [0, 1)` }).lt(1, { error: `${field} must be in [0, 1)` })
+  num(field)
+    .min(0, { error: `${field} must be in [0, 1)` })
+    .lt(1, { error: `${field} must be in [0, 1)` })
 const options = strictVariant
 
 const sgd = options('sgd', {
-    type: z.literal('sgd'),
-    lr: lr(),
-    momentum: unitInterval('momentum').default(0),
-    dampening: unitInterval('dampening').default(0),
-    nesterov: flag('nesterov').default(false),
-    weightDecay: nonNegative('weightDecay').default(0),
-  })
-  .refine((c) => !c.nesterov || (c.momentum > 0 && c.dampening === 0), {
-    error: 'nesterov requires momentum > 0 and dampening = 0 (as in PyTorch)',
-    path: ['nesterov'],
-  })
+  type: z.literal('sgd'),
+  lr: lr(),
+  momentum: unitInterval('momentum').default(0),
+  dampening: unitInterval('dampening').default(0),
+  nesterov: flag('nesterov').default(false),
+  weightDecay: nonNegative('weightDecay').default(0),
+}).refine((c) => !c.nesterov || (c.momentum > 0 && c.dampening === 0), {
+  error: 'nesterov requires momentum > 0 and dampening = 0 (as in PyTorch)',
+  path: ['nesterov'],
+})
 
 const adagrad = options('adagrad', {
   type: z.literal('adagrad'),
@@ -105,10 +108,7 @@ export const OPTIMIZER_TYPES = ['sgd', 'adagrad', 'rmsprop', 'adadelta', 'adam',
 export type OptimizerType = (typeof OPTIMIZER_TYPES)[number]
 
 export const OptimizerSchema = z.discriminatedUnion('type', [sgd, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam], {
-  error: (issue) =>
-    issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator'
-      ? `type must be one of ${OPTIMIZER_TYPES.join(', ')}`
-      : undefined,
+  error: (issue) => (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator' ? `type must be one of ${OPTIMIZER_TYPES.join(', ')}` : undefined),
 })
 export type OptimizerConfig = z.infer<typeof OptimizerSchema>
 export type OptimizerInput = z.input<typeof OptimizerSchema>
@@ -134,8 +134,7 @@ export function momentumOf(cfg: OptimizerConfig): number | undefined {
 export const OPTIMIZER_DOCS: Record<OptimizerType, Doc> = {
   sgd: {
     title: 'SGD',
-    summary:
-      'Steps against the gradient; momentum keeps a running velocity, and lr multiplies it when applied (so a schedule changes the whole step at once).',
+    summary: 'Steps against the gradient; momentum keeps a running velocity, and lr multiplies it when applied (so a schedule changes the whole step at once).',
     formula: 'g ← g + wd·p;  b ← μ·b + (1 − τ)·g  (b = g on the first step);  d = nesterov ? g + μ·b : b;  p ← p − lr·d',
   },
   adagrad: {
@@ -145,10 +144,8 @@ export const OPTIMIZER_DOCS: Record<OptimizerType, Doc> = {
   },
   rmsprop: {
     title: 'RMSprop',
-    summary:
-      'Like Adagrad but with a decaying average of squared gradients; no bias correction, so the first step is about lr/√(1 − α).',
-    formula:
-      'g ← g + wd·p;  v ← α·v + (1 − α)·g²;  a = √(v − ḡ²) + ε if centered (ḡ ← α·ḡ + (1 − α)·g) else √v + ε;  b ← μ·b + g/a;  p ← p − lr·b  (p ← p − lr·g/a when μ = 0)',
+    summary: 'Like Adagrad but with a decaying average of squared gradients; no bias correction, so the first step is about lr/√(1 − α).',
+    formula: 'g ← g + wd·p;  v ← α·v + (1 − α)·g²;  a = √(v − ḡ²) + ε if centered (ḡ ← α·ḡ + (1 − α)·g) else √v + ε;  b ← μ·b + g/a;  p ← p − lr·b  (p ← p − lr·g/a when μ = 0)',
   },
   adadelta: {
     title: 'Adadelta',
@@ -158,14 +155,12 @@ export const OPTIMIZER_DOCS: Record<OptimizerType, Doc> = {
   adam: {
     title: 'Adam',
     summary: 'Momentum on the gradient and on its square, both bias-corrected; the step size is roughly lr per coordinate.',
-    formula:
-      'g ← g + wd·p;  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²  (amsgrad: v̄ = max(v̄, v));  p ← p − lr/(1 − β1^k) · m/(√v/√(1 − β2^k) + ε)',
+    formula: 'g ← g + wd·p;  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²  (amsgrad: v̄ = max(v̄, v));  p ← p − lr/(1 − β1^k) · m/(√v/√(1 − β2^k) + ε)',
   },
   adamw: {
     title: 'AdamW',
     summary: 'Adam with decoupled weight decay: weights shrink by lr·wd directly instead of through the gradient.',
-    formula:
-      'p ← p·(1 − lr·wd);  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  p ← p − lr/(1 − β1^k) · m/(√v/√(1 − β2^k) + ε)',
+    formula: 'p ← p·(1 − lr·wd);  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  p ← p − lr/(1 − β1^k) · m/(√v/√(1 − β2^k) + ε)',
   },
   adamax: {
     title: 'Adamax',

@@ -58,7 +58,9 @@ export function describeChoice(info: Pick<BackendInfo, 'name' | 'tuning' | 'choi
   const name = `${info.name}${info.tuning?.length ? ' (tuned)' : ''}`
   if (c.unmeasured) return `${name} — not measured: ${c.unmeasured}`
   if (!c.runnerUp || !c.ratio) return name
-  const how = c.cached ? `measured ${c.measuredAt.slice(0, 10)}, cached` : `measured ${c.measuredAt.slice(0, 10)} in ${Math.round(c.costMs)} ms${c.loadMs && c.loadMs >= 50 ? ` + ${(c.loadMs / 1000).toFixed(1)} s loading` : ''}`
+  const how = c.cached
+    ? `measured ${c.measuredAt.slice(0, 10)}, cached`
+    : `measured ${c.measuredAt.slice(0, 10)} in ${Math.round(c.costMs)} ms${c.loadMs && c.loadMs >= 50 ? ` + ${(c.loadMs / 1000).toFixed(1)} s loading` : ''}`
   return `${name} — ${c.ratio.toFixed(1)}× faster than ${c.runnerUp} for this model (${how})`
 }
 
@@ -144,7 +146,16 @@ export type RunListEntry = z.infer<typeof RunListEntrySchema>
 
 export function emptySummary(): RunSummary {
   return {
-    steps: 0, epochs: 0, finalLoss: null, bestLoss: null, finalValLoss: null, bestValLoss: null,
-    bestValEpoch: null, finalValMetric: null, divergedAtStep: null, divergedAtEpoch: null, durationSec: 0,
+    steps: 0,
+    epochs: 0,
+    finalLoss: null,
+    bestLoss: null,
+    finalValLoss: null,
+    bestValLoss: null,
+    bestValEpoch: null,
+    finalValMetric: null,
+    divergedAtStep: null,
+    divergedAtEpoch: null,
+    durationSec: 0,
   }
 }

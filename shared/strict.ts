@@ -50,9 +50,6 @@ export function unknownKeyText(key: string, known: readonly string[]): string {
  */
 export function strictObject<T extends z.core.$ZodLooseShape>(what: string, shape: T) {
   return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown field(s) for ${what}: ${issue.keys.map((k) => unknownKeyText(k, Object.keys(shape))).join(', ')}`
-        : undefined,
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) for ${what}: ${issue.keys.map((k) => unknownKeyText(k, Object.keys(shape))).join(', ')}` : undefined),
   })
 }

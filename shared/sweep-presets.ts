@@ -19,7 +19,7 @@ export const SWEEP_PRESETS: SweepPreset[] = [
   {
     name: 'article-race',
     title: 'The article race: seven demos side by side',
-    description: 'Constant SGD, time decay, Adam, a cyclical rate, warm restarts, too large and too small, on the same data from the same starting weights: the article\'s comparison as one race.',
+    description: "Constant SGD, time decay, Adam, a cyclical rate, warm restarts, too large and too small, on the same data from the same starting weights: the article's comparison as one race.",
     spec: {
       name: 'article race',
       base: {},

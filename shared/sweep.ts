@@ -14,7 +14,11 @@ import type { BackendName, RunStatus } from './run'
 export const MAX_SWEEP_MEMBERS = 10_000
 
 const PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/
-const seedNumber = z.number().int().min(0).max(2 ** 31 - 1)
+const seedNumber = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1)
 
 /** `{"logspace": [from, to, count]}`: count values spaced evenly in log10 from `from` to `to`, both included (numpy's geomspace). */
 const LogspaceSchema = z
@@ -67,7 +71,11 @@ export const SweepSpecSchema = z
      * Whole alternatives to race side by side (the article's demos): each one's top-level fields
      * replace the base's. A first axis, "variant", labelled by each one's name.
      */
-    variants: z.array(z.record(z.string(), z.unknown(), { error: 'a variant is a partial run config (a JSON object)' })).min(1).max(1000).optional(),
+    variants: z
+      .array(z.record(z.string(), z.unknown(), { error: 'a variant is a partial run config (a JSON object)' }))
+      .min(1)
+      .max(1000)
+      .optional(),
     /** Paths into the run config → values; members are the Cartesian product, last axis varying fastest. */
     grid: z
       .record(z.string().regex(PATH), AxisSchema, {
@@ -84,8 +92,7 @@ export const SweepSpecSchema = z
   .strict()
   .superRefine((s, ctx) => {
     const points = gridSize(s.grid) * (s.variants?.length ?? 1)
-    if (s.sample !== undefined && s.sample > points)
-      ctx.addIssue({ code: 'custom', path: ['sample'], message: `${s.sample} is more than the grid's ${points} points` })
+    if (s.sample !== undefined && s.sample > points) ctx.addIssue({ code: 'custom', path: ['sample'], message: `${s.sample} is more than the grid's ${points} points` })
     if (s.seeds && 'seed' in s.grid) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'give seeds or a "seed" grid axis, not both' })
     if (s.seeds && new Set(s.seeds).size !== s.seeds.length) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'seeds must not repeat' })
     const members = (s.sample ?? points) * (s.seeds?.length ?? 1)
@@ -145,9 +152,7 @@ export function formatAxisValue(value: unknown, siblings: readonly unknown[] = [
   if (typeof value !== 'object' || value === null) return String(value)
   const type = (value as { type?: unknown; kind?: unknown }).type ?? (value as { kind?: unknown }).kind
   if (typeof type !== 'string') return JSON.stringify(value)
-  const sameType = new Set(
-    siblings.filter((s) => typeof s === 'object' && s !== null && ((s as { type?: unknown }).type ?? (s as { kind?: unknown }).kind) === type).map((s) => canonicalJson(s)),
-  )
+  const sameType = new Set(siblings.filter((s) => typeof s === 'object' && s !== null && ((s as { type?: unknown }).type ?? (s as { kind?: unknown }).kind) === type).map((s) => canonicalJson(s)))
   if (sameType.size <= 1) return type
   const fields = Object.entries(value).filter(([k]) => k !== 'type' && k !== 'kind')
   // The bare one among its kind ({type: 'constant'} beside {type: 'constant', stepUnit: 'batch'}): its name, not "constant()".
@@ -211,7 +216,10 @@ export function expandSweep(spec: SweepSpec): SweepMember[] {
       if (seed !== undefined) memberAxes.seed = seed
       const label = allAxes.map((p) => axisLabel(spec, p, memberAxes[p], allAxes)).join(' ')
       const raw = { ...structuredClone(spec.base), ...structuredClone(variant ?? {}) }
-      const pathProblems = Object.entries(memberAxes).filter(([p]) => p !== VARIANT_AXIS).map(([p, v]) => setPath(raw, p, v)).filter((p): p is string => p !== null)
+      const pathProblems = Object.entries(memberAxes)
+        .filter(([p]) => p !== VARIANT_AXIS)
+        .map(([p, v]) => setPath(raw, p, v))
+        .filter((p): p is string => p !== null)
       raw.name = spec.name ? `${spec.name} · ${label}` : typeof raw.name === 'string' && !variant ? `${raw.name} · ${label}` : label
       try {
         if (pathProblems.length) throw new ConfigError(pathProblems)
@@ -235,7 +243,10 @@ export function expandSweep(spec: SweepSpec): SweepMember[] {
 export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`
   if (typeof v === 'object' && v !== null)
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`
   return JSON.stringify(v)
 }
 
@@ -258,7 +269,12 @@ function hash53(s: string): number {
  * array task, a GNU parallel job) agrees on it without talking to the others.
  */
 export function sweepId(spec: SweepSpec): string {
-  const slug = (spec.name ?? 'sweep').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'sweep'
+  const slug =
+    (spec.name ?? 'sweep')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 32) || 'sweep'
   return `${slug}-${hash53(canonicalJson(spec)).toString(16).padStart(14, '0')}`
 }
 

@@ -17,7 +17,7 @@ const KINDS = { f64: Float64Array, i32: Int32Array } as const
 type Kind = keyof typeof KINDS
 type WireArray = Float64Array | Int32Array
 
-if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('LR Lab\'s wire format assumes a little-endian platform')
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error("LR Lab's wire format assumes a little-endian platform")
 
 // Node's Buffer is fast where it exists; the browser falls back to atob.
 type NodeBufferLike = { from(data: unknown, encodingOrOffset?: unknown, length?: number): Uint8Array & { toString(enc: string): string } }

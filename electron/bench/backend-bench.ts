@@ -32,17 +32,31 @@ interface Mlp {
 
 const MODELS: Mlp[] = [
   {
-    name: 'MLP 784-256-256-10, batch 128, Adam', sizes: [784, 256, 256, 10], batch: 128,
+    name: 'MLP 784-256-256-10, batch 128, Adam',
+    sizes: [784, 256, 256, 10],
+    batch: 128,
     config: {
-      data: { kind: 'synthetic-classification', n: 128 * 16, features: 784, classes: 10 }, model: { kind: 'mlp', hidden: [256, 256] },
-      loss: 'crossEntropy', optimizer: { type: 'adam', lr: 0.001 }, epochs: 2, batchSize: 128, validationSplit: 0,
+      data: { kind: 'synthetic-classification', n: 128 * 16, features: 784, classes: 10 },
+      model: { kind: 'mlp', hidden: [256, 256] },
+      loss: 'crossEntropy',
+      optimizer: { type: 'adam', lr: 0.001 },
+      epochs: 2,
+      batchSize: 128,
+      validationSplit: 0,
     },
   },
   {
-    name: 'digits MLP 64-64-10, batch 32, Adam', sizes: [64, 64, 10], batch: 32,
+    name: 'digits MLP 64-64-10, batch 32, Adam',
+    sizes: [64, 64, 10],
+    batch: 32,
     config: {
-      data: { kind: 'digits' }, model: { kind: 'mlp', hidden: [64] }, loss: 'crossEntropy',
-      optimizer: { type: 'adam', lr: 0.001 }, epochs: 2, batchSize: 32, validationSplit: 0.2,
+      data: { kind: 'digits' },
+      model: { kind: 'mlp', hidden: [64] },
+      loss: 'crossEntropy',
+      optimizer: { type: 'adam', lr: 0.001 },
+      epochs: 2,
+      batchSize: 32,
+      validationSplit: 0.2,
     },
   },
 ]
@@ -70,9 +84,19 @@ function stockTrainer(m: Mlp): { step(): number; dispose(): void } {
   const bs = m.sizes.slice(1).map((n) => variable(() => tf.zeros([n])))
   const x = tf.randomNormal([m.batch, m.sizes[0]!], 0, 1, 'float32', 9)
   const classes = m.sizes.at(-1)!
-  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: m.batch }, (_, i) => i % classes), 'int32'), classes).toFloat())
+  const y = tf.tidy(() =>
+    tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from({ length: m.batch }, (_, i) => i % classes),
+          'int32',
+        ),
+        classes,
+      )
+      .toFloat(),
+  )
   const last = ws.length - 1
-    const opt = tf.train.adam(0.001)
+  const opt = tf.train.adam(0.001)
   const loss = (): tf.Scalar => {
     let h: tf.Tensor = x
     ws.forEach((w, i) => {
@@ -243,9 +267,19 @@ export async function choiceFigures(opts: { quick?: boolean }): Promise<Figure[]
       for (const name of loaded) figures.push({ name: `${w.name}: LR Lab trainer on ${name}, training time (median of ${rounds})`, value: seconds[name]!, unit: 's', baseline: null })
       figures.push(
         { name: `${w.name}: ${faster} faster than ${slower}`, value: seconds[slower]! / seconds[faster]!, unit: 'ratio', baseline: `LR Lab trainer on ${slower}, same run` },
-        { name: `${w.name}: auto picks ${pick} (${picks.filter((p) => p === pick).length}/${rounds} measurements), the faster one: ${pick === faster ? 'yes' : 'NO'}`, value: pick === faster ? 1 : 0, unit: 'match', baseline: null },
+        {
+          name: `${w.name}: auto picks ${pick} (${picks.filter((p) => p === pick).length}/${rounds} measurements), the faster one: ${pick === faster ? 'yes' : 'NO'}`,
+          value: pick === faster ? 1 : 0,
+          unit: 'match',
+          baseline: null,
+        },
         { name: `${w.name}: auto's calibration cost (median of ${rounds})`, value: median(costs), unit: 'ms', baseline: null },
-        { name: `${w.name}: calibration cost / training time on the pick`, value: median(costs) / 1000 / seconds[pick]!, unit: 'ratio', baseline: 'one run of the workload on the picked backend, same run' },
+        {
+          name: `${w.name}: calibration cost / training time on the pick`,
+          value: median(costs) / 1000 / seconds[pick]!,
+          unit: 'ratio',
+          baseline: 'one run of the workload on the picked backend, same run',
+        },
       )
     }
   } finally {
@@ -292,7 +326,12 @@ export async function backendFigures(opts: { quick?: boolean }): Promise<Figure[
   for (let r = 0; r < regRounds; r++) regRuns.push((await trainerRun(ARTICLE)).ms)
   const regStock = median(regStockRuns)
   figures.push(
-    { name: `article regression Linear(1,1), 100 points, full batch, Adam, ${epochs} epochs: stock tfjs on wasm (minimize, no metrics), median of ${regRounds}`, value: regStock, unit: 'ms', baseline: null },
+    {
+      name: `article regression Linear(1,1), 100 points, full batch, Adam, ${epochs} epochs: stock tfjs on wasm (minimize, no metrics), median of ${regRounds}`,
+      value: regStock,
+      unit: 'ms',
+      baseline: null,
+    },
     { name: `the same, stock tfjs, best of ${regRounds}`, value: Math.min(...regStockRuns), unit: 'ms', baseline: null },
     { name: `the same, LR Lab trainer on wasm (validation, all metrics and diagnostics), median of ${regRounds}`, value: median(regRuns), unit: 'ms', baseline: null },
     { name: `the same, LR Lab trainer, best of ${regRounds}`, value: Math.min(...regRuns), unit: 'ms', baseline: null },
@@ -317,6 +356,11 @@ export async function backendFigures(opts: { quick?: boolean }): Promise<Figure[
   if (prior) await tf.setBackend(prior)
   // The app runs wasm with the overrides on: leave it that way.
   if (tf.getBackend() === 'wasm') applyWasmTuning()
-  figures.push({ name: 'reference: PyTorch 1.13 (CPU, OpenBLAS), MLP 784-256-256-10, batch 128, Adam', value: 2.2, unit: 'ms/step', baseline: 'measured once on this machine (2026-11), not re-run by the bench' })
+  figures.push({
+    name: 'reference: PyTorch 1.13 (CPU, OpenBLAS), MLP 784-256-256-10, batch 128, Adam',
+    value: 2.2,
+    unit: 'ms/step',
+    baseline: 'measured once on this machine (2026-11), not re-run by the bench',
+  })
   return figures
 }

@@ -34,16 +34,25 @@ const WORKLOADS: { name: string; config: RunConfigInput }[] = [
   {
     name: 'digits MLP 64-64-10, batch 32',
     config: {
-      data: { kind: 'digits' }, model: { kind: 'mlp', hidden: [64] }, loss: 'crossEntropy',
-      optimizer: { type: 'sgd', lr: 0.01 }, epochs: 3, batchSize: 32, validationSplit: 0.2,
+      data: { kind: 'digits' },
+      model: { kind: 'mlp', hidden: [64] },
+      loss: 'crossEntropy',
+      optimizer: { type: 'sgd', lr: 0.01 },
+      epochs: 3,
+      batchSize: 32,
+      validationSplit: 0.2,
     },
   },
   {
     name: 'MLP 784-256-256-10, batch 128',
     config: {
       data: { kind: 'synthetic-classification', n: 128 * 16, features: 784, classes: 10 },
-      model: { kind: 'mlp', hidden: [256, 256] }, loss: 'crossEntropy',
-      optimizer: { type: 'sgd', lr: 0.01 }, epochs: 2, batchSize: 128, validationSplit: 0,
+      model: { kind: 'mlp', hidden: [256, 256] },
+      loss: 'crossEntropy',
+      optimizer: { type: 'sgd', lr: 0.01 },
+      epochs: 2,
+      batchSize: 128,
+      validationSplit: 0,
     },
   },
 ]
@@ -94,7 +103,11 @@ async function monitoredLoop(input: RunConfigInput, dataDir: string, backend: Aw
   const config = parseRunConfig(input)
   const t0 = performance.now()
   const r = await runTraining({
-    config, backend, dataDir, tfVersion: tf.version.tfjs, send: () => {},
+    config,
+    backend,
+    dataDir,
+    tfVersion: tf.version.tfjs,
+    send: () => {},
     control: { stopRequested: () => false, isPaused: () => false, waitIfPaused: async () => {} },
   })
   return { steps: r.summary.steps, seconds: (performance.now() - t0) / 1000 }

@@ -140,7 +140,12 @@ export async function openFigures(opts: { quick?: boolean }): Promise<Figure[]> 
       const plant = [
         { step: 90_000 * (i + 1), column: 'loss', value: 1000 + i },
         { step: 90_000 * (i + 1) + 7, column: 'loss', value: 1e-5 * (i + 1) },
-        ...(last ? [{ ...WINDOW_SPIKE, column: 'loss' }, { ...WINDOW_DIP, column: 'loss' }] : []),
+        ...(last
+          ? [
+              { ...WINDOW_SPIKE, column: 'loss' },
+              { ...WINDOW_DIP, column: 'loss' },
+            ]
+          : []),
       ]
       const id = writeSyntheticRun(store, { steps: STEPS, seed: i + 1, name: `bench 1M #${i + 1}`, plant })
       ids.push(id)
@@ -159,7 +164,10 @@ export async function openFigures(opts: { quick?: boolean }): Promise<Figure[]> 
     serve = await startServe(dataDir)
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.goto(serve.url)
-    await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 60_000 })
+    await page
+      .getByTestId('backend-badge')
+      .filter({ hasText: /wasm|cpu|tensorflow/ })
+      .waitFor({ timeout: 60_000 })
     await page.locator(`[data-testid="run-item"][data-run-id="${ids[0]}"]`).waitFor({ timeout: 30_000 })
     const cdp = await page.context().newCDPSession(page)
     await cdp.send('Performance.enable')

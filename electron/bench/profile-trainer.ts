@@ -14,12 +14,22 @@ import { train } from '../trainer/train'
 
 const WORKLOADS: Record<string, RunConfigInput> = {
   mlp: {
-    data: { kind: 'synthetic-classification', n: 128 * 16, features: 784, classes: 10 }, model: { kind: 'mlp', hidden: [256, 256] },
-    loss: 'crossEntropy', optimizer: { type: 'adam', lr: 0.001 }, epochs: 2, batchSize: 128, validationSplit: 0,
+    data: { kind: 'synthetic-classification', n: 128 * 16, features: 784, classes: 10 },
+    model: { kind: 'mlp', hidden: [256, 256] },
+    loss: 'crossEntropy',
+    optimizer: { type: 'adam', lr: 0.001 },
+    epochs: 2,
+    batchSize: 128,
+    validationSplit: 0,
   },
   digits: {
-    data: { kind: 'digits' }, model: { kind: 'mlp', hidden: [64] }, loss: 'crossEntropy',
-    optimizer: { type: 'adam', lr: 0.001 }, epochs: 2, batchSize: 32, validationSplit: 0.2,
+    data: { kind: 'digits' },
+    model: { kind: 'mlp', hidden: [64] },
+    loss: 'crossEntropy',
+    optimizer: { type: 'adam', lr: 0.001 },
+    epochs: 2,
+    batchSize: 32,
+    validationSplit: 0.2,
   },
   article: { data: { kind: 'linreg', n: 100 }, optimizer: { type: 'adam', lr: 0.01 }, epochs: 100, batchSize: 'full', validationSplit: 0.2 },
 }
@@ -59,7 +69,9 @@ for (const k of tf.getKernelsForBackend(tf.getBackend())) {
       const ms = performance.now() - t0
       entry.ms += ms
       if (byShape) {
-        const key = `${k.kernelName} ${Object.values(a.inputs).map((t) => `[${t?.shape}]`).join('·')}${(a.attrs as { axis?: unknown })?.axis !== undefined ? ` axis ${String((a.attrs as { axis?: unknown }).axis)}` : ''}`
+        const key = `${k.kernelName} ${Object.values(a.inputs)
+          .map((t) => `[${t?.shape}]`)
+          .join('·')}${(a.attrs as { axis?: unknown })?.axis !== undefined ? ` axis ${String((a.attrs as { axis?: unknown }).axis)}` : ''}`
         const e = shapes.get(key) ?? { calls: 0, ms: 0 }
         e.calls++
         e.ms += ms
@@ -82,7 +94,9 @@ if (perKernel) {
   const total = [...kernels.values()].reduce((n, e) => n + e.ms, 0)
   console.log(`kernel time ${(total / counted.steps).toFixed(3)} ms/step of ${(counted.ms / counted.steps).toFixed(3)} ms/step in the loop (timing each kernel adds overhead)`)
   for (const [k, e] of [...kernels].filter(([, e]) => e.calls > 0).sort((a, b) => b[1].ms - a[1].ms))
-    console.log(`  ${k.padEnd(22)} ${(e.calls / counted.steps).toFixed(1).padStart(6)} calls/step ${(e.ms / counted.steps).toFixed(3).padStart(8)} ms/step ${((e.ms / total) * 100).toFixed(1).padStart(5)}%`)
+    console.log(
+      `  ${k.padEnd(22)} ${(e.calls / counted.steps).toFixed(1).padStart(6)} calls/step ${(e.ms / counted.steps).toFixed(3).padStart(8)} ms/step ${((e.ms / total) * 100).toFixed(1).padStart(5)}%`,
+    )
 }
 if (byShape) {
   console.log('by input shapes (top 25):')

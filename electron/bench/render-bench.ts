@@ -67,7 +67,7 @@ function syntheticBatch(from: number, n: number, stepsPerEpoch: number, t0: numb
     cols['step']![i] = s
     cols['epoch']![i] = Math.floor(s / stepsPerEpoch)
     cols['elapsed']![i] = t0 + s / STEPS_PER_SECOND
-    cols['lr']![i] = 0.05 * (1 + Math.cos((Math.PI * (s % 10_000)) / 10_000)) / 2
+    cols['lr']![i] = (0.05 * (1 + Math.cos((Math.PI * (s % 10_000)) / 10_000))) / 2
     cols['loss']![i] = 1 / (1 + s / 2000) + 0.1 * r
     cols['momentum']![i] = 0.9
     cols['grad_norm']![i] = g
@@ -120,18 +120,28 @@ export async function renderFigures(opts: { quick?: boolean }): Promise<Figure[]
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.setContent('<!doctype html><title>empty</title><body></body>')
-    const empty = stats(await page.evaluate(`(${MEASURE_FRAMES})(${idleMs})`) as number[])
+    const empty = stats((await page.evaluate(`(${MEASURE_FRAMES})(${idleMs})`)) as number[])
     await page.goto(bridge.url)
-    await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 60_000 })
+    await page
+      .getByTestId('backend-badge')
+      .filter({ hasText: /wasm|cpu|tensorflow/ })
+      .waitFor({ timeout: 60_000 })
     await page.getByTestId('view-dashboard').click()
 
     const stepsPerEpoch = 1000
     const totalSteps = Math.round((STEPS_PER_SECOND * streamMs) / 1000)
-    const progress = (step: number) => ({ epoch: Math.floor(step / stepsPerEpoch), step, totalEpochs: totalSteps / stepsPerEpoch, totalSteps, stepsPerSec: STEPS_PER_SECOND, etaSec: (totalSteps - step) / STEPS_PER_SECOND })
+    const progress = (step: number) => ({
+      epoch: Math.floor(step / stepsPerEpoch),
+      step,
+      totalEpochs: totalSteps / stepsPerEpoch,
+      totalSteps,
+      stepsPerSec: STEPS_PER_SECOND,
+      etaSec: (totalSteps - step) / STEPS_PER_SECOND,
+    })
     inject({ type: 'status', runId: RUN_ID, status: 'running', progress: progress(0) })
     await page.getByTestId('status-text').filter({ hasText: 'running' }).waitFor({ timeout: 10_000 })
 
-    const idle = stats(await page.evaluate(`(${MEASURE_FRAMES})(${idleMs})`) as number[])
+    const idle = stats((await page.evaluate(`(${MEASURE_FRAMES})(${idleMs})`)) as number[])
 
     // Stream from the service side on a wall-clock schedule while the page measures.
     let sent = 0

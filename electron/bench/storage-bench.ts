@@ -42,7 +42,12 @@ export async function storageFigures(opts: { quick?: boolean }): Promise<Figure[
     const fresh = freshProcessLoads(store.dataDir, id, opts.quick ? 1 : 3)
     if (fresh) {
       add('load 1M-step run, fresh process', fresh.load.ms, 'ms')
-      add('load 1M-step run, fresh process / readFileSync in a fresh process', fresh.load.ms / fresh.readFile.ms, 'ratio', `readFileSync of the same ${fileMb} in its own new process (${fresh.readFile.ms.toFixed(1)} ms)`)
+      add(
+        'load 1M-step run, fresh process / readFileSync in a fresh process',
+        fresh.load.ms / fresh.readFile.ms,
+        'ratio',
+        `readFileSync of the same ${fileMb} in its own new process (${fresh.readFile.ms.toFixed(1)} ms)`,
+      )
       add('memory held by a loaded 1M-step run (rss growth, fresh process)', fresh.load.rssGrowth / MB, 'MB')
       add('memory held by a loaded 1M-step run (array buffers, fresh process)', fresh.load.arrayBuffersGrowth / MB, 'MB')
     } else {

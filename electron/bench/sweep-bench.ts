@@ -46,7 +46,12 @@ export async function sweepFigures(opts: { quick?: boolean }): Promise<Figure[]>
   const par = await timedSweep(cores, epochs)
   const load1 = loadavg()[0]!
   const figures: Figure[] = [
-    { name: `sweep: 8 digits MLPs (${epochs} epochs) in a pool of ${cores} / one after another`, value: seq.wallS / par.wallS, unit: 'ratio', baseline: 'the same 8 members through a pool of one, same run' },
+    {
+      name: `sweep: 8 digits MLPs (${epochs} epochs) in a pool of ${cores} / one after another`,
+      value: seq.wallS / par.wallS,
+      unit: 'ratio',
+      baseline: 'the same 8 members through a pool of one, same run',
+    },
     { name: 'sweep: wall time, one after another', value: seq.wallS, unit: 's', baseline: null },
     { name: `sweep: wall time, ${cores} at a time`, value: par.wallS, unit: 's', baseline: null },
     { name: 'sweep: training time per member (in its process), one at a time', value: seq.trainS / 8, unit: 's', baseline: null },
@@ -70,16 +75,19 @@ async function raceFrames(opts: { quick?: boolean }): Promise<Figure[]> {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.setContent('<!doctype html><title>empty</title><body></body>')
-    const empty = stats(await page.evaluate(`(${MEASURE_FRAMES})(${measureMs})`) as number[])
+    const empty = stats((await page.evaluate(`(${MEASURE_FRAMES})(${measureMs})`)) as number[])
     await page.goto(bridge.url)
-    await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 60_000 })
+    await page
+      .getByTestId('backend-badge')
+      .filter({ hasText: /wasm|cpu|tensorflow/ })
+      .waitFor({ timeout: 60_000 })
     await page.getByTestId('view-race').click()
     const { sweepId } = await service.startSweep(spec('race bench', 40))
     // Measure once all 8 members stream.
     const deadline = Date.now() + 180_000
     while (Date.now() < deadline && (await service.listSweeps())[0]!.members.filter((m) => m.status === 'running').length < 8) await new Promise((r) => setTimeout(r, 250))
     const live = (await service.listSweeps())[0]!.members.filter((m) => m.status === 'running').length
-    const racing = stats(await page.evaluate(`(${MEASURE_FRAMES})(${measureMs})`) as number[])
+    const racing = stats((await page.evaluate(`(${MEASURE_FRAMES})(${measureMs})`)) as number[])
     await service.stopSweep(sweepId)
     await service.sweepSettled(sweepId)
     return [

@@ -80,7 +80,11 @@ async function trainCommand(o: { config?: string; preset?: string; dataDir: stri
   process.once('SIGINT', requestStop)
   process.once('SIGTERM', requestStop)
   const result = await runTraining({
-    config, backend, dataDir: o.dataDir, name: o.name, tfVersion: tf.version.tfjs,
+    config,
+    backend,
+    dataDir: o.dataDir,
+    name: o.name,
+    tfVersion: tf.version.tfjs,
     send(m) {
       if (m.type === 'metrics' && m.steps.loss?.length) lastLoss = m.steps.loss[m.steps.loss.length - 1]
       if (m.type === 'progress') bar?.update(m.progress, lastLoss)
@@ -93,13 +97,22 @@ async function trainCommand(o: { config?: string; preset?: string; dataDir: stri
   bar?.done()
   const s = result.summary
   const summary = {
-    runId: result.runId, status: result.status, backend: backend.name, fallbackReasons: backend.fallbackReasons,
+    runId: result.runId,
+    status: result.status,
+    backend: backend.name,
+    fallbackReasons: backend.fallbackReasons,
     backendChoice: backend.choice ?? null,
-    steps: s.steps, epochs: s.epochs, finalLoss: s.finalLoss, bestLoss: s.bestLoss,
-    finalValLoss: s.finalValLoss, bestValLoss: s.bestValLoss,
-    valAccuracy: s.valMetricName === 'accuracy' ? s.finalValMetric : null, valR2: s.valMetricName === 'r2' ? s.finalValMetric : null,
+    steps: s.steps,
+    epochs: s.epochs,
+    finalLoss: s.finalLoss,
+    bestLoss: s.bestLoss,
+    finalValLoss: s.finalValLoss,
+    bestValLoss: s.bestValLoss,
+    valAccuracy: s.valMetricName === 'accuracy' ? s.finalValMetric : null,
+    valR2: s.valMetricName === 'r2' ? s.finalValMetric : null,
     valMae: s.valMetricName === 'mae' ? s.finalValMetric : null,
-    divergedAtStep: s.divergedAtStep, durationSec: s.durationSec,
+    divergedAtStep: s.divergedAtStep,
+    durationSec: s.durationSec,
   }
   if (o.json) console.log(JSON.stringify(summary))
   else {
@@ -128,7 +141,10 @@ async function findLrCommand(o: { config?: string; preset?: string; dataDir: str
   if (!o.json) console.error(`LR Lab ${version} · range test · ${describeBackend(backend)}`)
   // A fine-tuning config sweeps from its pretrained weights, as its run would start.
   const initModelJson = await resolveInitModel({
-    config, backend, dataDir: o.dataDir, tfVersion: tf.version.tfjs,
+    config,
+    backend,
+    dataDir: o.dataDir,
+    tfVersion: tf.version.tfjs,
     send(m) {
       if (m.type === 'notice') console.error(`${m.level === 'warning' ? 'warning: ' : ''}${m.message}`)
     },
@@ -137,14 +153,21 @@ async function findLrCommand(o: { config?: string; preset?: string; dataDir: str
   if (initModelJson && !o.json) console.error(`starting from ${initModelJson}`)
   const bar = o.json ? null : createProgressBar()
   const t0 = performance.now()
-  const r = await runRangeTest(config, parsed.data, (done, total) =>
-    bar?.update({ epoch: 0, step: done, totalEpochs: 1, totalSteps: total, stepsPerSec: done / ((performance.now() - t0) / 1000), etaSec: null }),
+  const r = await runRangeTest(
+    config,
+    parsed.data,
+    (done, total) => bar?.update({ epoch: 0, step: done, totalEpochs: 1, totalSteps: total, stepsPerSec: done / ((performance.now() - t0) / 1000), etaSec: null }),
     { initModelJson },
   )
   bar?.done()
   const summary = {
-    backend: backend.name, backendChoice: backend.choice ?? null, iterations: r.lrs.length, stoppedEarly: r.stoppedEarly, stopReason: r.stopReason,
-    suggestions: r.suggestions.map(({ rule, lr, description }) => ({ rule, lr, description })), proposals: r.proposals,
+    backend: backend.name,
+    backendChoice: backend.choice ?? null,
+    iterations: r.lrs.length,
+    stoppedEarly: r.stoppedEarly,
+    stopReason: r.stopReason,
+    suggestions: r.suggestions.map(({ rule, lr, description }) => ({ rule, lr, description })),
+    proposals: r.proposals,
   }
   if (o.json) console.log(JSON.stringify(summary))
   else {
@@ -262,7 +285,7 @@ export async function main(argv: string[]): Promise<number> {
     })
   program
     .command('export')
-    .description('export a run\'s metrics as CSV, or a comparison report over runs (--compare)')
+    .description("export a run's metrics as CSV, or a comparison report over runs (--compare)")
     .argument('[runs...]', 'run id (several, or none for all, with --compare)')
     .requiredOption('--out <file>', 'CSV file to write ("-" for standard output)')
     .option('--compare', 'one row per run: its config (optimizer, LR, schedule, clipping, batch size, seed) and summary')

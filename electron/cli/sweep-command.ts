@@ -68,10 +68,19 @@ function memberSummary(info: SweepInfo, store: RunStore): Record<string, unknown
     const man = m.runId ? store.reportManifest(m.runId) : null
     const s = man?.summary
     return {
-      member: m.index, label: m.label, axes: m.axes, status: m.status, runId: m.runId,
-      finalLoss: s?.finalLoss ?? null, bestLoss: s?.bestLoss ?? null, finalValLoss: s?.finalValLoss ?? null,
-      finalValMetric: s?.finalValMetric ?? null, valMetricName: s?.valMetricName ?? null,
-      divergedAtStep: s?.divergedAtStep ?? null, steps: s?.steps ?? 0, durationSec: s?.durationSec ?? 0,
+      member: m.index,
+      label: m.label,
+      axes: m.axes,
+      status: m.status,
+      runId: m.runId,
+      finalLoss: s?.finalLoss ?? null,
+      bestLoss: s?.bestLoss ?? null,
+      finalValLoss: s?.finalValLoss ?? null,
+      finalValMetric: s?.finalValMetric ?? null,
+      valMetricName: s?.valMetricName ?? null,
+      divergedAtStep: s?.divergedAtStep ?? null,
+      steps: s?.steps ?? 0,
+      durationSec: s?.durationSec ?? 0,
     }
   })
 }
@@ -80,7 +89,11 @@ function printTable(info: SweepInfo, store: RunStore): void {
   const rows = info.members.map((m) => [String(m.index), m.label, ...resultCells(m.runId ? store.reportManifest(m.runId) : null, m.status)])
   const head = ['member', 'axes', 'status', 'final loss', 'final val loss', 'val metric', '']
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)))
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
   console.log(line(head))
   for (const r of rows) console.log(line(r))
 }
@@ -154,14 +167,19 @@ async function runOneMember(spec: SweepSpec, o: SweepCommandOptions): Promise<nu
     stop = true
   })
   const result = await runTraining({
-    config, backend, dataDir: o.dataDir, tags: memberTags(id, spec, member), tfVersion: tf.version.tfjs,
+    config,
+    backend,
+    dataDir: o.dataDir,
+    tags: memberTags(id, spec, member),
+    tfVersion: tf.version.tfjs,
     send(m) {
       if (m.type === 'notice' && !o.json) console.error(`${m.level === 'warning' ? 'warning: ' : ''}${m.message}`)
     },
     control: { stopRequested: () => stop, isPaused: () => false, waitIfPaused: async () => {} },
   })
   const man = store.reportManifest(result.runId)
-  if (o.json) console.log(JSON.stringify({ sweepId: id, member: member.index, runId: result.runId, status: result.status, finalLoss: man.summary.finalLoss, finalValMetric: man.summary.finalValMetric }))
+  if (o.json)
+    console.log(JSON.stringify({ sweepId: id, member: member.index, runId: result.runId, status: result.status, finalLoss: man.summary.finalLoss, finalValMetric: man.summary.finalValMetric }))
   else console.log(`member ${member.index} ${member.label}: ${resultLine(man)}, run ${result.runId}`)
   return result.status === 'finished' || result.status === 'diverged' ? 0 : 4
 }

@@ -107,7 +107,16 @@ export class RunViewCache {
       const epoch = loaded.steps['epoch']
       const stepRows = rowCount(loaded.steps)
       const epochX = epoch ? fractionalEpochs(epoch) : new Float64Array(stepRows).fill(NaN)
-      e = { stamp, loaded, stepRows, epochX, clippedSteps: countClipped(loaded.steps), pyramids: new Map(), bytes: columnsBytes(loaded.steps) + columnsBytes(loaded.epochs) + epochX.byteLength, summaryChecked: false }
+      e = {
+        stamp,
+        loaded,
+        stepRows,
+        epochX,
+        clippedSteps: countClipped(loaded.steps),
+        pyramids: new Map(),
+        bytes: columnsBytes(loaded.steps) + columnsBytes(loaded.epochs) + epochX.byteLength,
+        summaryChecked: false,
+      }
     }
     if (!e.summaryChecked) {
       e.summaryChecked = true
@@ -130,7 +139,18 @@ export class RunViewCache {
     const meta = store.load(runId, { steps: false })
     const m = meta.manifest
     if (m.status === 'running' || m.status === 'paused') return null
-    return { manifest: m, events: meta.events, damage: meta.damage, epochs: meta.epochs, stepRows: summary.stepRows, clippedSteps: summary.clippedSteps, from: 0, to: summary.stepRows, ...v, complete: false }
+    return {
+      manifest: m,
+      events: meta.events,
+      damage: meta.damage,
+      epochs: meta.epochs,
+      stepRows: summary.stepRows,
+      clippedSteps: summary.clippedSteps,
+      from: 0,
+      to: summary.stepRows,
+      ...v,
+      complete: false,
+    }
   }
 
   /** Write the summary of a finished, intact run whose stored one is missing or stale. */

@@ -3,7 +3,20 @@
  * WebSocket). Electron-free; training runs in child processes so callers never wait on it.
  */
 import { EventEmitter } from 'node:events'
-import { API_ARGS, ApiError, ExportOptionsSchema, type ApiMethod, type AppInfo, type ExportOptions, type LoadedRun, type LrLabApi, type OpenedRun, type Progress, type RangeTestResultData, type ServiceEvent } from '../../shared/api'
+import {
+  API_ARGS,
+  ApiError,
+  ExportOptionsSchema,
+  type ApiMethod,
+  type AppInfo,
+  type ExportOptions,
+  type LoadedRun,
+  type LrLabApi,
+  type OpenedRun,
+  type Progress,
+  type RangeTestResultData,
+  type ServiceEvent,
+} from '../../shared/api'
 import { ConfigError, type RunConfig } from '../../shared/config'
 import { parseRunnableConfig } from '../../shared/run-plan'
 import { RangeTestSchema } from '../../shared/lr-finder'
@@ -202,7 +215,8 @@ export class LrLabService implements LrLabApi {
       })
     }
     const runId = this.store.createQueuedRun({
-      config, backend: this.o.backend ?? { name: 'cpu', requested: config.backend === 'auto' ? 'auto' : config.backend, fallbackReasons: [] },
+      config,
+      backend: this.o.backend ?? { name: 'cpu', requested: config.backend === 'auto' ? 'auto' : config.backend, fallbackReasons: [] },
       versions: { lrlab: version, tfjs: 'unknown', node: process.versions.node },
     })
     openWriterDirs.add(this.store.runDir(runId)) // ours: recoverInterrupted and delete leave it alone
@@ -233,10 +247,7 @@ export class LrLabService implements LrLabApi {
    * Spawn a trainer for a validated config (into a queued run's folder when `queuedId` is given):
    * resolves once its run exists; `ended` once its process is gone, when `release` frees its slot.
    */
-  private launchRun(
-    config: RunConfig,
-    o: { tags?: string[]; queuedId?: string; release?: () => void } = {},
-  ): Promise<{ runId: string; ended: Promise<RunStatus>; backend: BackendInfo }> {
+  private launchRun(config: RunConfig, o: { tags?: string[]; queuedId?: string; release?: () => void } = {}): Promise<{ runId: string; ended: Promise<RunStatus>; backend: BackendInfo }> {
     const { tags, queuedId, release } = o
     const proc = this.o.spawnTrainer()
     let lastStatus: RunStatus = 'running'
@@ -437,7 +448,10 @@ export class LrLabService implements LrLabApi {
     const own = this.store.list()
     const ids = new Set(own.map((r) => r.id))
     const others = [...this.watched].flatMap(([folder, w]) =>
-      w.store.list().filter((r) => !ids.has(r.id)).map((r) => ({ ...r, watchedFolder: folder })),
+      w.store
+        .list()
+        .filter((r) => !ids.has(r.id))
+        .map((r) => ({ ...r, watchedFolder: folder })),
     )
     for (const [id, source] of this.opened) {
       if (ids.has(id)) continue
@@ -467,8 +481,7 @@ export class LrLabService implements LrLabApi {
   private ownRun(runId: string): RunStore {
     if (this.active.has(runId) || this.queued.has(runId)) throw new ApiError(`run ${runId} is still ${this.queued.has(runId) ? 'queued' : 'running'}; stop it first`, 'conflict')
     if (existsSync(this.store.runDir(runId))) return this.store
-    if ([...this.watched.values()].some((w) => existsSync(w.store.runDir(runId))))
-      throw new ApiError(`run ${runId} belongs to a watched folder; import it to change it`, 'conflict')
+    if ([...this.watched.values()].some((w) => existsSync(w.store.runDir(runId)))) throw new ApiError(`run ${runId} belongs to a watched folder; import it to change it`, 'conflict')
     if (this.opened.has(runId)) throw new ApiError(`run ${runId} was opened from ${this.opened.get(runId)}; keep it in the library to change it`, 'conflict')
     throw new ApiError(`no run ${runId}`, 'not-found')
   }
@@ -588,7 +601,12 @@ export class LrLabService implements LrLabApi {
   }
 
   async uploadDataset(fileName: string, text: string): Promise<{ path: string }> {
-    const stem = basename(fileName.replace(/\\/g, '/')).replace(/\.csv$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+/, '').slice(0, 80) || 'dataset'
+    const stem =
+      basename(fileName.replace(/\\/g, '/'))
+        .replace(/\.csv$/i, '')
+        .replace(/[^A-Za-z0-9._-]+/g, '-')
+        .replace(/^[-.]+/, '')
+        .slice(0, 80) || 'dataset'
     const dir = join(this.o.dataDir, 'datasets')
     mkdirSync(dir, { recursive: true })
     const path = join(dir, `${stem}-${randomBytes(3).toString('hex')}.csv`)

@@ -9,10 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path'
 import { ConfigError, type RunConfig } from '../../shared/config'
 import { BACKEND_NAMES, type BackendInfo, type BackendName, type RunListEntry, type RunStatus } from '../../shared/run'
-import {
-  expandSweep, memberIsDone, memberTags, parseSweepSpec, sweepAxes, sweepId, sweepMemberOf,
-  type SweepInfo, type SweepMember, type SweepMemberInfo, type SweepSpec,
-} from '../../shared/sweep'
+import { expandSweep, memberIsDone, memberTags, parseSweepSpec, sweepAxes, sweepId, sweepMemberOf, type SweepInfo, type SweepMember, type SweepMemberInfo, type SweepSpec } from '../../shared/sweep'
 import type { RunStore } from '../storage'
 import { writeFileAtomic } from '../storage/fs-util'
 import type { RunQueue } from './run-queue'
@@ -94,7 +91,9 @@ export function saveSweepBackend(dataDir: string, id: string, backend: BackendNa
 export function listSweepIds(dataDir: string): string[] {
   const dir = join(dataDir, SWEEPS_DIR)
   if (!existsSync(dir)) return []
-  return readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).map((f) => f.slice(0, -5))
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
+    .map((f) => f.slice(0, -5))
 }
 
 /**
@@ -163,7 +162,7 @@ export class SweepManager {
     const { createdAt } = saveSweep(this.o.dataDir, spec)
     this.o.queue.setOwnerLimit(id, parallel)
     const forced = new Set(members.map((m) => m.config.backend))
-    const backend = readSweep(this.o.dataDir, id).backend ?? (forced.size === 1 && !forced.has('auto') ? members[0]!.config.backend as BackendName : null)
+    const backend = readSweep(this.o.dataDir, id).backend ?? (forced.size === 1 && !forced.has('auto') ? (members[0]!.config.backend as BackendName) : null)
     const a: ActiveSweep = { id, createdAt, spec, members, queued: new Set(), backend, awaitingBackend: [], running: new Map(), errors: new Map(), paused: false, stopped: false, settled: [] }
     this.stoppedIds.delete(id)
     const have = memberRuns(id, this.o.store.list())
@@ -323,8 +322,16 @@ export class SweepManager {
       return { index: m.index, label: m.label, axes: m.axes, status, runId: liveRun ?? run?.id ?? null, ...(error && { error }) }
     })
     const status: SweepInfo['status'] = a
-      ? a.paused ? 'paused' : a.stopped ? 'stopped' : 'running'
-      : this.stoppedIds.has(id) ? 'stopped' : infos.every((m) => memberIsDone(m.status)) ? 'done' : 'incomplete'
+      ? a.paused
+        ? 'paused'
+        : a.stopped
+          ? 'stopped'
+          : 'running'
+      : this.stoppedIds.has(id)
+        ? 'stopped'
+        : infos.every((m) => memberIsDone(m.status))
+          ? 'done'
+          : 'incomplete'
     return { id, name: spec.name ?? id, createdAt, axes: sweepAxes(spec), status, backend, members: infos }
   }
 

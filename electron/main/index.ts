@@ -72,7 +72,10 @@ function rebuildMenu(): void {
 }
 
 async function refreshRecent(): Promise<void> {
-  recentRuns = (await service!.listRuns()).filter((r) => !r.watchedFolder).slice(0, MAX_RECENT).map((r) => ({ id: r.id, name: r.name }))
+  recentRuns = (await service!.listRuns())
+    .filter((r) => !r.watchedFolder)
+    .slice(0, MAX_RECENT)
+    .map((r) => ({ id: r.id, name: r.name }))
   rebuildMenu()
 }
 
@@ -109,7 +112,10 @@ const shellHandlers: { [K in ShellChannel]: (args: never) => Promise<unknown> } 
 }
 
 function createWindow(): BrowserWindow {
-  const bounds = restoreBounds(loadWindowState(windowStateFile), screen.getAllDisplays().map((d) => d.workArea))
+  const bounds = restoreBounds(
+    loadWindowState(windowStateFile),
+    screen.getAllDisplays().map((d) => d.workArea),
+  )
   const w = new BrowserWindow({
     ...bounds,
     minWidth: MIN_SIZE.width,
@@ -174,7 +180,19 @@ app.whenReady().then(async () => {
 
   service = new LrLabService({ dataDir, host: 'electron', spawnTrainer: spawnUtilityTrainer, backend: null })
   const info = await service.getInfo()
-  app.setAboutPanelOptions({ applicationName: 'LR Lab', applicationVersion: info.version, credits: aboutLines({ appVersion: info.version, electron: process.versions.electron, chrome: process.versions.chrome, node: process.versions.node, tfjs: info.versions.tfjs, backend: info.backend, dataDir }).join('\n') })
+  app.setAboutPanelOptions({
+    applicationName: 'LR Lab',
+    applicationVersion: info.version,
+    credits: aboutLines({
+      appVersion: info.version,
+      electron: process.versions.electron,
+      chrome: process.versions.chrome,
+      node: process.versions.node,
+      tfjs: info.versions.tfjs,
+      backend: info.backend,
+      dataDir,
+    }).join('\n'),
+  })
   for (const method of API_METHODS) {
     ipcMain.handle(`lrlab:${method}`, (e, ...args) => {
       trusted(e)
@@ -200,7 +218,13 @@ app.whenReady().then(async () => {
     }
   })
   await refreshRecent()
-  app.on('before-quit', quitAfterShutdown(() => service?.shutdown() ?? Promise.resolve(), () => app.quit()))
+  app.on(
+    'before-quit',
+    quitAfterShutdown(
+      () => service?.shutdown() ?? Promise.resolve(),
+      () => app.quit(),
+    ),
+  )
 })
 
 app.on('window-all-closed', () => app.quit())

@@ -7,9 +7,10 @@ import { API_METHODS } from '../../shared/api-methods'
 import type { ElectronBridge, ServiceEvent, ShellAction } from '../../shared/api'
 import { EVENT_CHANNEL, SHELL_ACTION_CHANNEL, SHELL_CHANNELS } from '../shell/ipc-channels'
 
-const invokers = Object.fromEntries(
-  [...API_METHODS, ...SHELL_CHANNELS].map((name) => [name, (...args: unknown[]) => ipcRenderer.invoke(`lrlab:${name}`, ...args)]),
-) as unknown as Omit<ElectronBridge, 'onEvent' | 'onShellAction' | 'pathForFile'>
+const invokers = Object.fromEntries([...API_METHODS, ...SHELL_CHANNELS].map((name) => [name, (...args: unknown[]) => ipcRenderer.invoke(`lrlab:${name}`, ...args)])) as unknown as Omit<
+  ElectronBridge,
+  'onEvent' | 'onShellAction' | 'pathForFile'
+>
 
 function listen<T>(channel: string, listener: (v: T) => void): () => void {
   const handler = (_e: IpcRendererEvent, v: T): void => listener(v)

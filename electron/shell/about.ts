@@ -12,7 +12,9 @@ export interface AboutFacts {
 }
 
 export function aboutLines(f: AboutFacts): string[] {
-  const backend = f.backend ? `${f.backend.name}${f.backend.tuning?.length ? ' (tuned)' : ''}${f.backend.fallbackReasons.length ? `, fell back: ${f.backend.fallbackReasons.join('; ')}` : ''}` : 'none could be loaded'
+  const backend = f.backend
+    ? `${f.backend.name}${f.backend.tuning?.length ? ' (tuned)' : ''}${f.backend.fallbackReasons.length ? `, fell back: ${f.backend.fallbackReasons.join('; ')}` : ''}`
+    : 'none could be loaded'
   return [
     `LR Lab ${f.appVersion}`,
     ...(f.electron ? [`Electron ${f.electron}${f.chrome ? ` · Chromium ${f.chrome}` : ''}`] : []),

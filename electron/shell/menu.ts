@@ -13,7 +13,25 @@ export interface MenuItem {
   registerAccelerator?: boolean
   enabled?: boolean
   type?: 'separator' | 'normal' | 'submenu'
-  role?: 'quit' | 'undo' | 'redo' | 'cut' | 'copy' | 'paste' | 'selectAll' | 'toggleDevTools' | 'togglefullscreen' | 'close' | 'minimize' | 'about' | 'hide' | 'hideOthers' | 'unhide' | 'appMenu' | 'editMenu' | 'windowMenu'
+  role?:
+    | 'quit'
+    | 'undo'
+    | 'redo'
+    | 'cut'
+    | 'copy'
+    | 'paste'
+    | 'selectAll'
+    | 'toggleDevTools'
+    | 'togglefullscreen'
+    | 'close'
+    | 'minimize'
+    | 'about'
+    | 'hide'
+    | 'hideOthers'
+    | 'unhide'
+    | 'appMenu'
+    | 'editMenu'
+    | 'windowMenu'
   submenu?: MenuItem[]
   click?: () => void
 }

@@ -17,11 +17,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
 import { Field, Float64, MessageHeader, MetadataVersion, Schema, Message } from 'apache-arrow'
-import {
-  BufferRegion,
-  FieldNode,
-  RecordBatch as RecordBatchHeader,
-} from 'apache-arrow/ipc/metadata/message'
+import { BufferRegion, FieldNode, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message'
 import type { Columns } from '../../shared/metrics'
 
 export const CRC_KEY = 'lrlab.crc32'
@@ -111,7 +107,10 @@ class Malformed extends Error {}
 class FlatTable {
   private readonly vtable: number
   private readonly vtableSize: number
-  constructor(private readonly b: Buffer, readonly pos: number) {
+  constructor(
+    private readonly b: Buffer,
+    readonly pos: number,
+  ) {
     need(b, pos, 4)
     const vt = pos - b.readInt32LE(pos)
     need(b, vt, 4)

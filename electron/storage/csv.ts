@@ -38,7 +38,10 @@ export function csvField(s: string): string {
 class ChunkWriter {
   buf: Uint8Array
   pos = 0
-  constructor(private readonly sink: (chunk: Buffer) => void, private readonly reuse: boolean) {
+  constructor(
+    private readonly sink: (chunk: Buffer) => void,
+    private readonly reuse: boolean,
+  ) {
     this.buf = new Uint8Array(CHUNK_BYTES)
   }
   /** Make room for `n` more bytes. */
@@ -205,10 +208,36 @@ export function writeRunCsv(loaded: LoadedRun, opts: ExportOptions, filePath: st
 // Comparison: one row per run
 
 export const COMPARISON_COLUMNS = [
-  'id', 'name', 'status', 'created_at', 'dataset', 'model', 'optimizer', 'lr', 'optimizer_params',
-  'schedule', 'schedule_params', 'clipping', 'clipping_params', 'batch_size', 'seed', 'epochs',
-  'validation_split', 'backend', 'steps', 'final_loss', 'best_loss', 'final_val_loss', 'best_val_loss',
-  'best_val_epoch', 'final_val_metric', 'val_metric_name', 'diverged_at_step', 'diverged_at_epoch', 'duration_sec', 'tags',
+  'id',
+  'name',
+  'status',
+  'created_at',
+  'dataset',
+  'model',
+  'optimizer',
+  'lr',
+  'optimizer_params',
+  'schedule',
+  'schedule_params',
+  'clipping',
+  'clipping_params',
+  'batch_size',
+  'seed',
+  'epochs',
+  'validation_split',
+  'backend',
+  'steps',
+  'final_loss',
+  'best_loss',
+  'final_val_loss',
+  'best_val_loss',
+  'best_val_epoch',
+  'final_val_metric',
+  'val_metric_name',
+  'diverged_at_step',
+  'diverged_at_epoch',
+  'duration_sec',
+  'tags',
 ] as const
 
 export function num(x: number | null | undefined): string {

@@ -12,7 +12,10 @@ import { writeFileAtomic } from './fs-util'
 export const FORMAT_VERSION = 1
 
 export class NewerFormatError extends Error {
-  constructor(readonly runId: string, readonly formatVersion: number) {
+  constructor(
+    readonly runId: string,
+    readonly formatVersion: number,
+  ) {
     super(`run ${runId} was written by a newer LR Lab (format ${formatVersion}); this version reads up to ${FORMAT_VERSION}`)
     this.name = 'NewerFormatError'
   }
@@ -118,13 +121,7 @@ function looksLikeConfig(c: unknown): boolean {
   if (typeof c !== 'object' || c === null) return false
   const o = c as Record<string, unknown>
   const kindOf = (v: unknown, key: string) => typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)[key] === 'string'
-  return (
-    kindOf(o.data, 'kind') &&
-    kindOf(o.model, 'kind') &&
-    kindOf(o.optimizer, 'type') &&
-    typeof (o.optimizer as Record<string, unknown>).lr === 'number' &&
-    kindOf(o.schedule, 'type')
-  )
+  return kindOf(o.data, 'kind') && kindOf(o.model, 'kind') && kindOf(o.optimizer, 'type') && typeof (o.optimizer as Record<string, unknown>).lr === 'number' && kindOf(o.schedule, 'type')
 }
 
 function fallbackManifest(id: string): RunManifest {

@@ -26,7 +26,7 @@ export class MinMaxPyramid {
     for (let b = 0; b < blocks; b++) scan(y, b * size, Math.min(n, (b + 1) * size), base, b)
     this.levels.push(base)
     // Each coarser level merges pairs of the finer one: the min of two blocks is the min of their mins.
-    for (let prev = base; prev.min.length > 1; ) {
+    for (let prev = base; prev.min.length > 1;) {
       const m = Math.ceil(prev.min.length / 2)
       const next: Level = { min: new Int32Array(m), max: new Int32Array(m), nan: new Int32Array(m) }
       for (let j = 0; j < m; j++) {

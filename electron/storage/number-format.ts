@@ -67,7 +67,6 @@ const SPLIT = 134217729 // 2^27 + 1, Veltkamp splitter
 /** Digits for 15-digit values: exact powers of ten for the fast-path check. */
 const EXACT_POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
-
 const BITS_F64 = new Float64Array(1)
 /** The same 8 bytes as two 32-bit words; [1] holds sign, exponent and top mantissa bits on little-endian machines. */
 const BITS_U32 = new Uint32Array(BITS_F64.buffer)

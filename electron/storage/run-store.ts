@@ -76,7 +76,10 @@ export class RunStore {
   /** False for another folder's runs opened by openWatched: nothing there is ever created, moved or deleted. */
   readonly writable: boolean
 
-  constructor(readonly dataDir: string, watchedRunsDir?: string) {
+  constructor(
+    readonly dataDir: string,
+    watchedRunsDir?: string,
+  ) {
     this.runsDir = watchedRunsDir ?? join(dataDir, 'runs')
     this.trashDir = join(dataDir, 'trash')
     this.writable = watchedRunsDir === undefined
@@ -173,9 +176,21 @@ export class RunStore {
     const d = describeConfig(init.config)
     const start = processStartTime(process.pid)
     writeManifest(join(dir, MANIFEST_FILE), {
-      formatVersion: FORMAT_VERSION, id, name: init.name ?? init.config.name ?? `${d.optimizer}, ${d.schedule}`,
-      createdAt: now, updatedAt: now, status: 'queued', config: init.config, backend: init.backend, versions: init.versions,
-      summary: emptySummary(), tags: [], notes: '', writerPid: process.pid, writerHost: hostname(), ...(start !== undefined && { writerStart: start }),
+      formatVersion: FORMAT_VERSION,
+      id,
+      name: init.name ?? init.config.name ?? `${d.optimizer}, ${d.schedule}`,
+      createdAt: now,
+      updatedAt: now,
+      status: 'queued',
+      config: init.config,
+      backend: init.backend,
+      versions: init.versions,
+      summary: emptySummary(),
+      tags: [],
+      notes: '',
+      writerPid: process.pid,
+      writerHost: hostname(),
+      ...(start !== undefined && { writerStart: start }),
     })
     fsyncDir(this.runsDir)
     return id

@@ -28,7 +28,10 @@ export class RunTail {
    * Starts at the end of what the files hold now: a reader that wants the rows so far loads the
    * run (loadRun) and keeps the streamed rows that come after it.
    */
-  constructor(readonly dir: string, readonly id: string) {
+  constructor(
+    readonly dir: string,
+    readonly id: string,
+  ) {
     this.steps = this.skip(STEPS_FILE)
     this.epochs = this.skip(EPOCHS_FILE)
   }

@@ -43,7 +43,10 @@ class AppendFile {
   private nextRound: SyncDone[] | null = null
   private closeRequested = false
   private closed = false
-  constructor(readonly path: string, initial?: Uint8Array) {
+  constructor(
+    readonly path: string,
+    initial?: Uint8Array,
+  ) {
     this.fd = openSync(path, 'a')
     this.size = fstatSync(this.fd).size
     if (initial && this.size === 0) this.append(initial)
@@ -103,7 +106,11 @@ class SeriesBuffer {
   /** Rows appended to the file and fsynced. */
   written = 0
   private readonly nameSet: Set<string>
-  constructor(readonly names: readonly string[], private readonly file: AppendFile, private readonly what: string) {
+  constructor(
+    readonly names: readonly string[],
+    private readonly file: AppendFile,
+    private readonly what: string,
+  ) {
     this.nameSet = new Set(names)
   }
   push(cols: Columns): void {

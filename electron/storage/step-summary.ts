@@ -74,7 +74,12 @@ export function summaryLevel(n: number): number | null {
 }
 
 /** The summary of a run's step columns (null for a run small enough to read whole). `pyramidOf` reuses pyramids already built. */
-export function buildStepSummary(steps: Columns, sourceBytes: number, epochX?: Float64Array, pyramidOf: (name: string) => MinMaxPyramid = (name) => new MinMaxPyramid(steps[name]!)): StepSummary | null {
+export function buildStepSummary(
+  steps: Columns,
+  sourceBytes: number,
+  epochX?: Float64Array,
+  pyramidOf: (name: string) => MinMaxPyramid = (name) => new MinMaxPyramid(steps[name]!),
+): StepSummary | null {
   let n = 0
   for (const k in steps) n = steps[k]!.length
   const level = summaryLevel(n)

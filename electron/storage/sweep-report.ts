@@ -11,7 +11,12 @@ export function sweepReportCsv(info: SweepInfo, manifestOf: (runId: string) => R
   for (const m of info.members) {
     const axisCells = info.axes.map((p) => {
       const v = m.axes[p]
-      return typeof v === 'number' ? num(v) : formatAxisValue(v, info.members.map((o) => o.axes[p]))
+      return typeof v === 'number'
+        ? num(v)
+        : formatAxisValue(
+            v,
+            info.members.map((o) => o.axes[p]),
+          )
     })
     const run = m.runId ? manifestOf(m.runId) : null
     const runCells = run ? comparisonRow(run) : COMPARISON_COLUMNS.map((c) => (c === 'status' ? m.status : ''))

@@ -102,8 +102,16 @@ export function modelSignature(config: RunConfig, shape: StepShape): { key: stri
   const model = config.model.kind === 'mlp' ? { ...config.model, initFrom: undefined } : config.model
   const described = config.model.kind === 'mlp' ? `mlp ${[shape.features, ...config.model.hidden, shape.outputs].join('-')}` : `${config.model.kind} ${shape.features}→${shape.outputs}`
   const signature = {
-    model, shape, loss: config.loss, optimizer: { ...config.optimizer, lr: undefined }, clipping: config.clipping, paramGroups: config.paramGroups,
-    tfjs: tf.version.tfjs, tfjsNode: tfjsNodeInstalled(), cpus: cpus().length, cpu: cpus()[0]?.model,
+    model,
+    shape,
+    loss: config.loss,
+    optimizer: { ...config.optimizer, lr: undefined },
+    clipping: config.clipping,
+    paramGroups: config.paramGroups,
+    tfjs: tf.version.tfjs,
+    tfjsNode: tfjsNodeInstalled(),
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
   }
   const key = createHash('sha256').update(JSON.stringify(signature)).digest('hex').slice(0, 24)
   return { key, description: `${described}, batch ${shape.batch}, ${config.optimizer.type}, ${config.loss}` }
@@ -120,7 +128,9 @@ function readCache(dataDir: string): Cache {
 }
 
 function writeCache(dataDir: string, cache: Cache): void {
-  const entries = Object.entries(cache.entries).sort((a, b) => b[1].measuredAt.localeCompare(a[1].measuredAt)).slice(0, MAX_ENTRIES)
+  const entries = Object.entries(cache.entries)
+    .sort((a, b) => b[1].measuredAt.localeCompare(a[1].measuredAt))
+    .slice(0, MAX_ENTRIES)
   mkdirSync(dataDir, { recursive: true })
   writeFileAtomic(join(dataDir, CHOICE_FILE), JSON.stringify({ version: CHOICE_VERSION, entries: Object.fromEntries(entries) }, null, 2))
 }
@@ -129,9 +139,7 @@ function writeCache(dataDir: string, cache: Cache): void {
 function syntheticBatch(config: RunConfig, shape: StepShape): { x: tf.Tensor2D; y: tf.Tensor2D } {
   const rng = createRng(0xba7c4)
   const x = new Float32Array(shape.batch * shape.features).map(() => normal(rng))
-  const y = shape.classes !== undefined
-    ? new Float32Array(shape.batch * shape.targets).map((_, i) => i % shape.classes!)
-    : new Float32Array(shape.batch * shape.targets).map(() => normal(rng))
+  const y = shape.classes !== undefined ? new Float32Array(shape.batch * shape.targets).map((_, i) => i % shape.classes!) : new Float32Array(shape.batch * shape.targets).map(() => normal(rng))
   const d = { x, y, rows: shape.batch, features: shape.features, targets: shape.targets, classes: shape.classes }
   return { x: tf.tensor2d(x, [shape.batch, shape.features]), y: targetTensor(config.loss, d) }
 }

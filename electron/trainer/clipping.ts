@@ -120,11 +120,7 @@ function clipped(grads: tf.Tensor[], cfg: ClippingConfig, params?: { vars: tf.Va
  * Clip gradients as `cfg` says. `params` (the variables, same order as grads, and which of
  * them belong to the output layer) is needed for adaptive clipping only.
  */
-export function clipGradients(
-  grads: tf.Tensor[],
-  cfg: ClippingConfig,
-  params?: { vars: tf.Variable[]; isOutput: boolean[] },
-): ClipResult {
+export function clipGradients(grads: tf.Tensor[], cfg: ClippingConfig, params?: { vars: tf.Variable[]; isOutput: boolean[] }): ClipResult {
   const r = tf.tidy(() => {
     const normBefore = globalNorm(grads, 2)
     const c = clipped(grads, cfg, params)

@@ -82,7 +82,11 @@ export function loadCsvDataset(cfg: CsvConfig): Dataset {
   }
   if (bad.length && !cfg.dropInvalidRows) {
     const shown = bad.slice(0, 10)
-    throw new ConfigError([`data.path: ${bad.length} row(s) of ${cfg.path} have missing or non-numeric values (set data.dropInvalidRows to skip them):`, ...shown.map((b) => `  ${b}`), ...(bad.length > 10 ? [`  … and ${bad.length - 10} more`] : [])])
+    throw new ConfigError([
+      `data.path: ${bad.length} row(s) of ${cfg.path} have missing or non-numeric values (set data.dropInvalidRows to skip them):`,
+      ...shown.map((b) => `  ${b}`),
+      ...(bad.length > 10 ? [`  … and ${bad.length - 10} more`] : []),
+    ])
   }
   if (rows.length < 2) throw new ConfigError([`data.path: ${cfg.path} has ${rows.length} usable row(s); at least 2 are needed`])
 
@@ -102,9 +106,13 @@ export function loadCsvDataset(cfg: CsvConfig): Dataset {
   })
   const task = classification ? `classification with ${distinct.length} classes (${distinct.slice(0, 10).join(', ')}${distinct.length > 10 ? ', …' : ''})` : 'regression'
   return {
-    x, y, rows: rows.length, features: featureCols.length, targets: 1,
+    x,
+    y,
+    rows: rows.length,
+    features: featureCols.length,
+    targets: 1,
     ...(classification && { classes: distinct.length }),
-    description: `${cfg.path}: ${rows.length} rows, ${featureCols.length} feature${featureCols.length === 1 ? "" : "s"}, target "${cfg.target}": ${task}${cfg.task === 'auto' ? ' (detected)' : ''}`,
+    description: `${cfg.path}: ${rows.length} rows, ${featureCols.length} feature${featureCols.length === 1 ? '' : 's'}, target "${cfg.target}": ${task}${cfg.task === 'auto' ? ' (detected)' : ''}`,
     warnings: bad.length ? [`dropped ${bad.length} row(s) with missing or non-numeric values: ${bad.slice(0, 10).join('; ')}${bad.length > 10 ? ` … and ${bad.length - 10} more` : ''}`] : [],
   }
 }

@@ -92,7 +92,7 @@ function projectRoot(): string {
     const pkg = join(dir, 'package.json')
     if (existsSync(pkg) && /"name":\s*"lr-lab"/.test(readFileSync(pkg, 'utf8'))) return dir
     const up = dirname(dir)
-    if (up === dir) throw new Error('cannot find LR Lab\'s folder to load the bundled digits dataset')
+    if (up === dir) throw new Error("cannot find LR Lab's folder to load the bundled digits dataset")
     dir = up
   }
 }
@@ -151,7 +151,7 @@ function shapes(cfg: Extract<DataConfig, { kind: 'moons' | 'circles' | 'spirals'
         a = rng() * 2 - 1
         b = rng() * 2 - 1
         // Label by quadrant; resample the sign of b so both classes are equally common.
-        b = Math.abs(b) * ((a > 0) === (c === 0) ? 1 : -1)
+        b = Math.abs(b) * (a > 0 === (c === 0) ? 1 : -1)
         break
       case 'blobs':
         a = centres[c]![0]

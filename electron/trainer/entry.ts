@@ -78,13 +78,21 @@ async function start(msg: Extract<HostToTrainer, { type: 'start' }>): Promise<vo
     const config = parseRunnableConfig(msg.config)
     const backend = await backendForRun(config, msg.dataDir)
     await runTraining({
-      config, backend, dataDir: msg.dataDir, name: msg.name, tags: msg.tags, tfVersion: tf.version.tfjs, runId: msg.runId,
+      config,
+      backend,
+      dataDir: msg.dataDir,
+      name: msg.name,
+      tags: msg.tags,
+      tfVersion: tf.version.tfjs,
+      runId: msg.runId,
       send,
       control: {
         stopRequested: () => stop,
         hostGone: () => hostGone,
         isPaused: () => paused !== null,
-        waitIfPaused: async () => { while (paused) await paused.promise },
+        waitIfPaused: async () => {
+          while (paused) await paused.promise
+        },
       },
     })
     exitSoon(0)
@@ -100,7 +108,11 @@ async function findLr(msg: Extract<HostToTrainer, { type: 'find-lr' }>): Promise
     const backend = await backendForRun(config, msg.dataDir)
     // A fine-tuning config sweeps from its pretrained weights, as its run would start.
     const initModelJson = await resolveInitModel({
-      config, backend, dataDir: msg.dataDir, tfVersion: tf.version.tfjs, send,
+      config,
+      backend,
+      dataDir: msg.dataDir,
+      tfVersion: tf.version.tfjs,
+      send,
       control: { stopRequested: () => stop, isPaused: () => false, waitIfPaused: async () => {} },
     })
     const result = await runRangeTest(config, msg.options, (done, total) => send({ type: 'find-lr-progress', done, total }), { initModelJson })

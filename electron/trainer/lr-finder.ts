@@ -25,8 +25,12 @@ export type RangeTestGroups = StepGroups
  * groups each group steps at LR × its factor (fastai sweeps every group alike the same way).
  */
 export async function rangeTestOn(
-  model: Model, optimizer: Optimizer, batches: (i: number) => { x: tf.Tensor2D; y: tf.Tensor2D },
-  lossFn: (out: tf.Tensor2D, y: tf.Tensor2D) => tf.Scalar, config: RunConfig, o: RangeTestOptions,
+  model: Model,
+  optimizer: Optimizer,
+  batches: (i: number) => { x: tf.Tensor2D; y: tf.Tensor2D },
+  lossFn: (out: tf.Tensor2D, y: tf.Tensor2D) => tf.Scalar,
+  config: RunConfig,
+  o: RangeTestOptions,
   onProgress?: (done: number, total: number) => void,
   groups: RangeTestGroups = { vars: [model.variables()], factors: [1] },
 ): Promise<RangeTestResult> {
@@ -39,8 +43,12 @@ export async function rangeTestOn(
  * step for the stop rule, and the model and optimizer put back afterwards.
  */
 async function sweep(
-  model: Model, optimizer: Optimizer, step: StepFunction, batches: (i: number) => { x: tf.Tensor2D; y: tf.Tensor2D },
-  o: RangeTestOptions, onProgress?: (done: number, total: number) => void,
+  model: Model,
+  optimizer: Optimizer,
+  step: StepFunction,
+  batches: (i: number) => { x: tf.Tensor2D; y: tf.Tensor2D },
+  o: RangeTestOptions,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<RangeTestResult> {
   const state = [...model.variables(), ...model.layers.flatMap((l) => l.buffers ?? [])]
   const savedState = state.map((v) => tf.keep(v.clone()))
@@ -84,8 +92,15 @@ async function sweep(
   }
   const { suggestions, proposals, trimmed } = suggestLrs(lrs, smoothed, o.numIter)
   return {
-    lrs: Float64Array.from(lrs), losses: Float64Array.from(losses), smoothed: Float64Array.from(smoothed),
-    suggestions, proposals, trimmed, stoppedEarly: stopReason !== null, stopReason, options: o,
+    lrs: Float64Array.from(lrs),
+    losses: Float64Array.from(losses),
+    smoothed: Float64Array.from(smoothed),
+    suggestions,
+    proposals,
+    trimmed,
+    stoppedEarly: stopReason !== null,
+    stopReason,
+    options: o,
   }
 }
 

@@ -163,7 +163,12 @@ function buildCnn(cfg: Extract<ModelConfig, { kind: 'cnn' }>, features: number, 
       // differentiate with kernels every backend has (wasm has no Conv2D or MaxPool gradient).
       const img = tf.reshape(x, [-1, h, w, c]) as tf.Tensor4D
       const before = Math.floor((k - 1) / 2)
-      const padded = tf.pad(img, [[0, 0], [before, k - 1 - before], [before, k - 1 - before], [0, 0]])
+      const padded = tf.pad(img, [
+        [0, 0],
+        [before, k - 1 - before],
+        [before, k - 1 - before],
+        [0, 0],
+      ])
       let conv: tf.Tensor | null = null
       for (let dy = 0; dy < k; dy++)
         for (let dx = 0; dx < k; dx++) {
@@ -175,7 +180,12 @@ function buildCnn(cfg: Extract<ModelConfig, { kind: 'cnn' }>, features: number, 
       const activated = tf.relu(tf.add(tf.reshape(conv!, [-1, h, w, cfg.filters]), convBias))
       const ph = Math.ceil(h / 2)
       const pw = Math.ceil(w / 2)
-      const even = tf.pad(activated, [[0, 0], [0, ph * 2 - h], [0, pw * 2 - w], [0, 0]])
+      const even = tf.pad(activated, [
+        [0, 0],
+        [0, ph * 2 - h],
+        [0, pw * 2 - w],
+        [0, 0],
+      ])
       const pool = tf.max(tf.reshape(even, [-1, ph, 2, pw, 2, cfg.filters]), [2, 4])
       const flat = tf.reshape(pool, [-1, pooled]) as tf.Tensor2D
       const hid = tf.relu(tf.add(tf.matMul(flat, hidden.weight as tf.Tensor2D), hidden.bias)) as tf.Tensor2D

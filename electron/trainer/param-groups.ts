@@ -15,7 +15,10 @@ export interface GroupPlan {
 }
 
 export function planGroups(config: RunConfig, layers: Layer[]): GroupPlan {
-  const { trainable, factors } = groupFactors(config, layers.map((l) => l.name))
+  const { trainable, factors } = groupFactors(
+    config,
+    layers.map((l) => l.name),
+  )
   const byName = new Map(layers.map((l) => [l.name, l]))
   return { layers: trainable.map((n) => byName.get(n)!), factors, frozen: layers.filter((l) => !trainable.includes(l.name)) }
 }

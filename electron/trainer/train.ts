@@ -21,7 +21,6 @@ import { ConfigError } from '../../shared/config'
 import { checkRunFitsMemory, planRun, scheduleContext, type RunPlan } from '../../shared/run-plan'
 import { layerHealth, wasmTuningActive } from './wasm-tuning'
 
-
 /** Where a run's output goes; the run folder writer and the live stream both sit behind it. */
 export interface TrainSink {
   metrics(steps: Columns, epochs: Columns): void
@@ -107,7 +106,11 @@ export function stepFunction(model: Model, optimizer: Optimizer, groups: StepGro
   const clipParams = { vars: trainVars, isOutput: trainVars.map((v) => outputVars.has(v)) }
   return (xb, yb, hyper) => {
     const { value, grads } = tf.variableGrads(() => lossFn(model.forward(xb, true), yb), trainVars)
-    const clip = clipGradients(trainVars.map((v) => grads[v.name]!), clipping, clipParams)
+    const clip = clipGradients(
+      trainVars.map((v) => grads[v.name]!),
+      clipping,
+      clipParams,
+    )
     let k = 0
     optimizer.step(
       groups.vars.map((g) => g.map(() => clip.grads[k++]!)),
@@ -130,7 +133,10 @@ export interface TrainingStep {
 export function trainingStep(config: RunConfig, model: Model): TrainingStep {
   const groups = planGroups(config, model.layers)
   const vars = groups.layers.map((l) => l.vars)
-  const optimizer = createOptimizer(config.optimizer, vars.map((v) => ({ vars: v })))
+  const optimizer = createOptimizer(
+    config.optimizer,
+    vars.map((v) => ({ vars: v })),
+  )
   const fusedLoss = wasmTuningActive()
   const lossFn = (out: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar => lossOf(config.loss, y, out, fusedLoss)
   return { groups, trainVars: vars.flat(), optimizer, run: stepFunction(model, optimizer, { vars, factors: groups.factors }, lossFn, config.clipping) }
@@ -162,7 +168,10 @@ export class BatchOrder {
   private readonly rng: () => number
   private order: tf.Tensor1D | null = null
 
-  constructor(private readonly plan: RunPlan, seed: number) {
+  constructor(
+    private readonly plan: RunPlan,
+    seed: number,
+  ) {
     this.rng = createRng(seed ^ 0x5f1e)
   }
 
@@ -325,8 +334,15 @@ class StepLog {
 
   private record(p: PendingStep, loss: number, normBefore: number, normAfter: number, clipped: number): void {
     this.steps.push({
-      step: p.step, epoch: p.epoch, elapsed: p.elapsed, lr: p.hyper.lr, loss,
-      momentum: p.hyper.momentum ?? NaN, grad_norm: normBefore, grad_norm_clipped: normAfter, clipped,
+      step: p.step,
+      epoch: p.epoch,
+      elapsed: p.elapsed,
+      lr: p.hyper.lr,
+      loss,
+      momentum: p.hyper.momentum ?? NaN,
+      grad_norm: normBefore,
+      grad_norm_clipped: normAfter,
+      clipped,
     })
     this.summary.steps = p.step + 1
     this.summary.finalLoss = loss
@@ -377,8 +393,11 @@ class TrainingRun {
   private pendingDiagnostics: tf.Tensor1D | null = null
 
   constructor(
-    private readonly config: RunConfig, prepared: PreparedRun, private readonly sink: TrainSink,
-    private readonly control: TrainControl, private readonly saveModelDir: string | undefined,
+    private readonly config: RunConfig,
+    prepared: PreparedRun,
+    private readonly sink: TrainSink,
+    private readonly control: TrainControl,
+    private readonly saveModelDir: string | undefined,
   ) {
     this.model = prepared.model
     this.data = prepared.data
@@ -450,11 +469,14 @@ class TrainingRun {
   /** Per layer [‖w‖, ‖g‖, ‖Δw‖/‖w‖] after the step, from the weights before it and the applied gradients. */
   private layerDiagnostics(before: tf.Tensor[], applied: tf.Tensor[]): tf.Tensor1D {
     const { groups, trainVars } = this.stepper
-    return layerHealth(this.model.layers.map((l) => {
-      if (!groups.layers.includes(l)) return { weights: l.vars, grads: null, before: null } // frozen: no gradient, no update
-      const idx = l.vars.map((v) => trainVars.indexOf(v))
-      return { weights: l.vars, grads: idx.map((i) => applied[i]!), before: idx.map((i) => before[i]!) }
-    }), wasmTuningActive())
+    return layerHealth(
+      this.model.layers.map((l) => {
+        if (!groups.layers.includes(l)) return { weights: l.vars, grads: null, before: null } // frozen: no gradient, no update
+        const idx = l.vars.map((v) => trainVars.indexOf(v))
+        return { weights: l.vars, grads: idx.map((i) => applied[i]!), before: idx.map((i) => before[i]!) }
+      }),
+      wasmTuningActive(),
+    )
   }
 
   /**
@@ -497,8 +519,15 @@ class TrainingRun {
     const summary = this.log.summary
     const meanLoss = this.log.epochMeanLoss()
     this.epochs.push({
-      epoch, step: this.step, elapsed: this.clock.elapsed(), lr: this.epochHyper.lr,
-      loss: meanLoss ?? NaN, val_loss: m.valLoss, val_metric: m.valMetric, train_metric: m.trainMetric, ...m.layers,
+      epoch,
+      step: this.step,
+      elapsed: this.clock.elapsed(),
+      lr: this.epochHyper.lr,
+      loss: meanLoss ?? NaN,
+      val_loss: m.valLoss,
+      val_metric: m.valMetric,
+      train_metric: m.trainMetric,
+      ...m.layers,
     })
     if (Number.isFinite(m.valMetric)) summary.finalValMetric = m.valMetric
     summary.epochs = epoch + 1
@@ -525,7 +554,10 @@ class TrainingRun {
     const { totalSteps, batchesPerEpoch } = this.plan
     const step = this.step
     this.sink.progress({
-      epoch: Math.floor(step / batchesPerEpoch), step, totalEpochs: this.config.epochs, totalSteps,
+      epoch: Math.floor(step / batchesPerEpoch),
+      step,
+      totalEpochs: this.config.epochs,
+      totalSteps,
       stepsPerSec: secs > 0 ? step / secs : 0,
       etaSec: step > 0 ? (secs / step) * (totalSteps - step) : null,
     })

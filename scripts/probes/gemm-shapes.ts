@@ -25,7 +25,8 @@ const shapes: [number, number, number, boolean, boolean, string][] = [
   [128, 10, 256, false, true, 'dX3'],
 ]
 const median = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1]!
-let totalStock = 0, totalOurs = 0
+let totalStock = 0,
+  totalOurs = 0
 for (const [M, K, N, ta, tb, name] of shapes) {
   const a = tf.randomNormal(ta ? [K, M] : [M, K])
   const b = tf.randomNormal(tb ? [N, K] : [K, N])
@@ -42,17 +43,26 @@ for (const [M, K, N, ta, tb, name] of shapes) {
   const diff = tf.max(tf.abs(tf.sub(ref, c))).dataSync()[0]!
   const scale = tf.max(tf.abs(ref)).dataSync()[0]!
   const reps = 30
-  const tStock: number[] = [], tOurs: number[] = []
+  const tStock: number[] = [],
+    tOurs: number[] = []
   for (let r = 0; r < reps; r++) {
     let t = performance.now()
-    const y = tf.matMul(a, b, ta, tb); y.dataSync(); y.dispose()
+    const y = tf.matMul(a, b, ta, tb)
+    y.dataSync()
+    y.dispose()
     tStock.push(performance.now() - t)
-    t = performance.now(); run(); tOurs.push(performance.now() - t)
+    t = performance.now()
+    run()
+    tOurs.push(performance.now() - t)
   }
-  const s = median(tStock), o = median(tOurs)
-  totalStock += s; totalOurs += o
+  const s = median(tStock),
+    o = median(tOurs)
+  totalStock += s
+  totalOurs += o
   const gf = (ms: number): string => ((2 * M * K * N) / ms / 1e6).toFixed(1)
-  console.log(`${name.padEnd(16)} ${M}x${K}x${N} ta=${+ta} tb=${+tb}  maxdiff ${diff.toExponential(2)} (of ${scale.toFixed(1)})  stock ${s.toFixed(3)} ms (${gf(s)} GF/s)  ours ${o.toFixed(3)} ms (${gf(o)} GF/s)`)
+  console.log(
+    `${name.padEnd(16)} ${M}x${K}x${N} ta=${+ta} tb=${+tb}  maxdiff ${diff.toExponential(2)} (of ${scale.toFixed(1)})  stock ${s.toFixed(3)} ms (${gf(s)} GF/s)  ours ${o.toFixed(3)} ms (${gf(o)} GF/s)`,
+  )
   tf.dispose([a, b, ref, c, pack])
 }
 console.log(`total stock ${totalStock.toFixed(2)} ms  ours ${totalOurs.toFixed(2)} ms`)

@@ -67,7 +67,10 @@ if (!isMainThread) {
   const ref = single()
   const got = split()
   console.log(`${M}×${K} · ${K}×${N}: split result bit-identical: ${ref.every((v, i) => Object.is(v, got[i]))}`)
-  for (const [name, f] of [['one core', single], ['two cores (split rows)', split]]) {
+  for (const [name, f] of [
+    ['one core', single],
+    ['two cores (split rows)', split],
+  ]) {
     for (let i = 0; i < 20; i++) f()
     const reps = []
     for (let r = 0; r < 9; r++) {

@@ -70,7 +70,8 @@ export function createSequential(c: SequentialConfig, ctx: ScheduleContext, buil
       let idx = 0
       while (idx < c.milestones.length && c.milestones[idx]! <= t) idx++
       restarted = false
-      if (idx > 0 && c.milestones[idx - 1] === t) active = idx // fresh child at its step 0
+      if (idx > 0 && c.milestones[idx - 1] === t)
+        active = idx // fresh child at its step 0
       else {
         active = idx
         children[idx]!.step(metric)

@@ -38,14 +38,11 @@ function runProblems(c: ScheduleConfig, ctx: ScheduleContext, path: string): str
     case 'warmup': {
       if (c.warmupSteps > ctx.totalSteps) return [`${path}warmupSteps: ${c.warmupSteps} is longer than the run (${ctx.totalSteps} steps)`]
       if (!c.schedule) return []
-      if (c.warmupSteps === ctx.totalSteps)
-        return [`${path}warmupSteps: ${c.warmupSteps} fills the whole run (${ctx.totalSteps} steps), leaving no steps for the schedule after it`]
+      if (c.warmupSteps === ctx.totalSteps) return [`${path}warmupSteps: ${c.warmupSteps} fills the whole run (${ctx.totalSteps} steps), leaving no steps for the schedule after it`]
       return runProblems(c.schedule, warmupChildContext(c, ctx), `${path}schedule.`)
     }
     case 'sequential': {
-      const own = c.milestones.flatMap((m, i) =>
-        m >= ctx.totalSteps ? [`${path}milestones.${i}: ${m} is not inside the run (${ctx.totalSteps} steps), so schedules.${i + 1} would never run`] : [],
-      )
+      const own = c.milestones.flatMap((m, i) => (m >= ctx.totalSteps ? [`${path}milestones.${i}: ${m} is not inside the run (${ctx.totalSteps} steps), so schedules.${i + 1} would never run`] : []))
       const contexts = sequentialChildContexts(c, ctx)
       return [...own, ...c.schedules.flatMap((s, i) => runProblems(s, contexts[i]!, `${path}schedules.${i}.`))]
     }
@@ -122,12 +119,7 @@ export interface SchedulePreview {
  * `limit` caps how many steps are computed while `ctx` still describes the whole run, so
  * run-length defaults (cosine tMax, one-cycle totalSteps, segments) stay those of the run.
  */
-export function previewSchedule(
-  cfg: ScheduleInput | ScheduleConfig,
-  ctx: ScheduleContext,
-  metrics?: ArrayLike<number>,
-  limit = Infinity,
-): SchedulePreview {
+export function previewSchedule(cfg: ScheduleInput | ScheduleConfig, ctx: ScheduleContext, metrics?: ArrayLike<number>, limit = Infinity): SchedulePreview {
   const s = createScheduler(cfg, ctx)
   const n = Math.min(ctx.totalSteps, limit)
   const lr = new Float64Array(n)

@@ -63,8 +63,7 @@ export function createCyclic(c: CyclicConfig, ctx: ScheduleContext): LrScheduler
   const totalSize = c.stepSizeUp + (c.stepSizeDown ?? c.stepSizeUp)
   const stepRatio = c.stepSizeUp / totalSize
   const cyclesMomentum = c.cycleMomentum && ctx.baseMomentum !== undefined
-  const scaleFn = (cycle: number, t: number): number =>
-    c.mode === 'triangular' ? 1 : c.mode === 'triangular2' ? 1 / 2 ** (cycle - 1) : c.gamma ** t
+  const scaleFn = (cycle: number, t: number): number => (c.mode === 'triangular' ? 1 : c.mode === 'triangular2' ? 1 / 2 ** (cycle - 1) : c.gamma ** t)
   let t = 0
   let cycle = 1
   let newCycle = false
@@ -123,10 +122,7 @@ function oneCyclePhases(c: OneCycleConfig, ctx: ScheduleContext): Phase[] {
 export function oneCycleProblems(c: OneCycleConfig, ctx: ScheduleContext): string[] {
   const T = oneCycleTotal(c, ctx)
   const problems: string[] = []
-  if (T < ctx.totalSteps)
-    problems.push(
-      `totalSteps: ${T} is shorter than the run (${ctx.totalSteps} steps); one-cycle cannot be stepped past its total (PyTorch raises)`,
-    )
+  if (T < ctx.totalSteps) problems.push(`totalSteps: ${T} is shorter than the run (${ctx.totalSteps} steps); one-cycle cannot be stepped past its total (PyTorch raises)`)
   let start = 0
   oneCyclePhases(c, ctx).forEach((p, i) => {
     if (!(p.end > start))

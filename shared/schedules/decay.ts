@@ -16,7 +16,10 @@ export const constantFactorSchema = variant('constant-factor', {
   type: z.literal('constant-factor'),
   stepUnit,
   /** lr0·factor until totalIters, then lr0. */
-  factor: num('factor').gt(0, { error: 'factor must be in (0, 1]' }).max(1, { error: 'factor must be in (0, 1]' }).default(1 / 3),
+  factor: num('factor')
+    .gt(0, { error: 'factor must be in (0, 1]' })
+    .max(1, { error: 'factor must be in (0, 1]' })
+    .default(1 / 3),
   totalIters: atLeast('totalIters', 0).default(5),
 })
 

@@ -42,32 +42,27 @@ export const SCHEDULE_DOCS: Record<ScheduleType, Doc> = {
   },
   cosine: {
     title: 'Cosine annealing (CosineAnnealingLR)',
-    summary:
-      'Half a cosine from lr0 down to etaMin over tMax steps; like PyTorch, past tMax it climbs back up (period 2·tMax). tMax defaults to the run.',
+    summary: 'Half a cosine from lr0 down to etaMin over tMax steps; like PyTorch, past tMax it climbs back up (period 2·tMax). tMax defaults to the run.',
     formula: 'lr_t = etaMin + (lr0 − etaMin)·(1 + cos(π·t/tMax))/2',
   },
   'cosine-restarts': {
     title: 'Cosine with warm restarts (SGDR)',
-    summary:
-      'Cosine from the peak to etaMin, then a jump back up; each period is tMult times longer and each peak peakDecay times lower (PyTorch CosineAnnealingWarmRestarts + Keras m_mul).',
+    summary: 'Cosine from the peak to etaMin, then a jump back up; each period is tMult times longer and each peak peakDecay times lower (PyTorch CosineAnnealingWarmRestarts + Keras m_mul).',
     formula: 'lr = etaMin + (lr0 − etaMin)·peakDecay^i·(1 + cos(π·T_cur/T_i))/2,  T_i = t0·tMult^i',
   },
   cyclic: {
     title: 'Cyclical lr (CyclicLR)',
-    summary:
-      'Triangle waves between baseLr and maxLr (triangular2 halves the height each cycle, exp_range shrinks it by gamma per step); momentum moves the opposite way.',
+    summary: 'Triangle waves between baseLr and maxLr (triangular2 halves the height each cycle, exp_range shrinks it by gamma per step); momentum moves the opposite way.',
     formula: 'x = position in cycle;  lr = baseLr + (maxLr − baseLr)·scale(x)·f,  f = 1 | 1/2^(cycle−1) | gamma^t',
   },
   'one-cycle': {
     title: 'One cycle (OneCycleLR)',
-    summary:
-      'Warms up from maxLr/divFactor to maxLr over pctStart of the run, then anneals far below the start (÷finalDivFactor); momentum does the opposite. Must cover the whole run.',
+    summary: 'Warms up from maxLr/divFactor to maxLr over pctStart of the run, then anneals far below the start (÷finalDivFactor); momentum does the opposite. Must cover the whole run.',
     formula: 'lr: maxLr/divFactor ↗ maxLr (pctStart·T − 1 steps) ↘ maxLr/(divFactor·finalDivFactor) at T − 1, cos or linear',
   },
   plateau: {
     title: 'Reduce on plateau (ReduceLROnPlateau)',
-    summary:
-      'Watches the validation loss and multiplies the lr by factor after more than patience epochs without improvement, then waits cooldown epochs.',
+    summary: 'Watches the validation loss and multiplies the lr by factor after more than patience epochs without improvement, then waits cooldown epochs.',
     formula: 'better: v < best·(1 − threshold) (rel) or v < best − threshold (abs);  bad > patience ⇒ lr ← max(lr·factor, minLr)',
   },
   warmup: {

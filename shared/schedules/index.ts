@@ -6,17 +6,7 @@
  * (stepUnit 'epoch'); reduce-on-plateau gets the validation metric through step(metric).
  */
 export type { ScheduleContext, Hyper, LrScheduler } from './types'
-export {
-  ScheduleSchema,
-  SCHEDULE_TYPES,
-  containsPlateau,
-  type ScheduleConfig,
-  type ScheduleInput,
-  type ScheduleType,
-  type ScheduleOf,
-  type WarmupConfig,
-  type SequentialConfig,
-} from './schema'
+export { ScheduleSchema, SCHEDULE_TYPES, containsPlateau, type ScheduleConfig, type ScheduleInput, type ScheduleType, type ScheduleOf, type WarmupConfig, type SequentialConfig } from './schema'
 export { createScheduler, validateScheduleForRun, previewSchedule, ScheduleError, type SchedulePreview } from './create'
 export { SCHEDULE_DOCS, describeSchedule } from './docs'
 export { fromTorchScheduler } from './torch'

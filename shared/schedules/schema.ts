@@ -4,16 +4,7 @@
  */
 import { z } from 'zod'
 import { atLeast, int, num, stepUnit, variant } from './fields'
-import {
-  constantFactorSchema,
-  constantSchema,
-  exponentialSchema,
-  inverseTimeSchema,
-  linearSchema,
-  multistepSchema,
-  polynomialSchema,
-  stepSchema,
-} from './decay'
+import { constantFactorSchema, constantSchema, exponentialSchema, inverseTimeSchema, linearSchema, multistepSchema, polynomialSchema, stepSchema } from './decay'
 import { cosineRestartsSchema, cosineSchema } from './cosine'
 import { cyclicSchema, oneCycleSchema } from './cyclic'
 import { plateauSchema } from './plateau'
@@ -123,11 +114,14 @@ export function scheduleDepth(value: unknown, limit = MAX_SCHEDULE_DEPTH): numbe
 }
 
 /** A nested schedule, refused before it is parsed when the nesting below it is too deep. */
-const anySchedule = z.preprocess((v, ctx) => {
-  if (scheduleDepth(v, MAX_SCHEDULE_DEPTH - 1) > MAX_SCHEDULE_DEPTH - 1)
-    ctx.addIssue({ code: 'custom', message: `schedules nest at most ${MAX_SCHEDULE_DEPTH} levels deep (warmup and sequential inside each other)`, input: v })
-  return v
-}, z.lazy(() => ScheduleSchema)) as unknown as z.ZodType<ScheduleConfig, ScheduleInput>
+const anySchedule = z.preprocess(
+  (v, ctx) => {
+    if (scheduleDepth(v, MAX_SCHEDULE_DEPTH - 1) > MAX_SCHEDULE_DEPTH - 1)
+      ctx.addIssue({ code: 'custom', message: `schedules nest at most ${MAX_SCHEDULE_DEPTH} levels deep (warmup and sequential inside each other)`, input: v })
+    return v
+  },
+  z.lazy(() => ScheduleSchema),
+) as unknown as z.ZodType<ScheduleConfig, ScheduleInput>
 
 export const warmupSchema = variant('warmup', {
   type: z.literal('warmup'),
@@ -157,20 +151,9 @@ export const sequentialSchema = variant('sequential', {
   })
   .refine((c) => plateauNeedsEpoch(c, c.schedules), { error: plateauMessage, path: ['stepUnit'] })
 
-export const ScheduleSchema = z.discriminatedUnion(
-  'type',
-  [
-    ...leafSchemas,
-    warmupSchema,
-    sequentialSchema,
-  ],
-  {
-    error: (issue) =>
-      issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator'
-        ? `type must be one of ${SCHEDULE_TYPES.join(', ')}`
-        : undefined,
-  },
-)
+export const ScheduleSchema = z.discriminatedUnion('type', [...leafSchemas, warmupSchema, sequentialSchema], {
+  error: (issue) => (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator' ? `type must be one of ${SCHEDULE_TYPES.join(', ')}` : undefined),
+})
 export type ScheduleConfig = z.infer<LeafSchema> | WarmupConfig | SequentialConfig
 export type ScheduleInput = z.input<LeafSchema> | WarmupInput | SequentialInput
 export type ScheduleOf<T extends ScheduleType> = Extract<ScheduleConfig, { type: T }>

@@ -97,8 +97,7 @@ export function fromTorchScheduler(name: string, params: Params, baseLr: number)
       if (raw !== null) throw new Error('CyclicLR: a custom scale_fn cannot be expressed; use mode')
     } else if (name === 'OneCycleLR' && (key === 'epochs' || key === 'steps_per_epoch')) {
       // total_steps wins when given, as in PyTorch.
-      if (params['total_steps'] == null && params['epochs'] != null && params['steps_per_epoch'] != null)
-        out['totalSteps'] = (params['epochs'] as number) * (params['steps_per_epoch'] as number)
+      if (params['total_steps'] == null && params['epochs'] != null && params['steps_per_epoch'] != null) out['totalSteps'] = (params['epochs'] as number) * (params['steps_per_epoch'] as number)
     } else if (name === 'CosineDecayRestarts' && key === 'alpha') {
       out['etaMin'] = (raw as number) * baseLr // Keras's floor is a fraction of lr0
     } else if (!(key in INERT) || (INERT[key] !== undefined && raw !== INERT[key])) {

@@ -12,7 +12,10 @@ import { connectApi } from './ws-client'
 
 function childrenOf(pid: number): number[] {
   try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((s) => Number(s.trim())).filter((n) => n > 0)
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((s) => Number(s.trim()))
+      .filter((n) => n > 0)
   } catch {
     return []
   }
@@ -24,7 +27,11 @@ describe('app killed mid-run', () => {
     const serve = await startServe(dataDir)
     const api = await connectApi(serve.url)
     const { runId } = await api.call<{ runId: string }>('startRun', {
-      name: 'killed', data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 1_000_000, validationSplit: 0,
+      name: 'killed',
+      data: { kind: 'linreg' },
+      optimizer: { type: 'sgd', lr: 0.01 },
+      epochs: 1_000_000,
+      validationSplit: 0,
     })
     // Let it stream for a few seconds, so several flushes reached the disk.
     await new Promise((r) => setTimeout(r, 4000))

@@ -67,14 +67,20 @@ export function startServe(dataDir: string, extraEnv: Record<string, string> = {
 
 /** Waits until the page has connected to the service (the backend badge is filled in). */
 export async function appReady(page: Page): Promise<void> {
-  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+  await page
+    .getByTestId('backend-badge')
+    .filter({ hasText: /wasm|cpu|tensorflow/ })
+    .waitFor({ timeout: 30_000 })
 }
 
 /**
  * The app as a test meets it: `serve` on `dataDir`, Chromium, one page at 1280×800 (unless told)
  * that logs page errors, loaded and connected. The caller stops `serve` and closes `browser`.
  */
-export async function openApp(dataDir: string, o: { env?: Record<string, string>; args?: string[]; viewport?: { width: number; height: number } } = {}): Promise<{ serve: ServeProcess; browser: Browser; page: Page }> {
+export async function openApp(
+  dataDir: string,
+  o: { env?: Record<string, string>; args?: string[]; viewport?: { width: number; height: number } } = {},
+): Promise<{ serve: ServeProcess; browser: Browser; page: Page }> {
   const serve = await startServe(dataDir, o.env, o.args)
   const browser = await launchChromium()
   const page = await browser.newPage({ viewport: o.viewport ?? { width: 1280, height: 800 } })

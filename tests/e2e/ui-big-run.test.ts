@@ -81,7 +81,7 @@ afterAll(async () => {
 })
 
 describe('a million-step run in the page', () => {
-  it('draws the file\'s true min and max of the whole run', async () => {
+  it("draws the file's true min and max of the whole run", async () => {
     await page.locator(`[data-testid="run-item"][data-run-id="${id}"]`).click()
     await expect.poll(() => attr('chart-loss', 'data-y-range'), { timeout: 60_000 }).toBe(truth('loss'))
     expect(truth('loss')).toBe('0.0001,10000')
@@ -104,7 +104,7 @@ describe('a million-step run in the page', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'big-run-zoomed.png') })
   })
 
-  it('keeps each pixel\'s extremes over a wide zoom', async () => {
+  it("keeps each pixel's extremes over a wide zoom", async () => {
     const [lo, hi] = await zoomTo(150_000, 400_000)
     expect(lo).toBeLessThan(200_000)
     expect(hi).toBeGreaterThan(333_333)

@@ -223,9 +223,7 @@ describe('browser mode: the desktop commands', () => {
     await page.getByTestId('epochs-input').fill('40')
     await page.evaluate(() => ((globalThis as any).document.hasFocus = () => false))
     await page.getByTestId('start-button').click()
-    await expect
-      .poll(async () => page.evaluate(() => ((globalThis as any).__notices as { title: string }[]).map((n) => n.title)), { timeout: 60_000 })
-      .toContain('Run finished')
+    await expect.poll(async () => page.evaluate(() => ((globalThis as any).__notices as { title: string }[]).map((n) => n.title)), { timeout: 60_000 }).toContain('Run finished')
     const finished = store.list().find((r) => r.status === 'finished' && !r.name.startsWith('colleague') && r.name !== 'dropped run')!
     const focused = (id: string) => page.locator(`[data-testid="run-item"][data-run-id="${id}"]`).getAttribute('class')
     // Look at another run, then click the notification: the finished run comes back into focus.

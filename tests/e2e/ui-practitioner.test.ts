@@ -21,7 +21,10 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   page.on('pageerror', (e) => console.error('page error:', e.message))
   await page.goto(serve.url)
-  await page.getByTestId('backend-badge').filter({ hasText: /wasm|cpu|tensorflow/ }).waitFor({ timeout: 30_000 })
+  await page
+    .getByTestId('backend-badge')
+    .filter({ hasText: /wasm|cpu|tensorflow/ })
+    .waitFor({ timeout: 30_000 })
 })
 
 afterAll(async () => {
@@ -86,7 +89,7 @@ describe('per-layer learning rates in the builder', () => {
   })
 })
 
-describe('the builder\'s words', () => {
+describe("the builder's words", () => {
   it('bad input reads like the friendly messages, and hidden sizes take "64, 64"', async () => {
     await page.getByTestId('epochs-input').fill('abc')
     await expect.poll(startReason).toBe('epochs: must be a number (got "abc")')

@@ -40,7 +40,10 @@ afterAll(async () => {
 })
 
 const rowsOf = (testId: string) =>
-  page.getByTestId(testId).locator('tbody tr').evaluateAll((trs: any[]): Record<string, string>[] => trs.map((tr) => ({ ...tr.dataset, value: tr.querySelector('[data-value]')?.getAttribute('data-value') ?? tr.dataset.value })))
+  page
+    .getByTestId(testId)
+    .locator('tbody tr')
+    .evaluateAll((trs: any[]): Record<string, string>[] => trs.map((tr) => ({ ...tr.dataset, value: tr.querySelector('[data-value]')?.getAttribute('data-value') ?? tr.dataset.value })))
 
 describe('sweep race', () => {
   it('refuses a bad spec with the member and field, then runs a 6-member sweep to the end', async () => {

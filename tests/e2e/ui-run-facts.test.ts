@@ -49,7 +49,9 @@ describe('a classifier run', () => {
 
     await page.getByTestId('export-level').selectOption('epoch')
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-run-button').click()])
-    const header = readFileSync((await download.path())!, 'utf8').split('\n')[0]!.split(',')
+    const header = readFileSync((await download.path())!, 'utf8')
+      .split('\n')[0]!
+      .split(',')
     expect(header).toContain('val_accuracy')
     expect(header).toContain('train_accuracy')
     expect(header).not.toContain('val_metric')
@@ -74,7 +76,9 @@ describe('a classifier run', () => {
     for (let i = 0; i < 3; i++) if (!(await boxes.nth(i).isChecked())) await boxes.nth(i).check()
     const diff = page.getByTestId('config-diff')
     await diff.waitFor({ timeout: 10_000 })
-    await expect.poll(async () => (await diff.locator('[data-testid=config-diff-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')))).sort(), { timeout: 10_000 }).toEqual(['batchSize', 'optimizer.lr'])
+    await expect
+      .poll(async () => (await diff.locator('[data-testid=config-diff-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')))).sort(), { timeout: 10_000 })
+      .toEqual(['batchSize', 'optimizer.lr'])
     await page.screenshot({ path: join(ARTIFACTS, 'ui-run-facts-overlay.png'), fullPage: true })
   })
 })

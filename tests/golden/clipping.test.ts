@@ -79,9 +79,7 @@ describe.each(['auto', 'cpu'] as const)('clipping vs PyTorch on the %s backend',
       const after = l2(c.clipped.flatMap(flat))
       problems.push(...mismatches(result.normBefore.dataSync(), [before], 'normBefore'))
       problems.push(...mismatches(result.normAfter.dataSync(), [after], 'normAfter'))
-      const expectActed = c.kind === 'norm'
-        ? c.max_norm! / (c.total_norm! + 1e-6) < 1
-        : c.grads.flatMap(flat).some((v) => Math.abs(v) > c.clip_value!)
+      const expectActed = c.kind === 'norm' ? c.max_norm! / (c.total_norm! + 1e-6) < 1 : c.grads.flatMap(flat).some((v) => Math.abs(v) > c.clip_value!)
       expect(result.acted.dataSync()[0], `${c.id} acted`).toBe(expectActed ? 1 : 0)
       tf.dispose([...grads, ...result.grads, result.normBefore, result.normAfter, result.acted])
       expect(problems, c.id).toEqual([])

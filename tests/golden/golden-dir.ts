@@ -28,9 +28,7 @@ export function resolveGoldenDir(env: string | undefined): string {
 export function readGolden<T = any>(file: string): T {
   const path = join(goldenDir(), file)
   if (!existsSync(path)) throw new Error(`golden file not found: ${path}`)
-  return JSON.parse(readFileSync(path, 'utf8'), (_k, v) =>
-    v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v,
-  ) as T
+  return JSON.parse(readFileSync(path, 'utf8'), (_k, v) => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v)) as T
 }
 
 /** Relative-or-absolute closeness, treating equal non-finite values as equal. */

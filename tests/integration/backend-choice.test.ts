@@ -30,8 +30,13 @@ if (!native.ok) console.log(`backend-choice: tensorflow checks skipped: tfjs-nod
 
 /** A wide MLP: wasm trains it many times faster than tfjs's plain-JS cpu backend. */
 const WIDE: RunConfigInput = {
-  data: { kind: 'synthetic-classification', n: 512, features: 784, classes: 10 }, model: { kind: 'mlp', hidden: [128] },
-  loss: 'crossEntropy', optimizer: { type: 'adam', lr: 0.001 }, epochs: 1, batchSize: 128, validationSplit: 0,
+  data: { kind: 'synthetic-classification', n: 512, features: 784, classes: 10 },
+  model: { kind: 'mlp', hidden: [128] },
+  loss: 'crossEntropy',
+  optimizer: { type: 'adam', lr: 0.001 },
+  epochs: 1,
+  batchSize: 128,
+  validationSplit: 0,
 }
 /** The article's regression: a handful of tiny ops a step, where tfjs-node's per-op cost into TensorFlow dominates. */
 const ARTICLE: RunConfigInput = { data: { kind: 'linreg', n: 100 }, optimizer: { type: 'adam', lr: 0.01 }, epochs: 100, batchSize: 'full', validationSplit: 0.2 }

@@ -120,12 +120,34 @@ describe('browser bridge', () => {
   it('runs the LR range test in a trainer process and returns exact arrays', async () => {
     const ws = await connect()
     try {
-      const r = await request(ws, encodeWire({ id: 20, method: 'findLr', args: [{ data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 1, validationSplit: 0 }, { startLr: 1e-4, endLr: 1, numIter: 60 }] }), 20)
+      const r = await request(
+        ws,
+        encodeWire({
+          id: 20,
+          method: 'findLr',
+          args: [
+            { data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 1, validationSplit: 0 },
+            { startLr: 1e-4, endLr: 1, numIter: 60 },
+          ],
+        }),
+        20,
+      )
       expect(r.error).toBeUndefined()
       expect(r.result.lrs).toBeInstanceOf(Float64Array)
       expect(r.result.lrs[0]).toBe(1e-4)
       expect(r.result.suggestions.map((s: { rule: string }) => s.rule)).toEqual(['steepest', 'steep', 'valley', 'slide', 'minimum'])
-      const bad = await request(ws, encodeWire({ id: 21, method: 'findLr', args: [{ data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 1 }, { startLr: 1, endLr: 0.1 }] }), 21)
+      const bad = await request(
+        ws,
+        encodeWire({
+          id: 21,
+          method: 'findLr',
+          args: [
+            { data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 1 },
+            { startLr: 1, endLr: 0.1 },
+          ],
+        }),
+        21,
+      )
       expect(bad.error.message).toMatch(/endLr/)
     } finally {
       ws.close()

@@ -57,28 +57,27 @@ describe('runs written by the CLI in another process', () => {
     child.stdout.on('data', (d) => (out += d))
     const exited = new Promise<number | null>((r) => child.on('exit', r))
     try {
+      const inShared = (e: { change: string; runId: string }): boolean => e.change === 'added' && existsSync(new RunStore(shared).runDir(e.runId))
+      await expect.poll(() => events.some(inShared), { timeout: 60_000 }).toBe(true)
+      const runId = events.find(inShared)!.runId
+      await expect.poll(async () => (await service.listRuns()).find((r) => r.id === runId)?.status, { timeout: 30_000 }).toBe('running')
+      const listed = (await service.listRuns()).find((r) => r.id === runId)!
+      expect(listed.watchedFolder).toBe(resolve(shared))
+      await expect.poll(() => events.filter((e) => e.runId === runId && e.change === 'updated').length, { timeout: 30_000 }).toBeGreaterThan(0)
+      const partial = await service.loadRun(runId)
 
-    const inShared = (e: { change: string; runId: string }): boolean => e.change === 'added' && existsSync(new RunStore(shared).runDir(e.runId))
-    await expect.poll(() => events.some(inShared), { timeout: 60_000 }).toBe(true)
-    const runId = events.find(inShared)!.runId
-    await expect.poll(async () => (await service.listRuns()).find((r) => r.id === runId)?.status, { timeout: 30_000 }).toBe('running')
-    const listed = (await service.listRuns()).find((r) => r.id === runId)!
-    expect(listed.watchedFolder).toBe(resolve(shared))
-    await expect.poll(() => events.filter((e) => e.runId === runId && e.change === 'updated').length, { timeout: 30_000 }).toBeGreaterThan(0)
-    const partial = await service.loadRun(runId)
-
-    // Ctrl-C: the CLI stops the run cleanly and says so in its exit code (4: stopped).
-    child.kill('SIGINT')
-    expect(await exited).toBe(4)
-    await expect.poll(async () => (await service.listRuns()).find((r) => r.id === runId)?.status, { timeout: 30_000 }).toBe('stopped')
-    const full = await service.loadRun(runId)
-    expect(full.steps.step!.length).toBe(JSON.parse(out.trim().split('\n').at(-1)!).steps)
-    expect(full.steps.step!.length).toBeGreaterThanOrEqual(partial.steps.step!.length)
-    // A watched run belongs to its folder: changing it needs an import first.
-    await expect(service.renameRun(runId, 'mine now')).rejects.toThrow(/watched folder/)
-    off()
-    await service.unwatchFolder(shared)
-    expect((await service.listRuns()).some((r) => r.id === runId)).toBe(false)
+      // Ctrl-C: the CLI stops the run cleanly and says so in its exit code (4: stopped).
+      child.kill('SIGINT')
+      expect(await exited).toBe(4)
+      await expect.poll(async () => (await service.listRuns()).find((r) => r.id === runId)?.status, { timeout: 30_000 }).toBe('stopped')
+      const full = await service.loadRun(runId)
+      expect(full.steps.step!.length).toBe(JSON.parse(out.trim().split('\n').at(-1)!).steps)
+      expect(full.steps.step!.length).toBeGreaterThanOrEqual(partial.steps.step!.length)
+      // A watched run belongs to its folder: changing it needs an import first.
+      await expect(service.renameRun(runId, 'mine now')).rejects.toThrow(/watched folder/)
+      off()
+      await service.unwatchFolder(shared)
+      expect((await service.listRuns()).some((r) => r.id === runId)).toBe(false)
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL') // never leave a million-epoch run behind
     }

@@ -40,7 +40,10 @@ beforeAll(() => {
   bigRun = writeSyntheticRun(store, { steps: 60_000, epochs: 60, name: 'big' })
   // Many runs for the list and the report: copies of one small run, each with long tags.
   const small = writeSyntheticRun(store, { steps: 10, name: 'small' })
-  store.setTags(small, Array.from({ length: 50 }, (_, i) => `tag-${i}-${'x'.repeat(55)}`)) // 50: the tag limit
+  store.setTags(
+    small,
+    Array.from({ length: 50 }, (_, i) => `tag-${i}-${'x'.repeat(55)}`),
+  ) // 50: the tag limit
   const manifest = JSON.parse(readFileSync(join(store.runDir(small), 'manifest.json'), 'utf8'))
   ids = [small]
   for (let i = 0; i < 800; i++) {

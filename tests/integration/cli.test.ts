@@ -10,7 +10,10 @@ const ROOT = resolve(__dirname, '..', '..')
 
 function lrlab(args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'electron', 'cli', 'cli.ts'), ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000,
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 120_000,
   })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
@@ -35,7 +38,13 @@ describe('lrlab CLI', () => {
     // Without --json and without a terminal, the progress bar's last line is the final state, never past the last epoch.
     const plain = lrlab(['train', '--config', cfg, '--data-dir', tempDir()])
     expect(plain.code, plain.stderr).toBe(0)
-    expect(plain.stderr.trim().split('\n').filter((l) => l.includes('steps/s')).at(-1)).toMatch(/100% {2}epoch 30\/30 {2}step 30\/30 /)
+    expect(
+      plain.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('steps/s'))
+        .at(-1),
+    ).toMatch(/100% {2}epoch 30\/30 {2}step 30\/30 /)
     expect(['tensorflow', 'wasm', 'cpu']).toContain(s.backend)
     // auto says how it chose: measured against the other backend, or why nothing could be measured.
     const choice = s.backendChoice
@@ -101,7 +110,15 @@ describe('lrlab CLI', () => {
 
   it('the same run gives the same metrics with the wasm fast paths on and off', () => {
     const dir = tempDir()
-    const cfg = configFile(dir, { data: { kind: 'digits' }, model: { kind: 'mlp', hidden: [32] }, loss: 'crossEntropy', optimizer: { type: 'adam', lr: 0.01 }, epochs: 2, batchSize: 64, backend: 'wasm' })
+    const cfg = configFile(dir, {
+      data: { kind: 'digits' },
+      model: { kind: 'mlp', hidden: [32] },
+      loss: 'crossEntropy',
+      optimizer: { type: 'adam', lr: 0.01 },
+      epochs: 2,
+      batchSize: 64,
+      backend: 'wasm',
+    })
     const on = lrlab(['train', '--config', cfg, '--data-dir', dir, '--json'])
     const off = lrlab(['train', '--config', cfg, '--data-dir', dir, '--json'], { LRLAB_WASM_TUNING: '0' })
     expect(on.code, on.stderr).toBe(0)

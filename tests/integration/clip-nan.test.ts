@@ -102,11 +102,15 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('NaN gradients
       backend: name === 'cpu' ? 'cpu' : 'wasm',
     })
     const gradNorms: number[] = []
-    const result = await train(config, {
-      metrics: (steps) => gradNorms.push(...(steps['grad_norm_clipped'] ?? [])),
-      progress: () => {},
-      event: () => {},
-    }, { stopRequested: () => false, waitIfPaused: async () => {} })
+    const result = await train(
+      config,
+      {
+        metrics: (steps) => gradNorms.push(...(steps['grad_norm_clipped'] ?? [])),
+        progress: () => {},
+        event: () => {},
+      },
+      { stopRequested: () => false, waitIfPaused: async () => {} },
+    )
     expect(result.status).toBe('diverged')
     expect(result.summary.divergedAtStep).toBe(1)
     expect(gradNorms[0]).toBeNaN()

@@ -42,7 +42,14 @@ describe('fine-tuning', () => {
     const service = await newService(dir)
     try {
       const sweep = { startLr: 1e-7, endLr: 1e-6, numIter: 8 }
-      const keepHead = { data: { kind: 'digits' }, model: { kind: 'mlp', hidden: [64], initFrom: { run: backbone.id }, newHead: false }, loss: 'crossEntropy', optimizer: { type: 'adam', lr: 1e-3 }, epochs: 1, batchSize: 64 }
+      const keepHead = {
+        data: { kind: 'digits' },
+        model: { kind: 'mlp', hidden: [64], initFrom: { run: backbone.id }, newHead: false },
+        loss: 'crossEntropy',
+        optimizer: { type: 'adam', lr: 1e-3 },
+        epochs: 1,
+        batchSize: 64,
+      }
       const fresh = { ...keepHead, model: { kind: 'mlp', hidden: [64] } }
       const pretrained = await service.findLr(keepHead, sweep)
       const scratch = await service.findLr(fresh, sweep)
@@ -60,18 +67,33 @@ describe('fine-tuning', () => {
     const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [64], units: 64, activation: 'relu' }), tf.layers.dense({ units: 10 })] })
     const modelDir = join(dir, 'layers-model')
     mkdirSync(modelDir)
-    await m.save(tf.io.withSaveHandler(async (a) => {
-      writeFileSync(join(modelDir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer))
-      writeFileSync(join(modelDir, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }))
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-    }))
+    await m.save(
+      tf.io.withSaveHandler(async (a) => {
+        writeFileSync(join(modelDir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer))
+        writeFileSync(join(modelDir, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }))
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+      }),
+    )
     const loaded = loadLayerWeights(join(modelDir, 'model.json'))
-    expect(loaded.map((l) => l.tensors.map((t) => t.shape))).toEqual([[[64, 64], [64]], [[64, 10], [10]]])
+    expect(loaded.map((l) => l.tensors.map((t) => t.shape))).toEqual([
+      [[64, 64], [64]],
+      [[64, 10], [10]],
+    ])
     expect(Array.from(loaded[0]!.tensors[0]!.dataSync().slice(0, 5))).toEqual(Array.from((m.layers[0]!.getWeights()[0]!.dataSync() as Float32Array).slice(0, 5)))
 
     const cfg = (init: unknown, hidden = [64]) => {
       const p = join(dir, `c${Math.random()}.json`)
-      writeFileSync(p, JSON.stringify({ data: { kind: 'digits' }, model: { kind: 'mlp', hidden, initFrom: init, newHead: false }, loss: 'crossEntropy', optimizer: { type: 'adam', lr: 1e-3 }, epochs: 1, batchSize: 64 }))
+      writeFileSync(
+        p,
+        JSON.stringify({
+          data: { kind: 'digits' },
+          model: { kind: 'mlp', hidden, initFrom: init, newHead: false },
+          loss: 'crossEntropy',
+          optimizer: { type: 'adam', lr: 1e-3 },
+          epochs: 1,
+          batchSize: 64,
+        }),
+      )
       return p
     }
     const fromLayers = cli(['train', '--config', cfg({ modelJson: join(modelDir, 'model.json') }), '--data-dir', dir, '--json'])

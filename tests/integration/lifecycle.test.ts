@@ -53,7 +53,11 @@ describe('configs refused before a run folder exists', () => {
   ])('%s: a ConfigError naming the field, no run folder', async (_name, config, message) => {
     const dir = tempDir()
     const run = runTraining({
-      config: parseRunnableConfig(config), backend: await selectBackend('cpu'), dataDir: dir, tfVersion: 'test', send: () => {},
+      config: parseRunnableConfig(config),
+      backend: await selectBackend('cpu'),
+      dataDir: dir,
+      tfVersion: 'test',
+      send: () => {},
       control: { stopRequested: () => false, isPaused: () => false, waitIfPaused: async () => {} },
     })
     await expect(run).rejects.toThrow(ConfigError)
@@ -65,15 +69,19 @@ describe('configs refused before a run folder exists', () => {
     ['a typo (data.nosie)', { ...base, data: { kind: 'linreg', nosie: 3 } }, /data\.nosie: .*did you mean "noise"/],
     ['a loss that does not fit the data', { ...base, loss: 'crossEntropy' }, /crossEntropy|classification/],
     ['a model too big for memory', { ...base, model: { kind: 'mlp', hidden: [65536, 65536] }, optimizer: { type: 'adam', lr: 0.01 } }, /model: this run needs about .* GB of memory/],
-  ])('the CLI: %s exits 2 naming the field, no run folder', (_name, config, message) => {
-    const dir = tempDir()
-    const cfg = join(dir, 'c.json')
-    writeFileSync(cfg, JSON.stringify(config))
-    const r = lrlab(['train', '--config', cfg, '--data-dir', dir])
-    expect(r.code, r.stderr).toBe(2)
-    expect(r.stderr).toMatch(message)
-    expect(runFolders(dir)).toEqual([])
-  }, 120_000)
+  ])(
+    'the CLI: %s exits 2 naming the field, no run folder',
+    (_name, config, message) => {
+      const dir = tempDir()
+      const cfg = join(dir, 'c.json')
+      writeFileSync(cfg, JSON.stringify(config))
+      const r = lrlab(['train', '--config', cfg, '--data-dir', dir])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toMatch(message)
+      expect(runFolders(dir)).toEqual([])
+    },
+    120_000,
+  )
 
   it('accepts a config file with a UTF-8 byte-order mark and prints the effective schedule and plan first', () => {
     const dir = tempDir()
@@ -111,7 +119,7 @@ describe('process ends', () => {
     expect(JSON.parse(run.stdout().trim().split('\n').at(-1)!).status).toBe('stopped')
   }, 120_000)
 
-  it('`lrlab runs` marks a kill -9\'d CLI run interrupted (its owner is dead), and keeps its data', async () => {
+  it("`lrlab runs` marks a kill -9'd CLI run interrupted (its owner is dead), and keeps its data", async () => {
     const dir = tempDir()
     const run = await backgroundRun(dir)
     run.child.kill('SIGKILL')
@@ -126,7 +134,13 @@ describe('process ends', () => {
   it('does not take a recycled pid for the writer: a live pid with another start time is a dead owner', () => {
     const dir = tempDir()
     const store = new RunStore(dir)
-    const w = store.createRun({ config: parseRunnableConfig({ data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 }), backend: { name: 'cpu', requested: 'auto', fallbackReasons: [] }, stepColumns: ['step'], epochColumns: ['epoch'], versions: { lrlab: 't', tfjs: 't', node: 't' } })
+    const w = store.createRun({
+      config: parseRunnableConfig({ data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 }),
+      backend: { name: 'cpu', requested: 'auto', fallbackReasons: [] },
+      stepColumns: ['step'],
+      epochColumns: ['epoch'],
+      versions: { lrlab: 't', tfjs: 't', node: 't' },
+    })
     w.flush()
     openWriterDirs.delete(w.dir) // as if another process had written it
     // The manifest as a dead writer left it, naming a pid that is alive (pid 1) but started at another time.
@@ -139,12 +153,21 @@ describe('process ends', () => {
   it('a trainer whose host is killed saves its run as interrupted itself and exits cleanly', async () => {
     const dir = tempDir()
     // A host process (what serve is to its trainers) that starts a run and prints its id.
-    const host = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    const host = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `
       const { createNodeService } = await import(${JSON.stringify(join(ROOT, 'electron', 'core', 'node-host.ts'))})
       const s = await createNodeService(${JSON.stringify(dir)})
       const { runId } = await s.startRun(${JSON.stringify(LONG)})
       console.log(runId)
-    `], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    `,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    )
     let out = ''
     host.stdout!.on('data', (d) => (out += d))
     await expect.poll(() => out.trim(), { timeout: 60_000, interval: 100 }).toMatch(/^\d{8}-/)
@@ -159,7 +182,19 @@ describe('process ends', () => {
     expect(run.damage).toEqual([])
     expect(run.events.at(-1)).toMatchObject({ kind: 'interrupted', message: expect.stringMatching(/host process .* ended/) })
     expect(run.steps.step!.length).toBe(run.manifest.summary.steps)
-    await expect.poll(() => { try { process.kill(trainerPid, 0); return true } catch { return false } }, { timeout: 10_000 }).toBe(false)
+    await expect
+      .poll(
+        () => {
+          try {
+            process.kill(trainerPid, 0)
+            return true
+          } catch {
+            return false
+          }
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(false)
   }, 120_000)
 
   it('quitting waits for trainers to write stopped, then quits once', async () => {
@@ -167,10 +202,13 @@ describe('process ends', () => {
     const { runId } = await service.startRun(LONG)
     let quits = 0
     let prevented = 0
-    const onBeforeQuit = quitAfterShutdown(() => service.shutdown(), () => {
-      quits++
-      onBeforeQuit({ preventDefault: () => prevented++ }) // app.quit() emits before-quit again
-    })
+    const onBeforeQuit = quitAfterShutdown(
+      () => service.shutdown(),
+      () => {
+        quits++
+        onBeforeQuit({ preventDefault: () => prevented++ }) // app.quit() emits before-quit again
+      },
+    )
     onBeforeQuit({ preventDefault: () => prevented++ })
     onBeforeQuit({ preventDefault: () => prevented++ }) // a second Cmd-Q meanwhile
     expect(prevented).toBe(2)

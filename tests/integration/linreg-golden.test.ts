@@ -88,8 +88,7 @@ describe('linear regression against PyTorch (golden/linreg.json)', () => {
         const want = run.loss_per_epoch[e]!
         expect(close(loss[e]!, want, 1e-3), `${run.id}: loss at epoch ${e}: ${loss[e]} vs PyTorch ${want}`).toBe(true)
       }
-      for (let e = 0; e < loss.length && Number.isFinite(run.loss_per_epoch[e]!); e++)
-        expect(close(lr[e]!, run.lr_per_epoch[e]!, 1e-6), `${run.id}: lr at epoch ${e}`).toBe(true)
+      for (let e = 0; e < loss.length && Number.isFinite(run.loss_per_epoch[e]!); e++) expect(close(lr[e]!, run.lr_per_epoch[e]!, 1e-6), `${run.id}: lr at epoch ${e}`).toBe(true)
       if (conditioned < run.loss_per_epoch.length && expectedDiv < 0) {
         // Past the conditioned part: the same behaviour as PyTorch (it stays finite and recovers far below its peak).
         const peak = Math.max(...run.loss_per_epoch)

@@ -28,23 +28,27 @@ async function runSteps(config: ReturnType<typeof parseRunConfig>) {
   return { ...result, ...cols }
 }
 
-describe('the builder\'s preview is the run\'s schedule', () => {
-  it.each(PRESETS.map((p) => [p.name, p] as const))('%s: every step\'s lr (and momentum) is the preview\'s', async (_name, p) => {
-    await selectBackend('auto')
-    // digits-finetune's initFrom only picks the starting weights; the schedule does not depend on them.
-    const config = parseRunnableConfig(p.config)
-    const planned = previewRunSchedule(config)!
-    const plan = planRun(config)!
-    const run = await runSteps(config)
-    // A diverged run stops early; every step it took still follows the plan.
-    if (run.status === 'finished') expect(run.step.length).toBe(plan.totalSteps)
-    expect(run.step.length).toBeGreaterThan(0)
-    const at = (i: number) => (config.schedule.stepUnit === 'batch' ? run.step[i]! : run.epoch[i]!)
-    const expectedLr = run.step.map((_, i) => planned.preview.lr[at(i)])
-    expect(run.lr).toEqual(expectedLr)
-    const momentum = planned.preview.momentum
-    if (momentum) expect(run.momentum).toEqual(run.step.map((_, i) => momentum[at(i)]))
-  }, 120_000)
+describe("the builder's preview is the run's schedule", () => {
+  it.each(PRESETS.map((p) => [p.name, p] as const))(
+    "%s: every step's lr (and momentum) is the preview's",
+    async (_name, p) => {
+      await selectBackend('auto')
+      // digits-finetune's initFrom only picks the starting weights; the schedule does not depend on them.
+      const config = parseRunnableConfig(p.config)
+      const planned = previewRunSchedule(config)!
+      const plan = planRun(config)!
+      const run = await runSteps(config)
+      // A diverged run stops early; every step it took still follows the plan.
+      if (run.status === 'finished') expect(run.step.length).toBe(plan.totalSteps)
+      expect(run.step.length).toBeGreaterThan(0)
+      const at = (i: number) => (config.schedule.stepUnit === 'batch' ? run.step[i]! : run.epoch[i]!)
+      const expectedLr = run.step.map((_, i) => planned.preview.lr[at(i)])
+      expect(run.lr).toEqual(expectedLr)
+      const momentum = planned.preview.momentum
+      if (momentum) expect(run.momentum).toEqual(run.step.map((_, i) => momentum[at(i)]))
+    },
+    120_000,
+  )
 })
 
 describe('the range test and training share one step', () => {
@@ -63,7 +67,7 @@ describe('the range test and training share one step', () => {
     seed: 7,
   })
 
-  it('a range test held at the run\'s LR reproduces the run\'s losses step for step', async () => {
+  it("a range test held at the run's LR reproduces the run's losses step for step", async () => {
     await selectBackend('auto')
     const plan = planRun(config)!
     expect(plan.batchesPerEpoch).toBe(1)

@@ -10,8 +10,13 @@ beforeAll(async () => {
 })
 
 const base: RunConfigInput = {
-  data: { kind: 'blobs', n: 200, classes: 3 }, model: { kind: 'mlp', hidden: [8, 8], activation: 'tanh' }, loss: 'crossEntropy',
-  optimizer: { type: 'sgd', lr: 0.1 }, epochs: 4, batchSize: 32, seed: 5,
+  data: { kind: 'blobs', n: 200, classes: 3 },
+  model: { kind: 'mlp', hidden: [8, 8], activation: 'tanh' },
+  loss: 'crossEntropy',
+  optimizer: { type: 'sgd', lr: 0.1 },
+  epochs: 4,
+  batchSize: 32,
+  seed: 5,
 }
 
 async function run(input: RunConfigInput): Promise<Columns> {

@@ -43,7 +43,9 @@ describe('presets', () => {
 
   it('`lrlab train --preset digits-mlp --json` reaches at least 0.90 validation accuracy', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'electron', 'cli', 'cli.ts'), 'train', '--preset', 'digits-mlp', '--data-dir', tempDir(), '--json'], {
-      cwd: ROOT, encoding: 'utf8', timeout: 180_000,
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 180_000,
     })
     expect(r.status, r.stderr).toBe(0)
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
@@ -60,12 +62,16 @@ describe('presets', () => {
 
 describe('LR range test', () => {
   it('`lrlab find-lr --preset article-range-test --json` proposes LRs below where the article regression diverges', async () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'electron', 'cli', 'cli.ts'), 'find-lr', '--preset', 'article-range-test', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'electron', 'cli', 'cli.ts'), 'find-lr', '--preset', 'article-range-test', '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    })
     expect(r.status, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
     expect(out.suggestions.map((s: { rule: string }) => s.rule)).toEqual(expect.arrayContaining(['minimum', 'steep', 'steepest', 'valley']))
     // The smallest constant LR at which this regression diverges (the article's "too large" demo).
-    const diverges = findPreset("article-too-large")!.config.optimizer.lr!
+    const diverges = findPreset('article-too-large')!.config.optimizer.lr!
     for (const s of out.suggestions) expect(s.lr, s.rule).toBeLessThan(diverges)
     for (const [k, v] of Object.entries(out.proposals)) expect(v as number, k).toBeLessThan(diverges)
     // …and a run at the suggested LR does not diverge.

@@ -18,7 +18,14 @@ function tmp(prefix: string): string {
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 function service(dataDir = tmp('lrlab-svc-')): LrLabService {
-  return new LrLabService({ dataDir, host: 'browser-bridge', backend: null, spawnTrainer: () => { throw new Error('no training in this test') } })
+  return new LrLabService({
+    dataDir,
+    host: 'browser-bridge',
+    backend: null,
+    spawnTrainer: () => {
+      throw new Error('no training in this test')
+    },
+  })
 }
 
 /** A colleague's data folder with one finished run in it. */

@@ -130,7 +130,7 @@ describe('run ids', () => {
     expect(existsSync(join(dataDir, 'trash', runId))).toBe(true)
     await service.call('undoDeleteRun', [runId])
     await service.call('renameRun', [runId, 'renamed'])
-    expect((await service.call('loadRun', [runId]) as { manifest: { name: string } }).manifest.name).toBe('renamed')
+    expect(((await service.call('loadRun', [runId])) as { manifest: { name: string } }).manifest.name).toBe('renamed')
     expect(snapshot(dataDir).filter((p) => !p.startsWith('runs/') && !p.startsWith('trash/'))).toEqual(before)
   })
 
@@ -138,7 +138,9 @@ describe('run ids', () => {
     const out = join(tempDir('lrlab-ids-out-'), 'out.csv')
     for (const args of [['..'], ['--compare', '.']]) {
       const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'electron', 'cli', 'cli.ts'), 'export', ...args, '--out', out, '--data-dir', dataDir], {
-        cwd: ROOT, encoding: 'utf8', timeout: 120_000,
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
       })
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2)
       expect(r.stderr).toMatch(/run id/)
@@ -146,4 +148,3 @@ describe('run ids', () => {
     }
   })
 })
-

@@ -39,7 +39,7 @@ beforeAll(async () => {
 afterAll(() => service.shutdown())
 
 describe('loadRunView', () => {
-  it('sends a whole run as a few thousand rows holding every column\'s min and max per pixel', async () => {
+  it("sends a whole run as a few thousand rows holding every column's min and max per pixel", async () => {
     const v = await service.loadRunView(id, { buckets: 1000 })
     expect(v.complete).toBe(false)
     expect(v.stepRows).toBe(STEPS)

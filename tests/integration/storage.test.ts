@@ -244,8 +244,10 @@ describe('damage tolerance', () => {
         const mode = k % 3
         const at = Math.floor(rand() * bytes.length)
         let out: Buffer = mutated
-        if (mode === 0) out = mutated.subarray(0, at) // truncate
-        else if (mode === 1) mutated[at] = mutated[at]! ^ (1 << Math.floor(rand() * 8)) // flip one bit
+        if (mode === 0)
+          out = mutated.subarray(0, at) // truncate
+        else if (mode === 1)
+          mutated[at] = mutated[at]! ^ (1 << Math.floor(rand() * 8)) // flip one bit
         else for (let j = 0; j < 4; j++) mutated[(at + j * 97) % bytes.length] = Math.floor(rand() * 256) // scribble
         writeFileSync(join(dir, file), out)
         cases++

@@ -43,7 +43,12 @@ describe('lrlab sweep', () => {
     const list = lrlab(['sweep', '--config', file, '--list'])
     expect(list.code, list.stderr).toBe(0)
     expect(list.stdout.trim().split('\n')).toEqual([
-      '0  lr=0.01 schedule=constant', '1  lr=0.01 schedule=cosine', '2  lr=1 schedule=constant', '3  lr=1 schedule=cosine', '4  lr=100 schedule=constant', '5  lr=100 schedule=cosine',
+      '0  lr=0.01 schedule=constant',
+      '1  lr=0.01 schedule=cosine',
+      '2  lr=1 schedule=constant',
+      '3  lr=1 schedule=cosine',
+      '4  lr=100 schedule=constant',
+      '5  lr=100 schedule=cosine',
     ])
     const out = lrlab(['sweep', '--config', file, '--member', '6', '--data-dir', dir])
     expect(out.code).toBe(2)
@@ -54,37 +59,50 @@ describe('lrlab sweep', () => {
     expect(bad.stderr).toMatch(/member 0 \(lr=0\.01 schedule=constant momentum=2\): optimizer\.momentum: /)
   }, 120_000)
 
-  it.skipIf(!hasParallel)('GNU parallel runs the members as separate processes into one folder, equal to lrlab sweep bit for bit', () => {
-    const dir = tempDir()
-    const file = join(dir, 'spec.json')
-    writeFileSync(file, JSON.stringify(spec))
-    const viaParallel = join(dir, 'parallel')
-    const pooled = join(dir, 'pooled')
-    // The README's recipe: one process per member index, two at a time, all into one runs folder.
-    const p = spawnSync('parallel', ['-j', '2', '--halt', 'now,fail=1', process.execPath, ...CLI, 'sweep', '--config', file, '--member', '{}', '--data-dir', viaParallel, '--json', ':::', '0', '1', '2', '3', '4', '5'], {
-      cwd: ROOT, encoding: 'utf8', timeout: 400_000,
-    })
-    expect(p.status, p.stderr).toBe(0)
-    const perMember = p.stdout.trim().split('\n').map((l) => JSON.parse(l))
-    expect(perMember.map((m) => m.member).sort()).toEqual([0, 1, 2, 3, 4, 5])
-    const id = perMember[0].sweepId
-    expect(new Set(perMember.map((m) => m.sweepId))).toEqual(new Set([id]))
-    // Running a member again skips it: it has a result.
-    const again = lrlab(['sweep', '--config', file, '--member', '3', '--data-dir', viaParallel, '--json'])
-    expect(lastJson(again.stdout).skipped).toBe(true)
+  it.skipIf(!hasParallel)(
+    'GNU parallel runs the members as separate processes into one folder, equal to lrlab sweep bit for bit',
+    () => {
+      const dir = tempDir()
+      const file = join(dir, 'spec.json')
+      writeFileSync(file, JSON.stringify(spec))
+      const viaParallel = join(dir, 'parallel')
+      const pooled = join(dir, 'pooled')
+      // The README's recipe: one process per member index, two at a time, all into one runs folder.
+      const p = spawnSync(
+        'parallel',
+        ['-j', '2', '--halt', 'now,fail=1', process.execPath, ...CLI, 'sweep', '--config', file, '--member', '{}', '--data-dir', viaParallel, '--json', ':::', '0', '1', '2', '3', '4', '5'],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 400_000,
+        },
+      )
+      expect(p.status, p.stderr).toBe(0)
+      const perMember = p.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+      expect(perMember.map((m) => m.member).sort()).toEqual([0, 1, 2, 3, 4, 5])
+      const id = perMember[0].sweepId
+      expect(new Set(perMember.map((m) => m.sweepId))).toEqual(new Set([id]))
+      // Running a member again skips it: it has a result.
+      const again = lrlab(['sweep', '--config', file, '--member', '3', '--data-dir', viaParallel, '--json'])
+      expect(lastJson(again.stdout).skipped).toBe(true)
 
-    const r = lrlab(['sweep', '--config', file, '--data-dir', pooled, '--parallel', '2', '--json'])
-    expect(r.code, r.stderr).toBe(0)
-    const summary = lastJson(r.stdout)
-    expect(summary.sweepId).toBe(id)
-    expect(summary.status).toBe('done')
-    const a = report(viaParallel, id)
-    const b = report(pooled, id)
-    const cols = ['member', 'label', 'axis:optimizer.lr', 'axis:schedule', 'status', 'steps', 'final_loss', 'best_loss', 'final_val_loss', 'best_val_loss', 'final_val_metric', 'diverged_at_step']
-    const pick = (rows: Record<string, string>[]) => rows.map((row) => cols.map((c) => row[c]))
-    expect(a).toHaveLength(6)
-    expect(pick(a)).toEqual(pick(b))
-    // The axes made a difference (the comparison is not of six copies).
-    expect(new Set(a.map((row) => row.final_val_loss)).size).toBe(6)
-  }, 900_000)
+      const r = lrlab(['sweep', '--config', file, '--data-dir', pooled, '--parallel', '2', '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      const summary = lastJson(r.stdout)
+      expect(summary.sweepId).toBe(id)
+      expect(summary.status).toBe('done')
+      const a = report(viaParallel, id)
+      const b = report(pooled, id)
+      const cols = ['member', 'label', 'axis:optimizer.lr', 'axis:schedule', 'status', 'steps', 'final_loss', 'best_loss', 'final_val_loss', 'best_val_loss', 'final_val_metric', 'diverged_at_step']
+      const pick = (rows: Record<string, string>[]) => rows.map((row) => cols.map((c) => row[c]))
+      expect(a).toHaveLength(6)
+      expect(pick(a)).toEqual(pick(b))
+      // The axes made a difference (the comparison is not of six copies).
+      expect(new Set(a.map((row) => row.final_val_loss)).size).toBe(6)
+    },
+    900_000,
+  )
 })

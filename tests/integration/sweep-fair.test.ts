@@ -30,7 +30,12 @@ describe('sweep members start level', () => {
     const first: { loss: number[]; grad: number[]; tags: string[] }[] = []
     for (const m of members) {
       const r = await runTraining({
-        config: m.config, backend, dataDir: dir, tags: memberTags(id, spec, m), tfVersion: tf.version.tfjs, send: () => {},
+        config: m.config,
+        backend,
+        dataDir: dir,
+        tags: memberTags(id, spec, m),
+        tfVersion: tf.version.tfjs,
+        send: () => {},
         control: { stopRequested: () => false, isPaused: () => false, waitIfPaused: async () => {} },
       })
       const run = store.load(r.runId)

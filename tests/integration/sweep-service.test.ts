@@ -63,7 +63,12 @@ describe('sweeps in the service', () => {
     expect(manifests.filter((m) => m.backend.requested === 'auto')).toHaveLength(1)
     expect(readFileSync(join(dataDir, 'sweeps', `${sweepId}.backend`), 'utf8').trim()).toBe(info!.backend)
     const rows = Papa.parse<Record<string, string>>((await s.exportSweepCsv(sweepId)).csv, { header: true, skipEmptyLines: true }).data
-    expect(rows.map((r) => [r.member, r['axis:optimizer.lr'], r.status])).toEqual([['0', '0.001', 'finished'], ['1', '0.01', 'finished'], ['2', '0.05', 'diverged'], ['3', '0.02', 'finished']])
+    expect(rows.map((r) => [r.member, r['axis:optimizer.lr'], r.status])).toEqual([
+      ['0', '0.001', 'finished'],
+      ['1', '0.01', 'finished'],
+      ['2', '0.05', 'diverged'],
+      ['3', '0.02', 'finished'],
+    ])
     expect(Number(rows[1]!.final_loss)).toBe(info && (await s.loadRun(info.members[1]!.runId!)).manifest.summary.finalLoss)
     // Starting the same spec again keeps every result and runs nothing.
     expect((await s.startSweep({ name: 'four', base: article, grid: { 'optimizer.lr': [0.001, 0.01, 0.05, 0.02] } })).toRun).toBe(0)

@@ -29,7 +29,10 @@ describe('a run written by another process', () => {
     const off = service.onEvent((e) => events.push(e))
     const cfg = join(dataDir, 'c.json')
     writeFileSync(cfg, JSON.stringify({ name: 'from the CLI', data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 1_000_000 }))
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'electron', 'cli', 'cli.ts'), 'train', '--config', cfg, '--data-dir', dataDir, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'electron', 'cli', 'cli.ts'), 'train', '--config', cfg, '--data-dir', dataDir, '--json'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const exited = new Promise<number | null>((r) => child.on('exit', r))
     try {
       const statusOf = (s: string) => events.find((e): e is Extract<ServiceEvent, { type: 'status' }> => e.type === 'status' && e.status === s)

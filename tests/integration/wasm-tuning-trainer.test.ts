@@ -23,14 +23,18 @@ async function record(input: RunConfigInput): Promise<Recorded> {
   const append = (into: Record<string, number[]>, cols: Columns): void => {
     for (const [k, v] of Object.entries(cols)) (into[k] ??= []).push(...v)
   }
-  const result = await train(parseRunConfig(input), {
-    metrics: (steps, epochs) => {
-      append(out.steps, steps)
-      append(out.epochs, epochs)
+  const result = await train(
+    parseRunConfig(input),
+    {
+      metrics: (steps, epochs) => {
+        append(out.steps, steps)
+        append(out.epochs, epochs)
+      },
+      progress: () => {},
+      event: () => {},
     },
-    progress: () => {},
-    event: () => {},
-  }, { stopRequested: () => false, waitIfPaused: async () => {} })
+    { stopRequested: () => false, waitIfPaused: async () => {} },
+  )
   expect(result.status).toBe('finished')
   return out
 }
@@ -40,7 +44,11 @@ function differences(a: Recorded, b: Recorded): string[] {
   const diffs: string[] = []
   for (const part of ['steps', 'epochs'] as const) {
     const names = Object.keys(a[part]).filter((n) => n !== 'elapsed')
-    expect(names.sort(), part).toEqual(Object.keys(b[part]).filter((n) => n !== 'elapsed').sort())
+    expect(names.sort(), part).toEqual(
+      Object.keys(b[part])
+        .filter((n) => n !== 'elapsed')
+        .sort(),
+    )
     for (const n of names) {
       const x = a[part][n]!
       const y = b[part][n]!
@@ -55,20 +63,35 @@ function differences(a: Recorded, b: Recorded): string[] {
 
 const CONFIGS: Record<string, RunConfigInput> = {
   'digits MLP, Adam, norm clipping, shuffled batches': {
-    data: { kind: 'digits' }, model: { kind: 'mlp', hidden: [32, 16] }, loss: 'crossEntropy',
-    optimizer: { type: 'adam', lr: 0.003 }, clipping: { mode: 'norm', maxNorm: 1 },
-    epochs: 3, batchSize: 64, validationSplit: 0.2, seed: 7,
+    data: { kind: 'digits' },
+    model: { kind: 'mlp', hidden: [32, 16] },
+    loss: 'crossEntropy',
+    optimizer: { type: 'adam', lr: 0.003 },
+    clipping: { mode: 'norm', maxNorm: 1 },
+    epochs: 3,
+    batchSize: 64,
+    validationSplit: 0.2,
+    seed: 7,
   },
   'article regression, AdamW, full batch': {
-    data: { kind: 'linreg', n: 100 }, optimizer: { type: 'adamw', lr: 0.05, weightDecay: 0.01 },
-    epochs: 40, batchSize: 'full', validationSplit: 0.2, seed: 3,
+    data: { kind: 'linreg', n: 100 },
+    optimizer: { type: 'adamw', lr: 0.05, weightDecay: 0.01 },
+    epochs: 40,
+    batchSize: 'full',
+    validationSplit: 0.2,
+    seed: 3,
   },
   // Its loss blows up to ~1e9 before the decay brings it back: any last-bit difference grows.
   'article regression, time decay from a too-hot start (article-time-decay)': findPreset('article-time-decay')!.config,
   'sine MLP, amsgrad, cosine schedule, batch 16': {
-    data: { kind: 'sine', n: 200 }, model: { kind: 'mlp', hidden: [24], activation: 'tanh' },
-    optimizer: { type: 'adam', lr: 0.01, amsgrad: true }, schedule: { type: 'cosine', stepUnit: 'batch' },
-    epochs: 4, batchSize: 16, validationSplit: 0.25, seed: 11,
+    data: { kind: 'sine', n: 200 },
+    model: { kind: 'mlp', hidden: [24], activation: 'tanh' },
+    optimizer: { type: 'adam', lr: 0.01, amsgrad: true },
+    schedule: { type: 'cosine', stepUnit: 'batch' },
+    epochs: 4,
+    batchSize: 16,
+    validationSplit: 0.25,
+    seed: 11,
   },
 }
 

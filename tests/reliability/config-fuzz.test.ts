@@ -14,9 +14,32 @@ import { parseRunnableConfig } from '../../shared/run-plan'
 
 const BASES: unknown[] = [
   { data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01, momentum: 0.9 }, schedule: { type: 'step', stepSize: 10, gamma: 0.5 }, epochs: 50 },
-  { data: { kind: 'moons', n: 200 }, model: { kind: 'mlp', hidden: [16, 16], activation: 'tanh', dropout: 0.1 }, loss: 'crossEntropy', optimizer: { type: 'adam', lr: 0.01 }, schedule: { type: 'one-cycle', maxLr: 0.1 }, clipping: { mode: 'norm', maxNorm: 1 }, batchSize: 32, epochs: 20 },
-  { data: { kind: 'digits' }, model: { kind: 'cnn', filters: 4 }, loss: 'crossEntropy', optimizer: { type: 'rmsprop', lr: 0.001 }, schedule: { type: 'warmup', warmupSteps: 2, schedule: { type: 'cosine' } }, epochs: 5 },
-  { data: { kind: 'sine', n: 100 }, model: { kind: 'mlp', hidden: [8] }, optimizer: { type: 'adamw', lr: 0.01 }, schedule: { type: 'sequential', schedules: [{ type: 'constant' }, { type: 'exponential', gamma: 0.9 }], milestones: [5] }, clipping: { mode: 'adaptive' }, epochs: 10 },
+  {
+    data: { kind: 'moons', n: 200 },
+    model: { kind: 'mlp', hidden: [16, 16], activation: 'tanh', dropout: 0.1 },
+    loss: 'crossEntropy',
+    optimizer: { type: 'adam', lr: 0.01 },
+    schedule: { type: 'one-cycle', maxLr: 0.1 },
+    clipping: { mode: 'norm', maxNorm: 1 },
+    batchSize: 32,
+    epochs: 20,
+  },
+  {
+    data: { kind: 'digits' },
+    model: { kind: 'cnn', filters: 4 },
+    loss: 'crossEntropy',
+    optimizer: { type: 'rmsprop', lr: 0.001 },
+    schedule: { type: 'warmup', warmupSteps: 2, schedule: { type: 'cosine' } },
+    epochs: 5,
+  },
+  {
+    data: { kind: 'sine', n: 100 },
+    model: { kind: 'mlp', hidden: [8] },
+    optimizer: { type: 'adamw', lr: 0.01 },
+    schedule: { type: 'sequential', schedules: [{ type: 'constant' }, { type: 'exponential', gamma: 0.9 }], milestones: [5] },
+    clipping: { mode: 'adaptive' },
+    epochs: 10,
+  },
   { data: { kind: 'inline', x: [[0], [1], [2], [3]], y: [1, 3, 5, 7] }, optimizer: { type: 'adagrad', lr: 0.1 }, schedule: { type: 'plateau' }, epochs: 10, validationSplit: 0.25 },
 ]
 
@@ -24,15 +47,23 @@ const BASES: unknown[] = [
 const ACCEPTED: { path: RegExp; value: (v: unknown) => boolean; why: string }[] = [
   { path: /^batchSize$/, value: (v) => typeof v === 'number' && Number.isInteger(v) && v > 0, why: 'any batch ≥ the rows is full-batch gradient descent' },
   { path: /^divergeFactor$/, value: (v) => typeof v === 'number' && v > 1, why: 'a huge factor only means "stop on non-finite loss only"' },
-  { path: /\.(eps|weightDecay|lrDecay|initialAccumulatorValue|momentumDecay|threshold|cooldown|patience)$/, value: (v) => typeof v === 'number' && v >= 0, why: 'PyTorch asks only ≥ 0; a huge value diverges at once, which the run reports' },
+  {
+    path: /\.(eps|weightDecay|lrDecay|initialAccumulatorValue|momentumDecay|threshold|cooldown|patience)$/,
+    value: (v) => typeof v === 'number' && v >= 0,
+    why: 'PyTorch asks only ≥ 0; a huge value diverges at once, which the run reports',
+  },
   { path: /\.(gamma|peakDecay|divFactor|finalDivFactor|maxNorm|clipValue|clipFactor|normType)$/, value: (v) => typeof v === 'number' && v > 0, why: 'PyTorch asks only > 0 (or ≥ 1 for normType)' },
-  { path: /\.(stepSize|tMax|t0|tMult|totalIters|warmupSteps|decaySteps|milestones\.\d+)$/, value: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1, why: 'a long period is a valid schedule (the run-length check refuses what cannot fit)' },
+  {
+    path: /\.(stepSize|tMax|t0|tMult|totalIters|warmupSteps|decaySteps|milestones\.\d+)$/,
+    value: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1,
+    why: 'a long period is a valid schedule (the run-length check refuses what cannot fit)',
+  },
   { path: /^name$/, value: (v) => typeof v === 'string', why: 'any name' },
   // Mutations that happen to produce a valid value of the field:
   { path: /^seed$/, value: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 31, why: 'a valid seed' },
   { path: /^data\.noise$/, value: (v) => typeof v === 'number' && v >= 0 && v <= 10, why: 'a valid noise level' },
   { path: /^data\.[xy]\./, value: (v) => typeof v === 'number' && Number.isFinite(v), why: 'any finite number is a valid data value' },
-  { path: /\.(momentum|dampening|alpha|rho|beta1|beta2|dropout|startFactor|endFactor|pctStart|factor|baseMomentum|maxMomentum)$/, value: (v) => v === 0, why: '0 is inside the field\'s range' },
+  { path: /\.(momentum|dampening|alpha|rho|beta1|beta2|dropout|startFactor|endFactor|pctStart|factor|baseMomentum|maxMomentum)$/, value: (v) => v === 0, why: "0 is inside the field's range" },
 ]
 
 /** A seeded PRNG (mulberry32), so a failing case can be replayed. */
@@ -64,11 +95,15 @@ const at = (root: any, path: Path): any => path.reduce((o, k) => o?.[k], root)
 
 const BAD_VALUES: unknown[] = ['abc', null, [], {}, true, -1, -1e300, 1e300, 1.5, 0, 'NaN', '1e-3', [[[]]], 2 ** 53]
 
-interface Case { label: string; input: unknown; field: string }
+interface Case {
+  label: string
+  input: unknown
+  field: string
+}
 
 function generate(count: number, seed: number): Case[] {
   const r = rng(seed)
-  const pick = <T,>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!
   const bases = BASES.map((b) => parseRunnableConfig(b)) // with every default filled: every field can break
   const cases: Case[] = []
   while (cases.length < count) {
@@ -133,7 +168,10 @@ describe('config fuzzer', () => {
       const t0 = performance.now()
       try {
         parseRunnableConfig(c.input)
-        const value = at(c.input, c.field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)))
+        const value = at(
+          c.input,
+          c.field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+        )
         if (ACCEPTED.some((a) => a.path.test(c.field) && a.value(value))) tally.accepted++
         else tally.unlisted.push(c.label)
       } catch (e) {
@@ -143,7 +181,9 @@ describe('config fuzzer', () => {
       }
       if (performance.now() - t0 > 2000) tally.hangs.push(c.label)
     }
-    console.log(`config fuzzer: ${tally.cases} cases, ${tally.clear} clear refusals, ${tally.accepted} deliberate acceptances, ${tally.crashes.length} crashes, ${tally.hangs.length} hangs, ${tally.unclear.length} unclear, ${tally.unlisted.length} unlisted acceptances`)
+    console.log(
+      `config fuzzer: ${tally.cases} cases, ${tally.clear} clear refusals, ${tally.accepted} deliberate acceptances, ${tally.crashes.length} crashes, ${tally.hangs.length} hangs, ${tally.unclear.length} unclear, ${tally.unlisted.length} unlisted acceptances`,
+    )
     expect(tally.crashes).toEqual([])
     expect(tally.hangs).toEqual([])
     expect(tally.unclear).toEqual([])
@@ -154,13 +194,25 @@ describe('config fuzzer', () => {
   it('the CLI exits 2 naming the field for a sample of them (the same ConfigError path)', () => {
     const ROOT = resolve(__dirname, '..', '..')
     const dir = mkdtempSync(join(tmpdir(), 'lrlab-fuzz-'))
-    const sample = generate(240, 19).filter((c) => { try { parseRunnableConfig(c.input); return false } catch { return true } }).slice(0, 4)
+    const sample = generate(240, 19)
+      .filter((c) => {
+        try {
+          parseRunnableConfig(c.input)
+          return false
+        } catch {
+          return true
+        }
+      })
+      .slice(0, 4)
     for (const c of sample) {
       const cfg = join(dir, 'c.json')
       writeFileSync(cfg, JSON.stringify(c.input))
       const r = spawnSync(process.execPath, [join(ROOT, 'out', 'main', 'cli.js'), 'train', '--config', cfg, '--data-dir', dir], { encoding: 'utf8', timeout: 120_000 })
       expect(r.status, `${c.label}: ${r.stderr}`).toBe(2)
-      expect(r.stderr.split('\n').some((l) => namesField(l.trim(), c.field)), `${c.label}: ${r.stderr}`).toBe(true)
+      expect(
+        r.stderr.split('\n').some((l) => namesField(l.trim(), c.field)),
+        `${c.label}: ${r.stderr}`,
+      ).toBe(true)
     }
   }, 300_000)
 })

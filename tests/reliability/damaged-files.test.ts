@@ -130,12 +130,16 @@ describe(`damaged run files (seed ${SEED})`, () => {
         // The series in the other file is untouched: all of it must come back.
         if (file === 'steps.arrow') must.epochs = 30
         if (file === 'epochs.arrow') must.steps = 3000
-        check(`${file}: ${flips} byte(s) flipped from ${at}`, (dir) => {
-          const p = join(dir, file)
-          const b = readFileSync(p)
-          for (let i = 0; i < flips && at + i < b.length; i++) b[at + i]! ^= 1 + int(255)
-          writeFileSync(p, b)
-        }, must)
+        check(
+          `${file}: ${flips} byte(s) flipped from ${at}`,
+          (dir) => {
+            const p = join(dir, file)
+            const b = readFileSync(p)
+            for (let i = 0; i < flips && at + i < b.length; i++) b[at + i]! ^= 1 + int(255)
+            writeFileSync(p, b)
+          },
+          must,
+        )
       }
     }
   })
@@ -144,10 +148,14 @@ describe(`damaged run files (seed ${SEED})`, () => {
     for (const file of FILES) {
       const all = { steps: file === 'steps.arrow' ? 0 : 3000, epochs: file === 'epochs.arrow' ? 0 : 30 }
       check(`${file} missing`, (dir) => rmSync(join(dir, file)), all)
-      check(`${file} is a folder`, (dir) => {
-        rmSync(join(dir, file))
-        mkdirSync(join(dir, file))
-      }, all)
+      check(
+        `${file} is a folder`,
+        (dir) => {
+          rmSync(join(dir, file))
+          mkdirSync(join(dir, file))
+        },
+        all,
+      )
       check(`${file} is empty`, (dir) => writeFileSync(join(dir, file), ''), all)
       check(`${file} is random bytes`, (dir) => writeFileSync(join(dir, file), Buffer.from(Array.from({ length: 4096 }, () => int(256)))), all)
     }
@@ -158,14 +166,18 @@ describe(`damaged run files (seed ${SEED})`, () => {
       const full = { steps: 3000, epochs: 30 }
       // A second end-of-stream marker and a copy of the last batch after it: everything before stays.
       check(`${file}: end marker then trailing junk`, (dir) => writeFileSync(join(dir, file), Buffer.concat([bytesOf(file), Buffer.from('junk after the end')])), full)
-      check(`${file}: end marker in the middle`, (dir) => {
-        // Before a record batch half way through (a message starts with the continuation marker).
-        const b = bytesOf(file)
-        const starts: number[] = []
-        for (let i = b.indexOf(CONTINUATION, 8); i >= 0; i = b.indexOf(CONTINUATION, i + 4)) starts.push(i)
-        const at = starts[Math.floor(starts.length / 2)]!
-        writeFileSync(join(dir, file), Buffer.concat([b.subarray(0, at), END_OF_STREAM, b.subarray(at)]))
-      }, full)
+      check(
+        `${file}: end marker in the middle`,
+        (dir) => {
+          // Before a record batch half way through (a message starts with the continuation marker).
+          const b = bytesOf(file)
+          const starts: number[] = []
+          for (let i = b.indexOf(CONTINUATION, 8); i >= 0; i = b.indexOf(CONTINUATION, i + 4)) starts.push(i)
+          const at = starts[Math.floor(starts.length / 2)]!
+          writeFileSync(join(dir, file), Buffer.concat([b.subarray(0, at), END_OF_STREAM, b.subarray(at)]))
+        },
+        full,
+      )
     }
   })
 

@@ -18,7 +18,15 @@ const ROOT = resolve(__dirname, '..', '..')
 const OUT = join(ROOT, 'out', 'main')
 const LONG = { data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 1_000_000, validationSplit: 0 }
 /** A heavier run (a step of some milliseconds), so the flush timer competes with real work. */
-const HEAVY = { data: { kind: 'synthetic-classification', n: 2048, features: 64 }, model: { kind: 'mlp', hidden: [256, 256] }, loss: 'crossEntropy', optimizer: { type: 'adam', lr: 0.001 }, batchSize: 64, epochs: 100_000, validationSplit: 0 }
+const HEAVY = {
+  data: { kind: 'synthetic-classification', n: 2048, features: 64 },
+  model: { kind: 'mlp', hidden: [256, 256] },
+  loss: 'crossEntropy',
+  optimizer: { type: 'adam', lr: 0.001 },
+  batchSize: 64,
+  epochs: 100_000,
+  validationSplit: 0,
+}
 const MAX_LOST_SEC = 1
 
 function rng(seed: number): () => number {
@@ -58,7 +66,10 @@ function check(dataDir: string, runId: string, killedAt: number, what: string): 
   const lastAt = Date.parse(start.time) + elapsed.at(-1)! * 1000
   // The step computing when the kill came was not finished, so not lost: take off one step's
   // duration (the median of the last ones; milliseconds for the light runs, more on a busy machine).
-  const gaps = Array.from(elapsed.slice(-11)).slice(1).map((e, i) => e - elapsed.slice(-11)[i]!).sort((a, b) => a - b)
+  const gaps = Array.from(elapsed.slice(-11))
+    .slice(1)
+    .map((e, i) => e - elapsed.slice(-11)[i]!)
+    .sort((a, b) => a - b)
   const inFlight = gaps.length ? gaps[Math.floor(gaps.length / 2)]! : 0
   const lostSec = (killedAt - lastAt) / 1000 - inFlight
   results.push({ what, lostSec, steps: steps.length })

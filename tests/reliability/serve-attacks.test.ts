@@ -76,7 +76,10 @@ afterAll(async () => {
 const status = (path: string, want: number[]) => async () => want.includes(await rawHttpStatus(port, getRequest(path, port)))
 /** An upgrade request; TOKEN and ORIGIN are filled in when it is sent (a restart changes both). */
 const upgrade = (path: string, headers: string, want: number) => async () =>
-  (await rawHttpStatus(port, `GET ${path.replace('TOKEN', token)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers.replace('ORIGIN', `http://127.0.0.1:${port}`)}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.alloc(16, 1).toString('base64')}\r\n\r\n`)) === want
+  (await rawHttpStatus(
+    port,
+    `GET ${path.replace('TOKEN', token)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers.replace('ORIGIN', `http://127.0.0.1:${port}`)}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.alloc(16, 1).toString('base64')}\r\n\r\n`,
+  )) === want
 const closes = (bytes: () => Buffer | Buffer[], code: number) => async () => (await closeCodeFor(port, token, bytes())) === code
 const oversized = (mb: number): Buffer => frame({ opcode: 2, length: mb * 1024 * 1024, payload: Buffer.alloc(65536) }).subarray(0, 14 + 65536)
 
@@ -128,7 +131,13 @@ describe('serve under hostile input', () => {
     const api: WsApi = await connectApi(`http://127.0.0.1:${port}/?token=${token}`)
     const fifo = join(tempDir('lrlab-rel-fifo-'), 'data.csv')
     execFileSync('mkfifo', [fifo])
-    const refused = (method: string, ...args: unknown[]) => () => api.call(method, ...args).then(() => false, () => true)
+    const refused =
+      (method: string, ...args: unknown[]) =>
+      () =>
+        api.call(method, ...args).then(
+          () => false,
+          () => true,
+        )
     const cases: [string, () => Promise<boolean>][] = [
       ...['.', '..', '../..', '.hidden', 'a/b'].flatMap((id): [string, () => Promise<boolean>][] => [
         [`deleteRun(${id})`, refused('deleteRun', id)],
@@ -143,31 +152,45 @@ describe('serve under hostile input', () => {
       ['importRun(/proc/self)', refused('importRun', '/proc/self')],
       ['startRun(data.path /dev/zero)', refused('startRun', { data: { kind: 'csv', path: '/dev/zero', target: 'y' }, optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 })],
       ['startRun(data.path FIFO)', refused('startRun', { data: { kind: 'csv', path: fifo, target: 'y' }, optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 })],
-      ['startRun(initFrom /etc/passwd)', async () => {
-        const r = await api.call<{ runId: string }>('startRun', { data: { kind: 'linreg' }, model: { kind: 'mlp', hidden: [4], initFrom: { modelJson: '/etc/passwd' } }, optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 }).then(
-          (ok) => ok,
-          (e: Error) => e,
-        )
-        if (r instanceof Error) return !/root:/.test(r.message)
-        // Started: the failure arrives as the run's status message; it must not quote the file.
-        for (let i = 0; i < 600; i++) {
-          const end = api.events.find((e) => e.type === 'status' && e.runId === r.runId && ['failed', 'finished'].includes(e.status))
-          if (end && end.type === 'status') return end.status === 'failed' && !/root:/.test(end.message ?? '')
-          await new Promise((res) => setTimeout(res, 100))
-        }
-        return false
-      }],
-      ['binary frame', () => new Promise<boolean>((resolve) => {
-        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`, { headers: { Origin: `http://127.0.0.1:${port}` } })
-        ws.on('open', () => ws.send(Buffer.from([1, 2, 3])))
-        // Service events (other runs' status) may come first: wait for the reply.
-        ws.on('message', (m) => {
-          if (!/binary frames are not accepted/.test(m.toString())) return
-          resolve(true)
-          ws.close()
-        })
-        ws.on('error', () => resolve(false))
-      })],
+      [
+        'startRun(initFrom /etc/passwd)',
+        async () => {
+          const r = await api
+            .call<{ runId: string }>('startRun', {
+              data: { kind: 'linreg' },
+              model: { kind: 'mlp', hidden: [4], initFrom: { modelJson: '/etc/passwd' } },
+              optimizer: { type: 'sgd', lr: 0.1 },
+              epochs: 1,
+            })
+            .then(
+              (ok) => ok,
+              (e: Error) => e,
+            )
+          if (r instanceof Error) return !/root:/.test(r.message)
+          // Started: the failure arrives as the run's status message; it must not quote the file.
+          for (let i = 0; i < 600; i++) {
+            const end = api.events.find((e) => e.type === 'status' && e.runId === r.runId && ['failed', 'finished'].includes(e.status))
+            if (end && end.type === 'status') return end.status === 'failed' && !/root:/.test(end.message ?? '')
+            await new Promise((res) => setTimeout(res, 100))
+          }
+          return false
+        },
+      ],
+      [
+        'binary frame',
+        () =>
+          new Promise<boolean>((resolve) => {
+            const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`, { headers: { Origin: `http://127.0.0.1:${port}` } })
+            ws.on('open', () => ws.send(Buffer.from([1, 2, 3])))
+            // Service events (other runs' status) may come first: wait for the reply.
+            ws.on('message', (m) => {
+              if (!/binary frames are not accepted/.test(m.toString())) return
+              resolve(true)
+              ws.close()
+            })
+            ws.on('error', () => resolve(false))
+          }),
+      ],
     ]
     for (const [name, run] of cases) await attempt(`api: ${name}`, run, 120_000)
     api.close()
@@ -176,23 +199,27 @@ describe('serve under hostile input', () => {
   })
 
   it('serves a thousand connections with no listener leak', async () => {
-    await attempt('1,000 simultaneous connections, no MaxListenersExceededWarning', async () => {
-      const origin = `http://127.0.0.1:${port}`
-      const sockets: WebSocket[] = []
-      for (let batch = 0; batch < 10; batch++) {
-        sockets.push(
-          ...(await Promise.all(
-            Array.from({ length: 100 }, () => {
-              const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`, { headers: { Origin: origin } })
-              return new Promise<WebSocket>((r, j) => ws.once('open', () => r(ws)).once('error', j))
-            }),
-          )),
-        )
-      }
-      for (const ws of sockets) ws.close()
-      await new Promise((r) => setTimeout(r, 500))
-      return !/MaxListenersExceededWarning/.test(serve.stderr())
-    }, 120_000)
+    await attempt(
+      '1,000 simultaneous connections, no MaxListenersExceededWarning',
+      async () => {
+        const origin = `http://127.0.0.1:${port}`
+        const sockets: WebSocket[] = []
+        for (let batch = 0; batch < 10; batch++) {
+          sockets.push(
+            ...(await Promise.all(
+              Array.from({ length: 100 }, () => {
+                const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`, { headers: { Origin: origin } })
+                return new Promise<WebSocket>((r, j) => ws.once('open', () => r(ws)).once('error', j))
+              }),
+            )),
+          )
+        }
+        for (const ws of sockets) ws.close()
+        await new Promise((r) => setTimeout(r, 500))
+        return !/MaxListenersExceededWarning/.test(serve.stderr())
+      },
+      120_000,
+    )
   })
 
   it('every case was answered, the process lives, and nothing was created outside the data dir', () => {

@@ -59,12 +59,26 @@ describe.each(['light', 'dark'])('screens, %s theme', (theme) => {
 
     await page.getByTestId('epochs-input').fill('12')
     await page.getByTestId('start-button').click()
-    await expect.poll(async () => Number(await page.getByTestId('chart-metric').getAttribute('data-points').catch(() => 0)), { timeout: 180_000 }).toBeGreaterThan(1)
+    await expect
+      .poll(
+        async () =>
+          Number(
+            await page
+              .getByTestId('chart-metric')
+              .getAttribute('data-points')
+              .catch(() => 0),
+          ),
+        { timeout: 180_000 },
+      )
+      .toBeGreaterThan(1)
     await shoot(page, theme, '2-classifier-live')
     await expect.poll(() => page.getByTestId('status-text').textContent(), { timeout: 300_000 }).toBe('finished')
 
     const cfg = join(dataDir, 'cli.json')
-    writeFileSync(cfg, JSON.stringify({ name: 'from the CLI', data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, schedule: { type: 'cosine-restarts', t0: 100, stepUnit: 'epoch' }, epochs: 1_000_000 }))
+    writeFileSync(
+      cfg,
+      JSON.stringify({ name: 'from the CLI', data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, schedule: { type: 'cosine-restarts', t0: 100, stepUnit: 'epoch' }, epochs: 1_000_000 }),
+    )
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'lrlab.mjs'), 'train', '--config', cfg, '--data-dir', dataDir, '--json'], { cwd: ROOT, stdio: 'ignore' })
     try {
       // Another run has the focus: open the CLI's from the library, where it shows up live.

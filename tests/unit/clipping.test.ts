@@ -43,11 +43,7 @@ describe.each(['auto', 'cpu'] as const)('clipGradients on the %s backend', (back
   })
 
   /** Run a clip on plain arrays and read everything back, disposing all tensors. */
-  function clip(
-    grads: number[][],
-    input: ClippingInput,
-    params?: { vars: number[][]; shapes?: number[][]; isOutput: boolean[] },
-  ): { grads: number[][]; before: number; after: number; acted: number } {
+  function clip(grads: number[][], input: ClippingInput, params?: { vars: number[][]; shapes?: number[][]; isOutput: boolean[] }): { grads: number[][]; before: number; after: number; acted: number } {
     const shapes = params?.shapes ?? grads.map((g) => [g.length])
     const gs = grads.map((g, i) => tf.tensor(g, shapes[i]))
     const vars = params?.vars.map((v, i) => tf.variable(tf.tensor(v, shapes[i])))
@@ -139,7 +135,14 @@ describe.each(['auto', 'cpu'] as const)('clipGradients on the %s backend', (back
   })
 
   it('tensor-norm: each tensor clipped to its own norm (Keras clipnorm), zero-safe', () => {
-    const r = clip([[3, 4], [0.3, 0.4], [0, 0]], { mode: 'tensor-norm', maxNorm: 1 })
+    const r = clip(
+      [
+        [3, 4],
+        [0.3, 0.4],
+        [0, 0],
+      ],
+      { mode: 'tensor-norm', maxNorm: 1 },
+    )
     near(r.grads[0]!, [0.6, 0.8])
     near(r.grads[1]!, [0.3, 0.4])
     expect(r.grads[2]).toEqual([0, 0])
@@ -153,11 +156,15 @@ describe.each(['auto', 'cpu'] as const)('clipGradients on the %s backend', (back
     const kernelGrad = [0.3, 0.006, 0.4, 0.008] // column norms 0.5 and 0.01
     const bias = [1, 0]
     const biasGrad = [0.001, 0] // norm 0.001 < 0.5·1: kept
-    const r = clip([kernelGrad, biasGrad], { mode: 'adaptive', clipFactor: 0.5, eps: 1e-3 }, {
-      vars: [kernel, bias],
-      shapes: [[2, 2], [2]],
-      isOutput: [false, false],
-    })
+    const r = clip(
+      [kernelGrad, biasGrad],
+      { mode: 'adaptive', clipFactor: 0.5, eps: 1e-3 },
+      {
+        vars: [kernel, bias],
+        shapes: [[2, 2], [2]],
+        isOutput: [false, false],
+      },
+    )
     // Column 0: max 0.5·5 = 2.5 ≥ 0.5, kept. Column 1: max 0.5·1e-3 = 5e-4 < 0.01, scaled by 5e-4/0.01.
     near(r.grads[0]!, [0.3, 0.006 * 0.05, 0.4, 0.008 * 0.05])
     near(r.grads[1]!, biasGrad)

@@ -70,12 +70,18 @@ describe('CSV datasets', () => {
     const path = csv('line.csv', `x,y\n${rows}\n`)
     const cfg = join(dir, 'cfg.json')
     writeFileSync(cfg, JSON.stringify({ data: { kind: 'csv', path, target: 'y' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 20 }))
-    const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../electron/cli/cli.ts'), 'train', '--config', cfg, '--data-dir', dir, '--json'], { encoding: 'utf8', cwd: resolve(__dirname, '../..') })
+    const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../electron/cli/cli.ts'), 'train', '--config', cfg, '--data-dir', dir, '--json'], {
+      encoding: 'utf8',
+      cwd: resolve(__dirname, '../..'),
+    })
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/60 rows, 1 feature, target "y": regression \(detected\)/)
     const bad = join(dir, 'bad.json')
     writeFileSync(bad, JSON.stringify({ data: { kind: 'csv', path: csv('b2.csv', 'x,y\n1,\n'), target: 'y' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 2 }))
-    const b = spawnSync(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../electron/cli/cli.ts'), 'train', '--config', bad, '--data-dir', join(dir, 'bad-runs')], { encoding: 'utf8', cwd: resolve(__dirname, '../..') })
+    const b = spawnSync(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../electron/cli/cli.ts'), 'train', '--config', bad, '--data-dir', join(dir, 'bad-runs')], {
+      encoding: 'utf8',
+      cwd: resolve(__dirname, '../..'),
+    })
     expect(b.status).toBe(2)
     expect(b.stderr).toMatch(/line 2: y is missing/)
   })

@@ -38,7 +38,7 @@ describe('built-in datasets', () => {
     expect(Array.from(a.x)).not.toEqual(Array.from(c.x))
   })
 
-  it('size and noise are the config\'s: without noise the points lie exactly on their shapes', () => {
+  it("size and noise are the config's: without noise the points lie exactly on their shapes", () => {
     const load = (data: Record<string, unknown>) => loadDataset(parseRunConfig({ data, optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1 }).data, 0)
     const sine = load({ kind: 'sine', n: 37, noise: 0 })
     expect(sine.rows).toBe(37)

@@ -37,7 +37,13 @@ describe('electron-builder configuration', () => {
   })
 
   it('sets the production fuses', () => {
-    expect(config.electronFuses).toMatchObject({ runAsNode: false, enableNodeCliInspectArguments: false, onlyLoadAppFromAsar: true, enableCookieEncryption: true, enableNodeOptionsEnvironmentVariable: false })
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+    })
     // RunAsNode off breaks child_process.fork from main: trainers must be utility processes.
     const main = readFileSync(join(ROOT, 'electron', 'main', 'index.ts'), 'utf8')
     expect(main).toMatch(/utilityProcess\.fork\(/)
@@ -64,8 +70,9 @@ describe('electron-builder configuration', () => {
     expect(pkg.optionalDependencies['@tensorflow/tfjs-node']).toBeDefined()
   })
 
-  it("packs every file the app loads at run time, and no source maps", () => {
-    for (const f of [pkg.main, 'out/main/trainer.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/renderer/assets/index-abc.js', 'build/icon.png', 'package.json']) expect(packed(f), f).toBe(true)
+  it('packs every file the app loads at run time, and no source maps', () => {
+    for (const f of [pkg.main, 'out/main/trainer.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/renderer/assets/index-abc.js', 'build/icon.png', 'package.json'])
+      expect(packed(f), f).toBe(true)
     expect(packed('out/main/index.js.map')).toBe(false)
     expect(packed('electron/main/index.ts')).toBe(false)
     expect(packed('tests/unit/dist-config.test.ts')).toBe(false)

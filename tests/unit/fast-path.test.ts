@@ -15,7 +15,15 @@ const CUSTOM = ['LRLabAdamUpdate', 'LRLabGlobalNorm', 'LRLabLayerHealth', 'LRLab
 
 /** The kernels one Adam + clipping + MSE step, its layer health and a regression evaluation run. */
 async function kernelsOfAStep(): Promise<string[]> {
-  const config = parseRunConfig({ data: { kind: 'linreg' }, model: { kind: 'mlp', hidden: [8] }, loss: 'mse', metric: 'r2', optimizer: { type: 'adam', lr: 0.01 }, clipping: { mode: 'norm', maxNorm: 1 }, epochs: 1 })
+  const config = parseRunConfig({
+    data: { kind: 'linreg' },
+    model: { kind: 'mlp', hidden: [8] },
+    loss: 'mse',
+    metric: 'r2',
+    optimizer: { type: 'adam', lr: 0.01 },
+    clipping: { mode: 'norm', maxNorm: 1 },
+    epochs: 1,
+  })
   const model = buildModel(config.model, 1, 1, 1)
   const stepper = trainingStep(config, model)
   const x = tf.randomNormal([16, 1], 0, 1, 'float32', 3) as tf.Tensor2D
@@ -26,10 +34,13 @@ async function kernelsOfAStep(): Promise<string[]> {
       const before = stepper.trainVars.map((v) => v.clone())
       const { applied } = stepper.run(x, y, { lr: 0.01 })
       let k = 0
-      layerHealth(model.layers.map((l) => {
-        const at = l.vars.map(() => k++)
-        return { weights: l.vars, grads: at.map((i) => applied[i]!), before: at.map((i) => before[i]!) }
-      }), fused)
+      layerHealth(
+        model.layers.map((l) => {
+          const at = l.vars.map(() => k++)
+          return { weights: l.vars, grads: at.map((i) => applied[i]!), before: at.map((i) => before[i]!) }
+        }),
+        fused,
+      )
       evaluation('mse', false, y, model.forward(x), 'r2', true, fused)
     })
   })
@@ -48,7 +59,11 @@ describe('fast paths', () => {
     await activateBackend('wasm')
     const report = applyWasmTuning()
     expect(report.applied).toBe(true)
-    for (const k of CUSTOM) expect(report.kernels.some((line) => line.startsWith(`${k}:`)), k).toBe(true)
+    for (const k of CUSTOM)
+      expect(
+        report.kernels.some((line) => line.startsWith(`${k}:`)),
+        k,
+      ).toBe(true)
     const ran = await kernelsOfAStep()
     for (const k of ['LRLabAdamUpdate', 'LRLabGlobalNorm', 'LRLabMseLoss', 'LRLabMseGrad', 'LRLabLayerHealth', 'LRLabRegressionEval']) expect(ran, k).toContain(k)
   })

@@ -14,7 +14,7 @@ function messages(input: unknown): Record<string, string> {
 const base = { data: { kind: 'linreg' }, optimizer: { type: 'sgd', lr: 0.01 }, epochs: 3 }
 
 describe('friendly validation messages (builder)', () => {
-  it('says what a field must be, with what was typed, instead of zod\'s generic text', () => {
+  it("says what a field must be, with what was typed, instead of zod's generic text", () => {
     const m = messages({ ...base, epochs: 'abc', seed: 1.5, batchSize: 'most', loss: 'l2', model: { kind: 'mlp', hidden: 'x' } })
     expect(m).toEqual({
       epochs: 'must be a number (got "abc")',
@@ -26,7 +26,7 @@ describe('friendly validation messages (builder)', () => {
     for (const msg of Object.values(m)) expect(msg).not.toMatch(/Invalid input|expected .* received|Too (small|big)/)
   })
 
-  it('states bounds as the schemas\' own messages do, and keeps those', () => {
+  it("states bounds as the schemas' own messages do, and keeps those", () => {
     const m = messages({ ...base, epochs: 0, validationSplit: 0.95, optimizer: { type: 'sgd', lr: 0 } })
     expect(m['epochs']).toBe('must be ≥ 1')
     expect(m['validationSplit']).toBe('must be ≤ 0.9')

@@ -88,7 +88,7 @@ describe('suggestions on a curve with a known answer', () => {
 })
 
 describe('fastai rules, index by index', () => {
-  it('valley: fastai\'s maxStart of −1 when the longest decrease starts at the first point', () => {
+  it("valley: fastai's maxStart of −1 when the longest decrease starts at the first point", () => {
     // lds ends at index 9 with length 10: maxStart = −1, s = 10/3, index −1 + 3 + 1 = 3.
     expect(valleyIndex([10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 2, 3])).toBe(3)
     // A decrease starting after a rise: [5 … 1.5] ends at 5 with length 5, maxStart 0, index 0 + 1 + 0.
@@ -161,14 +161,32 @@ describe('range test on a model', () => {
 
   it('keeps frozen layers still and sweeps each group at LR × its factor', async () => {
     await selectBackend('auto')
-    const config = parseRunConfig({ data: { kind: 'moons', n: 64 }, model: { kind: 'mlp', hidden: [8, 8] }, loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1, paramGroups: { freeze: ['dense1'], layers: { dense2: 0.5 } } })
+    const config = parseRunConfig({
+      data: { kind: 'moons', n: 64 },
+      model: { kind: 'mlp', hidden: [8, 8] },
+      loss: 'crossEntropy',
+      optimizer: { type: 'sgd', lr: 0.1 },
+      epochs: 1,
+      paramGroups: { freeze: ['dense1'], layers: { dense2: 0.5 } },
+    })
     const model = buildModel(config.model, 2, 2, 1)
     const plan = planGroups(config, model.layers)
     const groups = { vars: plan.layers.map((l) => l.vars), factors: plan.factors }
     expect(groups.factors).toEqual([0.5, 1])
-    const opt = createOptimizer(config.optimizer, groups.vars.map((vars) => ({ vars })))
+    const opt = createOptimizer(
+      config.optimizer,
+      groups.vars.map((vars) => ({ vars })),
+    )
     const x = tf.randomNormal([32, 2], 0, 1, 'float32', 4) as tf.Tensor2D
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 2), 'int32'), 2).toFloat() as tf.Tensor2D
+    const y = tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from({ length: 32 }, (_, i) => i % 2),
+          'int32',
+        ),
+        2,
+      )
+      .toFloat() as tf.Tensor2D
     const [frozen, dense2, head] = model.layers.map((l) => l.vars[0]!)
     const frozenStart = Array.from(frozen!.dataSync())
     const seen: { frozen: number[]; dense2: Float32Array; head: Float32Array }[] = []
@@ -186,9 +204,16 @@ describe('range test on a model', () => {
     model.dispose()
   })
 
-  it('runs a config\'s range test with its parameter groups, and refuses a loss that does not fit the data', async () => {
+  it("runs a config's range test with its parameter groups, and refuses a loss that does not fit the data", async () => {
     await selectBackend('auto')
-    const config = parseRunConfig({ data: { kind: 'moons', n: 64 }, model: { kind: 'mlp', hidden: [8] }, loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1 }, epochs: 1, paramGroups: { freeze: ['dense1'] } })
+    const config = parseRunConfig({
+      data: { kind: 'moons', n: 64 },
+      model: { kind: 'mlp', hidden: [8] },
+      loss: 'crossEntropy',
+      optimizer: { type: 'sgd', lr: 0.1 },
+      epochs: 1,
+      paramGroups: { freeze: ['dense1'] },
+    })
     const r = await runRangeTest(config, RangeTestSchema.parse({ startLr: 1e-3, endLr: 1, numIter: 20 }))
     expect(r.lrs).toHaveLength(20)
     expect(r.losses.every(Number.isFinite)).toBe(true)

@@ -34,8 +34,16 @@ describe('models', () => {
   it('layer names and shapes: linear, MLP, CNN', () => {
     const shapes = (cfg: unknown, f: number, o: number) => buildModel(modelCfg(cfg), f, o, 0).layers.map((l) => [l.name, l.vars.map((v) => v.shape)])
     expect(shapes({ kind: 'linear' }, 3, 1)).toEqual([['linear', [[3, 1], [1]]]])
-    expect(shapes({ kind: 'mlp', hidden: [5, 4] }, 3, 2)).toEqual([['dense1', [[3, 5], [5]]], ['dense2', [[5, 4], [4]]], ['head', [[4, 2], [2]]]])
-    expect(shapes({ kind: 'cnn', filters: 6, dense: 7 }, 64, 10)).toEqual([['conv1', [[3, 3, 1, 6], [6]]], ['dense1', [[96, 7], [7]]], ['head', [[7, 10], [10]]]])
+    expect(shapes({ kind: 'mlp', hidden: [5, 4] }, 3, 2)).toEqual([
+      ['dense1', [[3, 5], [5]]],
+      ['dense2', [[5, 4], [4]]],
+      ['head', [[4, 2], [2]]],
+    ])
+    expect(shapes({ kind: 'cnn', filters: 6, dense: 7 }, 64, 10)).toEqual([
+      ['conv1', [[3, 3, 1, 6], [6]]],
+      ['dense1', [[96, 7], [7]]],
+      ['head', [[7, 10], [10]]],
+    ])
   })
 
   it('dropout is off outside training and inverted-scaled inside', () => {
@@ -50,7 +58,12 @@ describe('batch norm', () => {
   it('normalises with batch statistics in training and running statistics (PyTorch momentum 0.1) in evaluation', () => {
     const m = buildModel(modelCfg({ kind: 'mlp', hidden: [3], batchNorm: true }), 2, 1, 0)
     expect(m.layers[0]!.vars.map((v) => v.shape)).toEqual([[2, 3], [3], [3], [3]]) // weight, bias, gamma, beta
-    const x = tf.tensor2d([[1, 2], [3, 5], [-1, 0.5], [2, -2]])
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 5],
+      [-1, 0.5],
+      [2, -2],
+    ])
     const h = tf.add(tf.matMul(x, m.layers[0]!.vars[0]!), m.layers[0]!.vars[1]!)
     const { mean, variance } = tf.moments(h, 0)
     m.forward(x, true)
@@ -59,7 +72,13 @@ describe('batch norm', () => {
     const evalOut = m.forward(x).arraySync()
     expect(m.forward(x).arraySync()).toEqual(evalOut)
     const runMean = Array.from(mean.mul(0.1).dataSync())
-    const runVar = Array.from(variance.mul(4 / 3).mul(0.1).add(0.9).dataSync())
+    const runVar = Array.from(
+      variance
+        .mul(4 / 3)
+        .mul(0.1)
+        .add(0.9)
+        .dataSync(),
+    )
     const normed = tf.tidy(() => tf.div(tf.sub(h, runMean), tf.sqrt(tf.add(tf.tensor1d(runVar), 1e-5))))
     const expected = tf.tidy(() => tf.add(tf.matMul(tf.relu(normed), m.layers[1]!.vars[0]!), m.layers[1]!.vars[1]!)).arraySync() as number[][]
     evalOut.forEach((row, i) => expect(row[0]).toBeCloseTo(expected[i]![0]!, 5))
@@ -71,7 +90,12 @@ describe('saved models', () => {
   it('a batch-norm MLP saved in tfjs format reloads with its running statistics: same outputs in evaluation', async () => {
     const cfg = modelCfg({ kind: 'mlp', hidden: [6], batchNorm: true })
     const a = buildModel(cfg, 2, 3, 0)
-    const x = tf.tensor2d([[1, 2], [3, 5], [-1, 0.5], [2, -2]])
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 5],
+      [-1, 0.5],
+      [2, -2],
+    ])
     a.forward(x, true)
     a.afterStep!() // running statistics move away from their defaults
     const dir = mkdtempSync(join(tmpdir(), 'lrlab-model-'))

@@ -1,13 +1,6 @@
 /** Optimizer config: PyTorch's defaults, its argument checks, and messages that name the field. */
 import { describe, expect, it } from 'vitest'
-import {
-  fromTorchOptimizer,
-  momentumOf,
-  OPTIMIZER_DOCS,
-  OPTIMIZER_TYPES,
-  OptimizerSchema,
-  type OptimizerConfig,
-} from '../../shared/optimizer-config'
+import { fromTorchOptimizer, momentumOf, OPTIMIZER_DOCS, OPTIMIZER_TYPES, OptimizerSchema, type OptimizerConfig } from '../../shared/optimizer-config'
 import { parseRunConfig } from '../../shared/config'
 
 function problems(input: unknown): string[] {
@@ -18,14 +11,35 @@ function problems(input: unknown): string[] {
 
 describe('OptimizerSchema defaults (PyTorch 1.13)', () => {
   const cases: Array<[unknown, Partial<OptimizerConfig>]> = [
-    [{ type: 'sgd', lr: 0.1 }, { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }],
-    [{ type: 'adagrad', lr: 0.1 }, { lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 }],
-    [{ type: 'rmsprop', lr: 0.1 }, { alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false }],
+    [
+      { type: 'sgd', lr: 0.1 },
+      { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
+    ],
+    [
+      { type: 'adagrad', lr: 0.1 },
+      { lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 },
+    ],
+    [
+      { type: 'rmsprop', lr: 0.1 },
+      { alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false },
+    ],
     [{ type: 'adadelta' }, { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0 }],
-    [{ type: 'adam', lr: 0.1 }, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false }],
-    [{ type: 'adamw', lr: 0.1 }, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, amsgrad: false }],
-    [{ type: 'adamax', lr: 0.1 }, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }],
-    [{ type: 'nadam', lr: 0.1 }, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 }],
+    [
+      { type: 'adam', lr: 0.1 },
+      { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false },
+    ],
+    [
+      { type: 'adamw', lr: 0.1 },
+      { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, amsgrad: false },
+    ],
+    [
+      { type: 'adamax', lr: 0.1 },
+      { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+    ],
+    [
+      { type: 'nadam', lr: 0.1 },
+      { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 },
+    ],
   ]
   for (const [input, expected] of cases) {
     it((input as { type: string }).type, () => {
@@ -72,9 +86,7 @@ describe('OptimizerSchema validation', () => {
   })
 
   it('rejects unknown types and misspelt fields instead of ignoring them', () => {
-    expect(problems({ type: 'lion', lr: 0.1 })).toEqual([
-      'type: type must be one of sgd, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam',
-    ])
+    expect(problems({ type: 'lion', lr: 0.1 })).toEqual(['type: type must be one of sgd, adagrad, rmsprop, adadelta, adam, adamw, adamax, nadam'])
     expect(problems({ type: 'sgd', lr: 0.1, momentun: 0.9 })).toEqual([': unknown field(s) for sgd: momentun (did you mean "momentum"?)'])
   })
 

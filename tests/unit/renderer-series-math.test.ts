@@ -49,7 +49,7 @@ describe('fractionalEpochs', () => {
 /** Deterministic noise in [0, 1). */
 function rand(seed: number): () => number {
   let s = seed >>> 0
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
 }
 
 /** A live-looking series: noisy decay with spikes, NaN gaps, ties and uneven x spacing. */

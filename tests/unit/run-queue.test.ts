@@ -34,7 +34,7 @@ describe('the one run queue', () => {
     expect(log.at(-1)).toBe('start s3')
   })
 
-  it('holds and drops one owner\'s waiting jobs without touching others; a job that throws frees its slot', async () => {
+  it("holds and drops one owner's waiting jobs without touching others; a job that throws frees its slot", async () => {
     const log: string[] = []
     const q = new RunQueue(1)
     const x0 = gate(log, 'x0', 'x')
@@ -42,7 +42,14 @@ describe('the one run queue', () => {
     const y1 = gate(log, 'y1', 'y')
     q.submit(x0.job)
     q.submit(x1.job)
-    q.submit({ key: 'y0', owner: 'y', start: () => { log.push('y0'); throw new Error('boom') } })
+    q.submit({
+      key: 'y0',
+      owner: 'y',
+      start: () => {
+        log.push('y0')
+        throw new Error('boom')
+      },
+    })
     q.submit(y1.job)
     q.hold('x')
     x0.end()

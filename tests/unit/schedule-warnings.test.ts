@@ -6,7 +6,9 @@ const cfg = (schedule: object, extra: object = {}) => parseRunConfig({ data: { k
 
 describe('cyclic half-cycle and the warning for a cycle longer than the run', () => {
   it('warns when the first cycle cannot complete, whatever set it', () => {
-    expect(scheduleWarnings(cfg({ type: 'cyclic', maxLr: 0.1, stepSizeUp: 2000, stepUnit: 'epoch' }))[0]).toMatch(/first cycle \(stepSizeUp \+ stepSizeDown = 4000 epochs\) does not complete within the run \(20 epochs\)/)
+    expect(scheduleWarnings(cfg({ type: 'cyclic', maxLr: 0.1, stepSizeUp: 2000, stepUnit: 'epoch' }))[0]).toMatch(
+      /first cycle \(stepSizeUp \+ stepSizeDown = 4000 epochs\) does not complete within the run \(20 epochs\)/,
+    )
     expect(scheduleWarnings(cfg({ type: 'cyclic', maxLr: 0.1, stepSizeUp: 5, stepUnit: 'epoch' }))).toEqual([])
     expect(scheduleWarnings(cfg({ type: 'constant' }))).toEqual([])
   })

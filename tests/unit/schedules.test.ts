@@ -41,13 +41,12 @@ function kerasCosineRestarts(s: number, lr0: number, first: number, tMul: number
     i = Math.floor(Math.log(1 - f * (1 - tMul)) / Math.log(tMul))
     f = (f - (1 - tMul ** i) / (1 - tMul)) / tMul ** i
   }
-  return lr0 * ((1 - alpha) * mMul ** i * (1 + Math.cos(Math.PI * f)) / 2 + alpha)
+  return lr0 * (((1 - alpha) * mMul ** i * (1 + Math.cos(Math.PI * f))) / 2 + alpha)
 }
 
 describe('PyTorch 1.13 decays (algorithms.md verified vectors)', () => {
   it('StepLR', () => expectClose(lrs({ type: 'step', stepSize: 3, gamma: 0.5 }, 10), [1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.125], 12))
-  it('MultiStepLR with a repeated milestone applies gamma twice', () =>
-    expectClose(lrs({ type: 'multistep', milestones: [2, 5, 5], gamma: 0.1 }, 8), [1, 1, 0.1, 0.1, 0.1, 0.001, 0.001, 0.001], 12))
+  it('MultiStepLR with a repeated milestone applies gamma twice', () => expectClose(lrs({ type: 'multistep', milestones: [2, 5, 5], gamma: 0.1 }, 8), [1, 1, 0.1, 0.1, 0.1, 0.001, 0.001, 0.001], 12))
   it('ExponentialLR', () => expectClose(lrs({ type: 'exponential', gamma: 0.9 }, 5), [1, 0.9, 0.81, 0.729, 0.6561], 12))
   it('LinearLR warm-up and decay', () => {
     expectClose(lrs({ type: 'linear', startFactor: 0.5, endFactor: 1, totalIters: 4 }, 6), [0.5, 0.625, 0.75, 0.875, 1, 1], 12)
@@ -119,7 +118,13 @@ describe('cosine with warm restarts', () => {
     expect(lr[10]).toBeCloseTo(2 * 0.8, 12)
     expect(lr[30]).toBeCloseTo(2 * 0.64, 12)
     expect(lr[70]).toBeCloseTo(2 * 0.512, 12)
-    const keras: Array<[number, number]> = [[5, 0.5], [9, 0.02447], [15, 0.68284], [29, 0.00492], [69, 0.00099]]
+    const keras: Array<[number, number]> = [
+      [5, 0.5],
+      [9, 0.02447],
+      [15, 0.68284],
+      [29, 0.00492],
+      [69, 0.00099],
+    ]
     for (const [s, v] of keras) expect(lr[s]! / 2, `s=${s}`).toBeCloseTo(v, 5)
   })
 
@@ -197,8 +202,7 @@ describe('OneCycleLR', () => {
 })
 
 describe('warm-up and sequential composition', () => {
-  it('warm-up alone ramps linearly, then holds the lr', () =>
-    expectClose(lrs({ type: 'warmup', warmupSteps: 4, startFactor: 0 }, 6), [0, 0.25, 0.5, 0.75, 1, 1], 12))
+  it('warm-up alone ramps linearly, then holds the lr', () => expectClose(lrs({ type: 'warmup', warmupSteps: 4, startFactor: 0 }, 6), [0, 0.25, 0.5, 0.75, 1, 1], 12))
 
   it('warm-up then step decay: the follower counts from the end of the warm-up', () =>
     expectClose(lrs({ type: 'warmup', warmupSteps: 2, startFactor: 0.5, schedule: { type: 'step', stepSize: 2, gamma: 0.1 } }, 7), [0.5, 0.75, 1, 1, 0.1, 0.1, 0.01], 12))
@@ -217,15 +221,16 @@ describe('warm-up and sequential composition', () => {
 
   it('warm-up then plateau gets the metrics after the warm-up', () => {
     const metrics = [9, 9, 1, 1, 1, 1]
-    expect(lrs({ type: 'warmup', warmupSteps: 2, startFactor: 0.5, schedule: { type: 'plateau', factor: 0.5, patience: 1 } }, 7, ctx(7), metrics)).toEqual([
-      0.5, 0.75, 1, 1, 1, 0.5, 0.5,
-    ])
+    expect(lrs({ type: 'warmup', warmupSteps: 2, startFactor: 0.5, schedule: { type: 'plateau', factor: 0.5, patience: 1 } }, 7, ctx(7), metrics)).toEqual([0.5, 0.75, 1, 1, 1, 0.5, 0.5])
   })
 
   it('SequentialLR LinearLR → cosine (algorithms.md vector)', () => {
     const cfg: ScheduleInput = {
       type: 'sequential',
-      schedules: [{ type: 'linear', startFactor: 0.1, endFactor: 1, totalIters: 4 }, { type: 'cosine', tMax: 6 }],
+      schedules: [
+        { type: 'linear', startFactor: 0.1, endFactor: 1, totalIters: 4 },
+        { type: 'cosine', tMax: 6 },
+      ],
       milestones: [4],
     }
     expectClose(lrs(cfg, 13), [0.1, 0.325, 0.55, 0.775, 1.0, 0.93301, 0.75, 0.5, 0.25, 0.066987, 0, 0.066987, 0.25], 5)
@@ -274,7 +279,7 @@ describe('previewSchedule', () => {
       s.step()
     }
   })
-  it('a limited preview keeps the whole run\'s defaults', () => {
+  it("a limited preview keeps the whole run's defaults", () => {
     const full = previewSchedule({ type: 'one-cycle' }, ctx(1000))
     const head = previewSchedule({ type: 'one-cycle' }, ctx(1000), undefined, 50)
     expect(head.lr.length).toBe(50)
@@ -292,9 +297,19 @@ describe('config, docs and PyTorch translation', () => {
   it('docs and a description for every type', () => {
     expect(Object.keys(SCHEDULE_DOCS).sort()).toEqual([...SCHEDULE_TYPES].sort())
     const examples: ScheduleInput[] = [
-      { type: 'constant' }, { type: 'constant-factor' }, { type: 'linear' }, { type: 'inverse-time', decaySteps: 1, decayRate: 1 },
-      { type: 'step', stepSize: 3 }, { type: 'multistep', milestones: [3] }, { type: 'exponential', gamma: 0.9 }, { type: 'polynomial' },
-      { type: 'cosine' }, { type: 'cosine-restarts', t0: 3 }, { type: 'cyclic', maxLr: 1 }, { type: 'one-cycle' }, { type: 'plateau' },
+      { type: 'constant' },
+      { type: 'constant-factor' },
+      { type: 'linear' },
+      { type: 'inverse-time', decaySteps: 1, decayRate: 1 },
+      { type: 'step', stepSize: 3 },
+      { type: 'multistep', milestones: [3] },
+      { type: 'exponential', gamma: 0.9 },
+      { type: 'polynomial' },
+      { type: 'cosine' },
+      { type: 'cosine-restarts', t0: 3 },
+      { type: 'cyclic', maxLr: 1 },
+      { type: 'one-cycle' },
+      { type: 'plateau' },
       { type: 'warmup', warmupSteps: 3, stepUnit: 'batch', schedule: { type: 'exponential', gamma: 0.9 } },
       { type: 'sequential', schedules: [{ type: 'constant' }, { type: 'step', stepSize: 2 }], milestones: [5] },
     ]
@@ -313,17 +328,38 @@ describe('config, docs and PyTorch translation', () => {
     expect(cfg).toEqual({ type: 'multistep', milestones: [3], gamma: 0.1 })
     expectClose(lrs(cfg, 6, ctx(6, 0.1)), pytorch, 15)
     // The same inside SequentialLR, whose own one-element milestones were always a list.
-    const seq = fromTorchScheduler('SequentialLR', { schedulers: [{ scheduler: 'ConstantLR', params: { factor: 0.5, total_iters: 2 } }, { scheduler: 'MultiStepLR', params: { milestones: [2], gamma: 0.1 } }], milestones: [2] }, 0.1)
+    const seq = fromTorchScheduler(
+      'SequentialLR',
+      {
+        schedulers: [
+          { scheduler: 'ConstantLR', params: { factor: 0.5, total_iters: 2 } },
+          { scheduler: 'MultiStepLR', params: { milestones: [2], gamma: 0.1 } },
+        ],
+        milestones: [2],
+      },
+      0.1,
+    )
     expect(ScheduleSchema.parse(seq)).toMatchObject({ milestones: [2], schedules: [{ type: 'constant-factor' }, { type: 'multistep', milestones: [2] }] })
     // Per-group scalars still unwrap: max_lr=[0.1] is one group's 0.1.
-    expect(fromTorchScheduler('CyclicLR', { base_lr: [0.01], max_lr: [0.1], base_momentum: [0.8], max_momentum: [0.9] }, 0.1)).toEqual({ type: 'cyclic', baseLr: 0.01, maxLr: 0.1, baseMomentum: 0.8, maxMomentum: 0.9 })
+    expect(fromTorchScheduler('CyclicLR', { base_lr: [0.01], max_lr: [0.1], base_momentum: [0.8], max_momentum: [0.9] }, 0.1)).toEqual({
+      type: 'cyclic',
+      baseLr: 0.01,
+      maxLr: 0.1,
+      baseMomentum: 0.8,
+      maxMomentum: 0.9,
+    })
     expect(fromTorchScheduler('ReduceLROnPlateau', { min_lr: [0.001] }, 0.1)).toEqual({ type: 'plateau', minLr: 0.001 })
   })
 
   it('fromTorchScheduler maps constructor arguments and refuses what it cannot express', () => {
     expect(fromTorchScheduler('StepLR', { step_size: 7, gamma: 0.5, last_epoch: -1 }, 0.1)).toEqual({ type: 'step', stepSize: 7, gamma: 0.5 })
     expect(fromTorchScheduler('OneCycleLR', { max_lr: [0.1], epochs: 3, steps_per_epoch: 10 }, 0.1)).toEqual({ type: 'one-cycle', maxLr: 0.1, totalSteps: 30 })
-    expect(fromTorchScheduler('CosineDecayRestarts', { initial_learning_rate: 0.1, first_decay_steps: 10, alpha: 0.1 }, 0.1)).toMatchObject({ type: 'cosine-restarts', t0: 10, tMult: 2, etaMin: 0.1 * 0.1 })
+    expect(fromTorchScheduler('CosineDecayRestarts', { initial_learning_rate: 0.1, first_decay_steps: 10, alpha: 0.1 }, 0.1)).toMatchObject({
+      type: 'cosine-restarts',
+      t0: 10,
+      tMult: 2,
+      etaMin: 0.1 * 0.1,
+    })
     expect(() => fromTorchScheduler('StepLR', { step_size: 7, gama: 0.5 }, 0.1)).toThrow(/unsupported argument gama/)
     expect(() => fromTorchScheduler('StepLR', { step_size: 7, last_epoch: 4 }, 0.1)).toThrow(/last_epoch/)
     expect(() => fromTorchScheduler('CyclicLR', { max_lr: 1, scale_fn: 'f' }, 0.1)).toThrow(/scale_fn/)
@@ -335,7 +371,10 @@ describe('validation: every message names the field', () => {
   /** Problems for `cfg` in a 100-step run; expect exactly one matching `pattern`. */
   function rejects(cfg: unknown, pattern: RegExp, c: ScheduleContext = ctx(100)): void {
     const problems = validateScheduleForRun(cfg as ScheduleInput, c)
-    expect(problems.some((p) => pattern.test(p)), `${JSON.stringify(cfg)} → ${JSON.stringify(problems)}`).toBe(true)
+    expect(
+      problems.some((p) => pattern.test(p)),
+      `${JSON.stringify(cfg)} → ${JSON.stringify(problems)}`,
+    ).toBe(true)
   }
 
   const cases: Array<[string, unknown, RegExp]> = [
@@ -389,19 +428,26 @@ describe('validation: every message names the field', () => {
     ['warmup wrapping plateau per batch', { type: 'warmup', warmupSteps: 5, stepUnit: 'batch', schedule: { type: 'plateau' } }, /^stepUnit: stepUnit must be 'epoch': a nested plateau/],
     ['nested error names the path', { type: 'warmup', warmupSteps: 5, schedule: { type: 'cosine-restarts', t0: 10, tMult: 0.5 } }, /^schedule\.tMult: tMult must be ≥ 1/],
     ['sequential milestone count', { type: 'sequential', schedules: [{ type: 'constant' }, { type: 'constant' }], milestones: [] }, /^milestones: milestones must have one entry fewer than schedules/],
-    ['sequential milestones not increasing', { type: 'sequential', schedules: [{ type: 'constant' }, { type: 'constant' }, { type: 'constant' }], milestones: [5, 5] }, /^milestones: milestones must be strictly increasing/],
+    [
+      'sequential milestones not increasing',
+      { type: 'sequential', schedules: [{ type: 'constant' }, { type: 'constant' }, { type: 'constant' }], milestones: [5, 5] },
+      /^milestones: milestones must be strictly increasing/,
+    ],
     ['sequential milestone 0', { type: 'sequential', schedules: [{ type: 'constant' }, { type: 'constant' }], milestones: [0] }, /^milestones\.0: milestones must be ≥ 1/],
     ['sequential schedules not a list', { type: 'sequential', schedules: { type: 'constant' }, milestones: [] }, /^schedules: schedules must be a list of schedules/],
     ['sequential milestones not a list', { type: 'sequential', schedules: [{ type: 'constant' }], milestones: 5 }, /^milestones: milestones must be a list of step numbers/],
-    ['sequential with plateau per batch', { type: 'sequential', stepUnit: 'batch', schedules: [{ type: 'constant' }, { type: 'plateau' }], milestones: [5] }, /^stepUnit: stepUnit must be 'epoch': a nested plateau/],
+    [
+      'sequential with plateau per batch',
+      { type: 'sequential', stepUnit: 'batch', schedules: [{ type: 'constant' }, { type: 'plateau' }], milestones: [5] },
+      /^stepUnit: stepUnit must be 'epoch': a nested plateau/,
+    ],
     ['sequential empty', { type: 'sequential', schedules: [], milestones: [] }, /^schedules: schedules must list at least one schedule/],
     ['sequential child error path', { type: 'sequential', schedules: [{ type: 'constant' }, { type: 'step', stepSize: 2, gamma: -1 }], milestones: [5] }, /^schedules\.1\.gamma: gamma must be > 0/],
   ]
   for (const [name, cfg, pattern] of cases) it(name, () => rejects(cfg, pattern))
 
   describe('against the run', () => {
-    it('one-cycle shorter than the run is refused', () =>
-      rejects({ type: 'one-cycle', totalSteps: 50 }, /^totalSteps: 50 is shorter than the run \(100 steps\)/))
+    it('one-cycle shorter than the run is refused', () => rejects({ type: 'one-cycle', totalSteps: 50 }, /^totalSteps: 50 is shorter than the run \(100 steps\)/))
     it('one-cycle covering the run (or exactly it) is fine', () => {
       expect(validateScheduleForRun({ type: 'one-cycle', totalSteps: 100 }, ctx(100))).toEqual([])
       expect(validateScheduleForRun({ type: 'one-cycle', totalSteps: 200 }, ctx(100))).toEqual([])

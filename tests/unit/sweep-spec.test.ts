@@ -15,12 +15,17 @@ function problems(input: unknown): string[] {
 }
 
 describe('sweep spec', () => {
-  it('expands the issue\'s grid as a Cartesian product, last axis fastest', () => {
+  it("expands the issue's grid as a Cartesian product, last axis fastest", () => {
     const spec = parseSweepSpec({ base, grid: { 'optimizer.lr': [0.001, 0.01, 0.1], schedule: [{ type: 'constant' }, { type: 'cosine', tMax: 6 }] } })
     const members = expandSweep(spec)
     expect(members).toHaveLength(6)
     expect(members.map((m) => [m.config.optimizer.lr, m.config.schedule.type])).toEqual([
-      [0.001, 'constant'], [0.001, 'cosine'], [0.01, 'constant'], [0.01, 'cosine'], [0.1, 'constant'], [0.1, 'cosine'],
+      [0.001, 'constant'],
+      [0.001, 'cosine'],
+      [0.01, 'constant'],
+      [0.01, 'cosine'],
+      [0.1, 'constant'],
+      [0.1, 'cosine'],
     ])
     expect(members.map((m) => m.index)).toEqual([0, 1, 2, 3, 4, 5])
     expect(members[3]!.label).toBe('lr=0.01 schedule=cosine')
@@ -38,7 +43,14 @@ describe('sweep spec', () => {
 
   it('repeats each point per seed and samples points reproducibly', () => {
     const seeded = expandSweep(parseSweepSpec({ base, grid: { 'optimizer.lr': [0.01, 0.1] }, seeds: [0, 1, 2] }))
-    expect(seeded.map((m) => [m.config.optimizer.lr, m.config.seed])).toEqual([[0.01, 0], [0.01, 1], [0.01, 2], [0.1, 0], [0.1, 1], [0.1, 2]])
+    expect(seeded.map((m) => [m.config.optimizer.lr, m.config.seed])).toEqual([
+      [0.01, 0],
+      [0.01, 1],
+      [0.01, 2],
+      [0.1, 0],
+      [0.1, 1],
+      [0.1, 2],
+    ])
     expect(seeded[4]!.label).toBe('lr=0.1 seed=1')
     const spec = { base, grid: { 'optimizer.lr': { logspace: [1e-4, 1, 9] }, 'optimizer.type': ['sgd', 'adam'] }, sample: 5, seed: 7 }
     const a = expandSweep(parseSweepSpec(spec))
@@ -54,7 +66,7 @@ describe('sweep spec', () => {
     expect(problems({ base, grid: { 'optimizer.lr': { logspace: [0, 1, 9] } } })).toEqual(['grid.optimizer.lr.logspace.0: from must be > 0'])
     expect(problems({ base, grid: { 'optimizer.lr': 0.1 } })[0]).toMatch(/^grid\.optimizer\.lr: an axis is a list of values or/)
     expect(problems({ base, grid: { 'optimizer lr': [1] } })[0]).toMatch(/grid.*path into the run config/)
-    expect(problems({ base, grid: { 'optimizer.lr': [0.1, 1] }, sample: 3 })).toEqual(['sample: 3 is more than the grid\'s 2 points'])
+    expect(problems({ base, grid: { 'optimizer.lr': [0.1, 1] }, sample: 3 })).toEqual(["sample: 3 is more than the grid's 2 points"])
     expect(problems({ base, grid: {}, extra: 1 })[0]).toMatch(/Unrecognized key.*extra/)
     expect(problems({ grid: {} })[0]).toMatch(/^base: /)
   })
@@ -63,18 +75,45 @@ describe('sweep spec', () => {
     const p = problems({ base, grid: { 'optimizer.lr': [0.01, -1], 'optimizer.momentum': [0, 2] } })
     expect(p[0]).toMatch(/^member 1 \(lr=0\.01 momentum=2\): optimizer\.momentum: /)
     expect(p.some((x) => x.startsWith('member 2 (lr=-1 momentum=0): optimizer.lr: '))).toBe(true)
-    expect(p.filter((x) => x.startsWith('member 3 ')).map((x) => x.split(': ')[1]).sort()).toEqual(['optimizer.lr', 'optimizer.momentum'])
+    expect(
+      p
+        .filter((x) => x.startsWith('member 3 '))
+        .map((x) => x.split(': ')[1])
+        .sort(),
+    ).toEqual(['optimizer.lr', 'optimizer.momentum'])
     expect(problems({ base, grid: { 'epochs.x': [1] } })).toEqual(['member 0 (x=1): base.epochs is not an object, so epochs.x cannot be set'])
   })
 
   it('labels same-typed schedules by their fields and tags members so they can be found again', () => {
-    const spec = parseSweepSpec({ name: 'My race', base, grid: { schedule: [{ type: 'cosine', tMax: 5 }, { type: 'cosine', tMax: 10 }] } })
+    const spec = parseSweepSpec({
+      name: 'My race',
+      base,
+      grid: {
+        schedule: [
+          { type: 'cosine', tMax: 5 },
+          { type: 'cosine', tMax: 10 },
+        ],
+      },
+    })
     const members = expandSweep(spec)
     expect(members.map((m) => m.label)).toEqual(['schedule=cosine(tMax=5)', 'schedule=cosine(tMax=10)'])
     expect(members[0]!.config.name).toBe('My race · schedule=cosine(tMax=5)')
     const id = sweepId(spec)
     expect(id).toMatch(/^my-race-[0-9a-f]{14}$/)
-    expect(sweepId(parseSweepSpec({ grid: { schedule: [{ tMax: 5, type: 'cosine' }, { type: 'cosine', tMax: 10 }] }, base, name: 'My race' }))).toBe(id)
+    expect(
+      sweepId(
+        parseSweepSpec({
+          grid: {
+            schedule: [
+              { tMax: 5, type: 'cosine' },
+              { type: 'cosine', tMax: 10 },
+            ],
+          },
+          base,
+          name: 'My race',
+        }),
+      ),
+    ).toBe(id)
     const tags = memberTags(id, spec, members[1]!)
     expect(tags).toEqual([`sweep:${id}`, 'member:1', 'schedule=cosine(tMax=10)'])
     expect(sweepMemberOf(tags)).toEqual({ sweepId: id, member: 1 })
@@ -83,7 +122,7 @@ describe('sweep spec', () => {
 })
 
 describe('sweep presets', () => {
-  it('article-race races the article\'s seven demos, each exactly its preset', async () => {
+  it("article-race races the article's seven demos, each exactly its preset", async () => {
     const { findSweepPreset } = await import('../../shared/sweep-presets')
     const { PRESETS } = await import('../../shared/presets')
     const { parseRunnableConfig } = await import('../../shared/run-plan')
@@ -112,7 +151,12 @@ describe('axis labels', () => {
     const { formatAxisValue } = await import('../../shared/sweep')
     const constant = { type: 'constant' }
     expect(formatAxisValue(constant, [constant, { type: 'constant' }, { type: 'cosine' }])).toBe('constant')
-    expect(formatAxisValue({ type: 'cosine', tMax: 5 }, [{ type: 'cosine', tMax: 5 }, { type: 'cosine', tMax: 9 }])).toBe('cosine(tMax=5)')
+    expect(
+      formatAxisValue({ type: 'cosine', tMax: 5 }, [
+        { type: 'cosine', tMax: 5 },
+        { type: 'cosine', tMax: 9 },
+      ]),
+    ).toBe('cosine(tMax=5)')
     // The bare one beside a variant of its kind: its name, never "constant()".
     const both = [{ type: 'constant' }, { type: 'constant', stepUnit: 'batch' }]
     expect(both.map((v) => formatAxisValue(v, both))).toEqual(['constant', 'constant(stepUnit=batch)'])

@@ -52,20 +52,42 @@ describe('wasm tuning', () => {
     if (wasm) applyWasmTuning()
   })
 
-  it('matMul with every transpose combination, edge size and batch dimensions gives the stock kernel\'s values bit for bit', () => {
+  it("matMul with every transpose combination, edge size and batch dimensions gives the stock kernel's values bit for bit", () => {
     expect(wasm, 'the wasm backend must load here').toBe(true)
     const cases: [number[], number[], boolean, boolean][] = [
-      [[5, 7], [7, 3], false, false], [[7, 5], [7, 3], true, false], [[5, 7], [3, 7], false, true], [[7, 5], [3, 7], true, true],
-      [[2, 5, 7], [2, 7, 3], false, false], [[2, 7, 5], [2, 7, 3], true, false], [[2, 5, 7], [2, 3, 7], false, true], [[2, 7, 5], [2, 3, 7], true, true],
-      [[3, 2, 6, 5], [3, 2, 6, 4], true, false], [[2, 6, 5], [4, 5], false, true], [[1, 6, 5], [3, 5, 9], false, false],
+      [[5, 7], [7, 3], false, false],
+      [[7, 5], [7, 3], true, false],
+      [[5, 7], [3, 7], false, true],
+      [[7, 5], [3, 7], true, true],
+      [[2, 5, 7], [2, 7, 3], false, false],
+      [[2, 7, 5], [2, 7, 3], true, false],
+      [[2, 5, 7], [2, 3, 7], false, true],
+      [[2, 7, 5], [2, 3, 7], true, true],
+      [[3, 2, 6, 5], [3, 2, 6, 4], true, false],
+      [[2, 6, 5], [4, 5], false, true],
+      [[1, 6, 5], [3, 5, 9], false, false],
       // Row counts around the 4-row block, columns around the 8-wide panel, K = 1.
-      [[1, 1], [1, 1], false, false], [[4, 8], [8, 8], false, false], [[9, 3], [3, 17], false, false], [[6, 1], [1, 16], false, false],
-      [[3, 33], [24, 33], false, true], [[33, 7], [33, 15], true, false], [[13, 19], [9, 13], true, true],
+      [[1, 1], [1, 1], false, false],
+      [[4, 8], [8, 8], false, false],
+      [[9, 3], [3, 17], false, false],
+      [[6, 1], [1, 16], false, false],
+      [[3, 33], [24, 33], false, true],
+      [[33, 7], [33, 15], true, false],
+      [[13, 19], [9, 13], true, true],
       // K around the stock kernel's 48-step blocks: plain unbatched products sum in one pass, the rest in blocks.
-      [[80, 1], [80, 1], true, false], [[9, 48], [48, 5], false, false], [[9, 49], [49, 5], false, false], [[49, 9], [49, 5], true, false],
-      [[2, 50, 60], [2, 60, 70], false, false], [[2, 60, 50], [2, 60, 70], true, false], [[1, 6, 97], [3, 97, 9], false, false], [[100, 30], [20, 100], true, true],
+      [[80, 1], [80, 1], true, false],
+      [[9, 48], [48, 5], false, false],
+      [[9, 49], [49, 5], false, false],
+      [[49, 9], [49, 5], true, false],
+      [[2, 50, 60], [2, 60, 70], false, false],
+      [[2, 60, 50], [2, 60, 70], true, false],
+      [[1, 6, 97], [3, 97, 9], false, false],
+      [[100, 30], [20, 100], true, true],
       // The MLP's products, forward and backward.
-      [[128, 784], [784, 256], false, false], [[128, 784], [128, 256], true, false], [[128, 10], [256, 10], false, true], [[128, 256], [128, 10], true, false],
+      [[128, 784], [784, 256], false, false],
+      [[128, 784], [128, 256], true, false],
+      [[128, 10], [256, 10], false, true],
+      [[128, 256], [128, 10], true, false],
     ]
     for (const [sa, sb, ta, tb] of cases) {
       const what = `[${sa}]×[${sb}] transposeA=${ta} transposeB=${tb}`
@@ -88,7 +110,11 @@ describe('wasm tuning', () => {
     removeWasmTuning()
     const stock = tf.getKernel('BatchMatMul', 'wasm')!
     const transpose = tf.getKernel('Transpose', 'wasm')!
-    for (const [sa, sb, ta, tb] of [[[7, 5], [3, 7], true, true], [[33, 7], [33, 15], true, false], [[2, 5, 7], [2, 3, 7], false, true]] as [number[], number[], boolean, boolean][]) {
+    for (const [sa, sb, ta, tb] of [
+      [[7, 5], [3, 7], true, true],
+      [[33, 7], [33, 15], true, false],
+      [[2, 5, 7], [2, 3, 7], false, true],
+    ] as [number[], number[], boolean, boolean][]) {
       const what = `[${sa}]×[${sb}] transposeA=${ta} transposeB=${tb}`
       const a = tf.randomNormal(sa, 0, 1, 'float32', 8)
       const b = tf.randomNormal(sb, 0, 1, 'float32', 9)
@@ -103,13 +129,21 @@ describe('wasm tuning', () => {
     applyWasmTuning()
   })
 
-  it('sum over leading axes gives the stock kernel\'s values bit for bit; other sums go to the stock kernel', () => {
+  it("sum over leading axes gives the stock kernel's values bit for bit; other sums go to the stock kernel", () => {
     expect(wasm).toBe(true)
     const cases: [number[], number | number[] | undefined, boolean][] = [
-      [[128, 256], 0, false], [[128, 10], 0, true], [[128, 7], [0], false], [[1, 5], 0, false], [[300, 3], 0, false],
-      [[4, 6, 9], [0, 1], false], [[4, 6, 9], [1, 0], true], [[4, 6, 9], 0, false],
+      [[128, 256], 0, false],
+      [[128, 10], 0, true],
+      [[128, 7], [0], false],
+      [[1, 5], 0, false],
+      [[300, 3], 0, false],
+      [[4, 6, 9], [0, 1], false],
+      [[4, 6, 9], [1, 0], true],
+      [[4, 6, 9], 0, false],
       // Not leading: the stock kernel.
-      [[128, 256], 1, false], [[128, 256], undefined, false], [[4, 6, 9], [0, 2], false],
+      [[128, 256], 1, false],
+      [[128, 256], undefined, false],
+      [[4, 6, 9], [0, 2], false],
     ]
     for (const [shape, axis, keepDims] of cases) {
       const what = `sum [${shape}] axis ${JSON.stringify(axis)} keepDims ${keepDims}`
@@ -127,7 +161,14 @@ describe('wasm tuning', () => {
     const empty = tf.sum(tf.zeros([0, 5]), 0)
     expect(Array.from(empty.dataSync()), 'zero rows sum to zeros').toEqual([0, 0, 0, 0, 0])
     empty.dispose()
-    const ints = tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32')
+    const ints = tf.tensor2d(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [2, 2],
+      'int32',
+    )
     expect(Array.from(tf.sum(ints, 0).dataSync()), 'int32 to the stock kernel').toEqual([4, 6])
     ints.dispose()
   })
@@ -137,7 +178,10 @@ describe('wasm tuning', () => {
     const n = shape.reduce((p, d) => p * d, 1)
     const special = [NaN, Infinity, -Infinity, -0, 0, 1e-40, -3e-39, 3e38, -3e38, 1, -1]
     const values = Array.from(tf.randomNormal([n], 0, 3, 'float32', seed).dataSync())
-    return tf.tensor(values.map((v, i) => (i % 7 === 3 ? special[(i / 7 + seed) % special.length | 0]! : v)), shape)
+    return tf.tensor(
+      values.map((v, i) => (i % 7 === 3 ? special[((i / 7 + seed) % special.length) | 0]! : v)),
+      shape,
+    )
   }
   /** First element where two tensors differ (Object.is: NaN equals NaN, −0 differs from 0), or -1. */
   const firstDifference = (t: tf.Tensor, r: tf.Tensor): string | number => {
@@ -146,14 +190,48 @@ describe('wasm tuning', () => {
     return i < 0 ? -1 : `${i}: ${a[i]} vs ${b[i]}`
   }
 
-  it('small tensors: Add, Sub, Multiply, RealDiv and SquaredDifference give the stock kernels\' values bit for bit, broadcasts included', () => {
+  it("small tensors: Add, Sub, Multiply, RealDiv and SquaredDifference give the stock kernels' values bit for bit, broadcasts included", () => {
     expect(wasm).toBe(true)
     const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
-      ['Add', tf.add], ['Sub', tf.sub], ['Multiply', tf.mul], ['RealDiv', tf.div], ['SquaredDifference', tf.squaredDifference],
+      ['Add', tf.add],
+      ['Sub', tf.sub],
+      ['Multiply', tf.mul],
+      ['RealDiv', tf.div],
+      ['SquaredDifference', tf.squaredDifference],
     ]
     const shapes: [number[], number[]][] = [
-      [[80, 1], [80, 1]], [[80, 1], []], [[], [80, 1]], [[7, 5], [1]], [[7, 5], [1, 5]], [[1, 5], [7, 5]], [[3, 7, 5], [5]],
-      [[1, 3], [2, 1, 3]], [[16, 16], [16]], [[64, 64], [64]], [[7, 5], [7, 1]], [[256], [256]], [[257], [1]], [[2, 3], [3, 2, 3]],
+      [
+        [80, 1],
+        [80, 1],
+      ],
+      [[80, 1], []],
+      [[], [80, 1]],
+      [[7, 5], [1]],
+      [
+        [7, 5],
+        [1, 5],
+      ],
+      [
+        [1, 5],
+        [7, 5],
+      ],
+      [[3, 7, 5], [5]],
+      [
+        [1, 3],
+        [2, 1, 3],
+      ],
+      [[16, 16], [16]],
+      [[64, 64], [64]],
+      [
+        [7, 5],
+        [7, 1],
+      ],
+      [[256], [256]],
+      [[257], [1]],
+      [
+        [2, 3],
+        [3, 2, 3],
+      ],
     ]
     for (const [name, op] of ops) {
       for (const [sa, sb] of shapes) {
@@ -161,7 +239,10 @@ describe('wasm tuning', () => {
         const [a, b] = [awkward(sa, 1), awkward(sb, 2)]
         removeWasmTuning()
         const stock = op(a, b)
-        expect(applyWasmTuning().kernels.some((k) => k.startsWith('small tensors') && k.includes(name)), what).toBe(true)
+        expect(
+          applyWasmTuning().kernels.some((k) => k.startsWith('small tensors') && k.includes(name)),
+          what,
+        ).toBe(true)
         const tuned = op(a, b)
         expect(tuned.shape, what).toEqual(stock.shape)
         expect(firstDifference(tuned, stock), what).toBe(-1)
@@ -173,7 +254,7 @@ describe('wasm tuning', () => {
     ints.dispose()
   })
 
-  it('stack and concat along the first axis give the stock kernels\' tensors; other axes and dtypes go to them', () => {
+  it("stack and concat along the first axis give the stock kernels' tensors; other axes and dtypes go to them", () => {
     expect(wasm).toBe(true)
     const t = (shape: number[], seed: number): tf.Tensor => awkward(shape, seed)
     const cases: [string, () => tf.Tensor][] = [
@@ -200,10 +281,19 @@ describe('wasm tuning', () => {
     }
   })
 
-  it('products whose batch dimensions broadcast only as shapes ([2, 1] with [1, 3]) give the stock kernel\'s values', () => {
+  it("products whose batch dimensions broadcast only as shapes ([2, 1] with [1, 3]) give the stock kernel's values", () => {
     expect(wasm).toBe(true)
     // Flattened, those batches are 2 and 3: neither equal nor 1, so ours leave them to the stock kernel.
-    for (const [sa, sb] of [[[2, 1, 3, 4], [1, 3, 4, 5]], [[2, 1, 30, 40], [1, 3, 40, 50]]] as number[][][]) {
+    for (const [sa, sb] of [
+      [
+        [2, 1, 3, 4],
+        [1, 3, 4, 5],
+      ],
+      [
+        [2, 1, 30, 40],
+        [1, 3, 40, 50],
+      ],
+    ] as number[][][]) {
       const what = `[${sa}]×[${sb}]`
       const [a, b] = [tf.randomNormal(sa!, 0, 1, 'float32', 5), tf.randomNormal(sb!, 0, 1, 'float32', 6)]
       // The kernel itself: tf.matMul may reshape before it gets there.
@@ -227,7 +317,7 @@ describe('wasm tuning', () => {
     })
   })
 
-  it('gather gives the stock kernel\'s values for every axis, dtype and index shape, and rejects bad indices', () => {
+  it("gather gives the stock kernel's values for every axis, dtype and index shape, and rejects bad indices", () => {
     expect(wasm).toBe(true)
     const cases: [number[], tf.DataType, number[], number[], number][] = [
       [[6, 5], 'float32', [4], [5, 0, 5, 2], 0], // rows, repeated
@@ -260,7 +350,7 @@ describe('wasm tuning', () => {
     x.dispose()
   })
 
-  it('globalL2Norm is the plain ops\' norm bit for bit, in one kernel when small', () => {
+  it("globalL2Norm is the plain ops' norm bit for bit, in one kernel when small", () => {
     expect(wasm).toBe(true)
     const sets: number[][][] = [[[1]], [[3, 4], [7]], [[64, 64], [64], [64, 10], [10]], [[100, 100], [50, 50], [3]], [[FUSED_NORM_MAX_ELEMENTS]], [[FUSED_NORM_MAX_ELEMENTS + 1], [2]]]
     sets.forEach((shapes, k) => {
@@ -279,15 +369,22 @@ describe('wasm tuning', () => {
     big.dispose()
   })
 
-  it('layerHealth is the plain ops\' diagnostics bit for bit (trained, frozen, unchanged layers), in one kernel when small', async () => {
+  it("layerHealth is the plain ops' diagnostics bit for bit (trained, frozen, unchanged layers), in one kernel when small", async () => {
     expect(wasm).toBe(true)
     let seed = 5
     const random = (shape: number[], scale: number): tf.Tensor => tf.randomNormal(shape, 0, scale, 'float32', seed++)
     // Each layer: variable shapes, and what happened to it this step.
     const cases: { shapes: number[][]; kind: 'trained' | 'frozen' | 'unchanged' }[][] = [
       [{ shapes: [[1, 1], [1]], kind: 'trained' }],
-      [{ shapes: [[64, 64], [64]], kind: 'frozen' }, { shapes: [[64, 10], [10]], kind: 'trained' }],
-      [{ shapes: [[3, 5], [5]], kind: 'unchanged' }, { shapes: [[5, 2], [2]], kind: 'trained' }, { shapes: [[2, 1]], kind: 'frozen' }],
+      [
+        { shapes: [[64, 64], [64]], kind: 'frozen' },
+        { shapes: [[64, 10], [10]], kind: 'trained' },
+      ],
+      [
+        { shapes: [[3, 5], [5]], kind: 'unchanged' },
+        { shapes: [[5, 2], [2]], kind: 'trained' },
+        { shapes: [[2, 1]], kind: 'frozen' },
+      ],
       [{ shapes: [[200, 100], [100]], kind: 'trained' }], // above the fused bound: the plain ops with fused norms
     ]
     for (const layers of cases) {
@@ -313,10 +410,14 @@ describe('wasm tuning', () => {
     expect(wasm).toBe(true)
     const cases: [string, () => [tf.Tensor2D, tf.Tensor2D]][] = [
       ['[20, 1]', () => [tf.randomNormal([20, 1], 0, 3, 'float32', 1), tf.randomNormal([20, 1], 0, 3, 'float32', 2)] as [tf.Tensor2D, tf.Tensor2D]],
-      ['[80, 1] close fit', () => tf.tidy(() => {
-        const y = tf.randomNormal([80, 1], 2, 1, 'float32', 3) as tf.Tensor2D
-        return [y, tf.add(y, tf.randomNormal([80, 1], 0, 1e-3, 'float32', 4)) as tf.Tensor2D]
-      })],
+      [
+        '[80, 1] close fit',
+        () =>
+          tf.tidy(() => {
+            const y = tf.randomNormal([80, 1], 2, 1, 'float32', 3) as tf.Tensor2D
+            return [y, tf.add(y, tf.randomNormal([80, 1], 0, 1e-3, 'float32', 4)) as tf.Tensor2D]
+          }),
+      ],
       ['[50, 3]', () => [tf.randomNormal([50, 3], 0, 1, 'float32', 5), tf.randomNormal([50, 3], 0, 1, 'float32', 6)] as [tf.Tensor2D, tf.Tensor2D]],
       ['[1, 1]', () => [tf.tensor2d([[0.5]]), tf.tensor2d([[0.25]])]],
       ['constant targets (R² divides by zero)', () => [tf.fill([10, 1], 2) as tf.Tensor2D, tf.randomNormal([10, 1], 0, 1, 'float32', 7) as tf.Tensor2D]],
@@ -346,9 +447,15 @@ describe('wasm tuning', () => {
     tf.dispose([big, a, b])
   })
 
-  it('fusedMseLoss and its gradients (for the predictions and the targets, any upstream dy) are the plain MSE\'s bit for bit', async () => {
+  it("fusedMseLoss and its gradients (for the predictions and the targets, any upstream dy) are the plain MSE's bit for bit", async () => {
     expect(wasm).toBe(true)
-    const cases: [number[], number][] = [[[80, 1], 1], [[80, 1], 0.37], [[32, 3], 1], [[1, 1], 2.5], [[7, 2], -3]]
+    const cases: [number[], number][] = [
+      [[80, 1], 1],
+      [[80, 1], 0.37],
+      [[32, 3], 1],
+      [[1, 1], 2.5],
+      [[7, 2], -3],
+    ]
     for (const [shape, upstream] of cases) {
       const what = `[${shape}] dy ${upstream}`
       const y = awkward(shape, 11)
@@ -401,7 +508,17 @@ describe('wasm tuning', () => {
     const ws = [variable(() => tf.randomNormal([20, 16], 0, 0.3, 'float32', 3)), variable(() => tf.randomNormal([16, 4], 0, 0.3, 'float32', 4))]
     const bs = [variable(() => tf.randomNormal([16], 0, 0.1, 'float32', 6)), variable(() => tf.randomNormal([4], 0, 0.1, 'float32', 7))]
     const x = tf.randomNormal([32, sizes[0]!], 0, 1, 'float32', 5)
-    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 4), 'int32'), 4).toFloat())
+    const y = tf.tidy(() =>
+      tf
+        .oneHot(
+          tf.tensor1d(
+            Array.from({ length: 32 }, (_, i) => i % 4),
+            'int32',
+          ),
+          4,
+        )
+        .toFloat(),
+    )
     const params = [ws[0]!, bs[0]!, ws[1]!, bs[1]!]
     const slots: AdamSlots[] = params.map((p) => ({ expAvg: variable(() => tf.zerosLike(p), false), expAvgSq: variable(() => tf.zerosLike(p), false) }))
     const act = { relu: tf.relu, tanh: tf.tanh, sigmoid: tf.sigmoid }[activation]
@@ -412,12 +529,14 @@ describe('wasm tuning', () => {
     }
     const losses: number[] = []
     for (let k = 1; k <= 8; k++) {
-      losses.push(tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(loss, params)
-        const h: AdamHyper = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: k }
-        params.forEach((p, i) => (fast ? fusedAdamUpdate(p, grads[p.name]!, slots[i]!, h, true) : plainAdamUpdate(p, grads[p.name]!, slots[i]!, h)))
-        return value.dataSync()[0]!
-      }))
+      losses.push(
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(loss, params)
+          const h: AdamHyper = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: k }
+          params.forEach((p, i) => (fast ? fusedAdamUpdate(p, grads[p.name]!, slots[i]!, h, true) : plainAdamUpdate(p, grads[p.name]!, slots[i]!, h)))
+          return value.dataSync()[0]!
+        }),
+      )
     }
     tf.dispose([...params, x, y, ...slots.flatMap((s) => [s.expAvg, s.expAvgSq])])
     return losses
@@ -452,7 +571,10 @@ describe('wasm tuning', () => {
 
   it('fusedAdamUpdate equals the plain update bit for bit (Adam, L2, AdamW, amsgrad) on wasm and cpu', async () => {
     const cases: [string, Partial<AdamHyper>, boolean][] = [
-      ['adam', {}, false], ['adam + L2', { weightDecay: 0.05 }, false], ['adamw', { weightDecay: 0.05, decoupled: true }, false], ['amsgrad', {}, true],
+      ['adam', {}, false],
+      ['adam + L2', { weightDecay: 0.05 }, false],
+      ['adamw', { weightDecay: 0.05, decoupled: true }, false],
+      ['amsgrad', {}, true],
     ]
     for (const backend of ['wasm', 'cpu']) {
       if (backend === 'wasm' && !wasm) continue
@@ -491,33 +613,37 @@ describe('wasm tuning', () => {
     expect(wasm).toBe(true)
     const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WasmMemory } } }).wasm.asm.memory
     expect(simdAdamFor(memory), 'wasm SIMD must be available here').not.toBeNull()
-    const variants: [string, Partial<AdamHyper>][] = [['adam', {}], ['L2', { weightDecay: 0.05 }], ['adamw', { weightDecay: 0.05, decoupled: true }]]
+    const variants: [string, Partial<AdamHyper>][] = [
+      ['adam', {}],
+      ['L2', { weightDecay: 0.05 }],
+      ['adamw', { weightDecay: 0.05, decoupled: true }],
+    ]
     for (const [variant, over] of variants)
-    for (const n of [1, 3, 4, 5, 17, 4099, 200_704]) {
-      const run = (fused: boolean): number[][] => {
-        const p = variable(() => tf.randomNormal([n], 0, 1, 'float32', 41))
-        // Non-zero state, as after many steps; v > 0.
-        const slots: AdamSlots = { expAvg: variable(() => tf.randomNormal([n], 0, 0.1, 'float32', 42), false), expAvgSq: variable(() => tf.randomUniform([n], 0, 0.01, 'float32', 43), false) }
-        for (let k = 1; k <= 3; k++) {
-          const g = tf.randomNormal([n], 0, 1 / k, 'float32', 50 + k)
-          const h: AdamHyper = { lr: 0.003, beta1: 0.85, beta2: 0.995, eps: 1e-6, weightDecay: 0, decoupled: false, step: k + 10, ...over }
-          if (fused) fusedAdamUpdate(p, g, slots, h)
-          else plainAdamUpdate(p, g, slots, h)
-          g.dispose()
+      for (const n of [1, 3, 4, 5, 17, 4099, 200_704]) {
+        const run = (fused: boolean): number[][] => {
+          const p = variable(() => tf.randomNormal([n], 0, 1, 'float32', 41))
+          // Non-zero state, as after many steps; v > 0.
+          const slots: AdamSlots = { expAvg: variable(() => tf.randomNormal([n], 0, 0.1, 'float32', 42), false), expAvgSq: variable(() => tf.randomUniform([n], 0, 0.01, 'float32', 43), false) }
+          for (let k = 1; k <= 3; k++) {
+            const g = tf.randomNormal([n], 0, 1 / k, 'float32', 50 + k)
+            const h: AdamHyper = { lr: 0.003, beta1: 0.85, beta2: 0.995, eps: 1e-6, weightDecay: 0, decoupled: false, step: k + 10, ...over }
+            if (fused) fusedAdamUpdate(p, g, slots, h)
+            else plainAdamUpdate(p, g, slots, h)
+            g.dispose()
+          }
+          const out = [p, slots.expAvg, slots.expAvgSq].map((t) => Array.from(t.dataSync()))
+          tf.dispose([p, slots.expAvg, slots.expAvgSq])
+          return out
         }
-        const out = [p, slots.expAvg, slots.expAvgSq].map((t) => Array.from(t.dataSync()))
-        tf.dispose([p, slots.expAvg, slots.expAvgSq])
-        return out
+        const before = tf.memory().numTensors
+        const fused = run(true)
+        expect(tf.memory().numTensors, `${variant} n=${n}: tensors left`).toBe(before)
+        const plain = run(false)
+        for (let j = 0; j < 3; j++) {
+          const bad = fused[j]!.findIndex((x, i) => !Object.is(x, plain[j]![i]!))
+          expect(bad, `${variant} n=${n} output ${j} first mismatch at ${bad}: ${fused[j]![bad]} vs ${plain[j]![bad]}`).toBe(-1)
+        }
       }
-      const before = tf.memory().numTensors
-      const fused = run(true)
-      expect(tf.memory().numTensors, `${variant} n=${n}: tensors left`).toBe(before)
-      const plain = run(false)
-      for (let j = 0; j < 3; j++) {
-        const bad = fused[j]!.findIndex((x, i) => !Object.is(x, plain[j]![i]!))
-        expect(bad, `${variant} n=${n} output ${j} first mismatch at ${bad}: ${fused[j]![bad]} vs ${plain[j]![bad]}`).toBe(-1)
-      }
-    }
   })
 
   it('is a no-op on other backends', async () => {

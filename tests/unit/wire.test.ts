@@ -16,7 +16,7 @@ describe('wire encoding', () => {
     expect(Number.isNaN(back.result.n)).toBe(true)
     expect(back.result.steps.loss).toBeInstanceOf(Float64Array)
     expect(back.result.steps.loss.buffer).toBe(buffer) // no copy
-    expect([...back.result.steps.loss].map((v) => Object.is(v, -0) ? '-0' : String(v))).toEqual(['1.5', 'NaN', 'Infinity', '-Infinity', '-0', '5e-324'])
+    expect([...back.result.steps.loss].map((v) => (Object.is(v, -0) ? '-0' : String(v)))).toEqual(['1.5', 'NaN', 'Infinity', '-Infinity', '-0', '5e-324'])
     expect(back.result.rows).toBeInstanceOf(Int32Array)
     expect([...back.result.rows]).toEqual([0, 7, 1_000_000])
   })

@@ -7,7 +7,10 @@ import type { ParamGroup } from './types'
 type AdadeltaConfig = Extract<OptimizerConfig, { type: 'adadelta' }>
 
 export class Adadelta extends SlotOptimizer {
-  constructor(private readonly cfg: AdadeltaConfig, groups: ParamGroup[]) {
+  constructor(
+    private readonly cfg: AdadeltaConfig,
+    groups: ParamGroup[],
+  ) {
     super('adadelta', groups)
   }
 

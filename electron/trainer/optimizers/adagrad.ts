@@ -7,7 +7,10 @@ import type { ParamGroup } from './types'
 type AdagradConfig = Extract<OptimizerConfig, { type: 'adagrad' }>
 
 export class Adagrad extends SlotOptimizer {
-  constructor(private readonly cfg: AdagradConfig, groups: ParamGroup[]) {
+  constructor(
+    private readonly cfg: AdagradConfig,
+    groups: ParamGroup[],
+  ) {
     super('adagrad', groups)
   }
 

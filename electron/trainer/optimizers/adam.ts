@@ -15,7 +15,10 @@ export class Adam extends SlotOptimizer {
   /** Decided once (the one dispatch, ../wasm-tuning's fastPath): reading process.env every step costs more than a small update. */
   private readonly fused = fastPath() !== null
 
-  constructor(private readonly cfg: AdamConfig, groups: ParamGroup[]) {
+  constructor(
+    private readonly cfg: AdamConfig,
+    groups: ParamGroup[],
+  ) {
     super(cfg.type, groups)
   }
 

@@ -7,7 +7,10 @@ import type { ParamGroup } from './types'
 type AdamaxConfig = Extract<OptimizerConfig, { type: 'adamax' }>
 
 export class Adamax extends SlotOptimizer {
-  constructor(private readonly cfg: AdamaxConfig, groups: ParamGroup[]) {
+  constructor(
+    private readonly cfg: AdamaxConfig,
+    groups: ParamGroup[],
+  ) {
     super('adamax', groups)
   }
 

@@ -17,7 +17,10 @@ import type { ParamGroup } from './types'
 type NAdamConfig = Extract<OptimizerConfig, { type: 'nadam' }>
 
 export class NAdam extends SlotOptimizer {
-  constructor(private readonly cfg: NAdamConfig, groups: ParamGroup[]) {
+  constructor(
+    private readonly cfg: NAdamConfig,
+    groups: ParamGroup[],
+  ) {
     super('nadam', groups, { mu_product: 1 })
   }
 

@@ -7,7 +7,10 @@ import type { ParamGroup } from './types'
 type RmsPropConfig = Extract<OptimizerConfig, { type: 'rmsprop' }>
 
 export class RmsProp extends SlotOptimizer {
-  constructor(private readonly cfg: RmsPropConfig, groups: ParamGroup[]) {
+  constructor(
+    private readonly cfg: RmsPropConfig,
+    groups: ParamGroup[],
+  ) {
     super('rmsprop', groups)
   }
 

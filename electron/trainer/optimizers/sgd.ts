@@ -7,7 +7,10 @@ import type { ParamGroup } from './types'
 type SgdConfig = Extract<OptimizerConfig, { type: 'sgd' }>
 
 export class Sgd extends SlotOptimizer {
-  constructor(private readonly cfg: SgdConfig, groups: ParamGroup[]) {
+  constructor(
+    private readonly cfg: SgdConfig,
+    groups: ParamGroup[],
+  ) {
     super('sgd', groups)
   }
 

@@ -46,8 +46,17 @@ export const FUSED_ADAM_MAX_ELEMENTS = 4096
 const f = Math.fround
 
 interface Scalars {
-  b1: number; omb1: number; b2: number; omb2: number; eps: number; bc2Sqrt: number; negStep: number; wd: number; decay: number
-  decoupled: boolean; amsgrad: boolean
+  b1: number
+  omb1: number
+  b2: number
+  omb2: number
+  eps: number
+  bc2Sqrt: number
+  negStep: number
+  wd: number
+  decay: number
+  decoupled: boolean
+  amsgrad: boolean
 }
 
 /** The scalars exactly as the plain ops see them (tf.scalar rounds to float32). */
@@ -55,15 +64,33 @@ function scalars(h: AdamHyper, amsgrad: boolean): Scalars {
   const bc1 = 1 - h.beta1 ** h.step
   const bc2 = 1 - h.beta2 ** h.step
   return {
-    b1: f(h.beta1), omb1: f(1 - h.beta1), b2: f(h.beta2), omb2: f(1 - h.beta2), eps: f(h.eps),
-    bc2Sqrt: f(Math.sqrt(bc2)), negStep: f(-h.lr / bc1), wd: f(h.weightDecay), decay: f(1 - h.lr * h.weightDecay),
-    decoupled: h.decoupled, amsgrad,
+    b1: f(h.beta1),
+    omb1: f(1 - h.beta1),
+    b2: f(h.beta2),
+    omb2: f(1 - h.beta2),
+    eps: f(h.eps),
+    bc2Sqrt: f(Math.sqrt(bc2)),
+    negStep: f(-h.lr / bc1),
+    wd: f(h.weightDecay),
+    decay: f(1 - h.lr * h.weightDecay),
+    decoupled: h.decoupled,
+    amsgrad,
   }
 }
 
 /** outs = [param, expAvg, expAvgSq, maxExpAvgSq?]; ins likewise plus grad. */
-function adamLoop(s: Scalars, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vm: Float32Array | null,
-  pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, vmOut: Float32Array | null): void {
+function adamLoop(
+  s: Scalars,
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vm: Float32Array | null,
+  pOut: Float32Array,
+  mOut: Float32Array,
+  vOut: Float32Array,
+  vmOut: Float32Array | null,
+): void {
   if (s.wd === 0 && !vm) adamLoopPlain(s, p, g, m, v, pOut, mOut, vOut)
   else adamLoopGeneral(s, p, g, m, v, vm, pOut, mOut, vOut, vmOut)
 }
@@ -83,8 +110,18 @@ function adamLoopPlain(s: Scalars, p: Float32Array, g: Float32Array, m: Float32A
   }
 }
 
-function adamLoopGeneral(s: Scalars, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vm: Float32Array | null,
-  pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, vmOut: Float32Array | null): void {
+function adamLoopGeneral(
+  s: Scalars,
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vm: Float32Array | null,
+  pOut: Float32Array,
+  mOut: Float32Array,
+  vOut: Float32Array,
+  vmOut: Float32Array | null,
+): void {
   const { b1, omb1, b2, omb2, eps, bc2Sqrt, negStep, wd, decay } = s
   const decayWeights = wd !== 0 && s.decoupled
   const l2 = wd !== 0 && !s.decoupled
@@ -109,7 +146,6 @@ function adamLoopGeneral(s: Scalars, p: Float32Array, g: Float32Array, m: Float3
 
 type Attrs = AdamHyper & { amsgrad: boolean }
 const INPUTS = ['param', 'grad', 'expAvg', 'expAvgSq', 'maxExpAvgSq'] as const
-
 
 /** The SIMD loops for the wasm backend's memory, or null (no SIMD here, or not the wasm backend). */
 function simdLoops(backend: unknown): SimdAdamVariants | null {
@@ -174,7 +210,10 @@ export function plainAdamUpdate(param: tf.Variable, grad: tf.Tensor, slots: Adam
       vMax.assign(tf.maximum(vMax, v))
       vUsed = vMax
     }
-    const denom = vUsed.sqrt().div(tf.scalar(Math.sqrt(bc2))).add(tf.scalar(h.eps))
+    const denom = vUsed
+      .sqrt()
+      .div(tf.scalar(Math.sqrt(bc2)))
+      .add(tf.scalar(h.eps))
     param.assign(param.add(m.div(denom).mul(tf.scalar(-h.lr / bc1))))
   })
 }

@@ -9,8 +9,33 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import {
-  I32, I32_ADD, I32_AND, I32_SHL, I32_GE_U, BLOCK, LOOP, BR, BR_IF, END, VOID, F32_LOAD, F32_STORE, F32_CONST, F32_ADD,
-  V128_LOAD, V128_STORE, F32X4_ADD, get, set, i32, memarg, countDown, moduleWithImportedMemory, instantiateOn, webAssembly, type WasmMemory,
+  I32,
+  I32_ADD,
+  I32_AND,
+  I32_SHL,
+  I32_GE_U,
+  BLOCK,
+  LOOP,
+  BR,
+  BR_IF,
+  END,
+  VOID,
+  F32_LOAD,
+  F32_STORE,
+  F32_CONST,
+  F32_ADD,
+  V128_LOAD,
+  V128_STORE,
+  F32X4_ADD,
+  get,
+  set,
+  i32,
+  memarg,
+  countDown,
+  moduleWithImportedMemory,
+  instantiateOn,
+  webAssembly,
+  type WasmMemory,
 } from './wasm-asm'
 import type { KernelArgs, WasmBackend } from './wasm-backend'
 
@@ -23,16 +48,31 @@ function moduleBytes(): Uint8Array {
   const at = (base: number): number[] => [...get(base), ...get(J), I32_ADD]
   const step = (n: number): number[] => [...get(J), ...i32(n), I32_ADD, ...set(J)]
   const body = [
-    ...get(C), ...i32(2), I32_SHL, ...set(CB),
-    ...get(C), ...i32(-4), I32_AND, ...i32(2), I32_SHL, ...set(C4B),
-    ...i32(0), ...set(J),
+    ...get(C),
+    ...i32(2),
+    I32_SHL,
+    ...set(CB),
+    ...get(C),
+    ...i32(-4),
+    I32_AND,
+    ...i32(2),
+    I32_SHL,
+    ...set(C4B),
+    ...i32(0),
+    ...set(J),
     ...whileBelow(CB, [...at(OUT), F32_CONST, 0, 0, 0, 0, F32_STORE, ...memarg(2), ...step(4)]),
-    LOOP, VOID,
-    ...i32(0), ...set(J),
+    LOOP,
+    VOID,
+    ...i32(0),
+    ...set(J),
     ...whileBelow(C4B, [...at(OUT), ...at(OUT), ...V128_LOAD, ...memarg(2), ...at(X), ...V128_LOAD, ...memarg(2), ...F32X4_ADD, ...V128_STORE, ...memarg(2), ...step(16)]),
     ...whileBelow(CB, [...at(OUT), ...at(OUT), F32_LOAD, ...memarg(2), ...at(X), F32_LOAD, ...memarg(2), F32_ADD, F32_STORE, ...memarg(2), ...step(4)]),
-    ...get(X), ...get(CB), I32_ADD, ...set(X),
-    ...countDown(R, 0), END,
+    ...get(X),
+    ...get(CB),
+    I32_ADD,
+    ...set(X),
+    ...countDown(R, 0),
+    END,
   ]
   return moduleWithImportedMemory([[I32, I32, I32, I32]], [{ type: 0, locals: [[3, I32]], body, export: 'column_sum' }])
 }
@@ -42,7 +82,6 @@ function columnSumFor(memory: WasmMemory): ColumnSum | null {
   if (!instances.has(memory)) instances.set(memory, instantiateOn<{ column_sum: ColumnSum }>(moduleBytes(), memory)?.column_sum ?? null)
   return instances.get(memory)!
 }
-
 
 /** The Sum kernel: leading-axes float32 sums here, the rest (full reductions, inner axes) to the stock kernel. */
 export function columnSum(stock: tf.KernelConfig): tf.KernelFunc {

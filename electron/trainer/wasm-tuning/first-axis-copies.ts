@@ -10,7 +10,9 @@ import type { KernelArgs, WasmBackend } from './wasm-backend'
 
 /** The float32 inputs in order (inputs are named 0, 1, … by tfjs), or null when any is not float32. */
 function floatInputs(inputs: tf.NamedTensorInfoMap): tf.TensorInfo[] | null {
-  const list = Object.keys(inputs).sort((a, b) => Number(a) - Number(b)).map((k) => inputs[k]!)
+  const list = Object.keys(inputs)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => inputs[k]!)
   return list.length > 0 && list.every((t) => t.dtype === 'float32') ? list : null
 }
 

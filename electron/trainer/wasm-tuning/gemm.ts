@@ -23,10 +23,49 @@
  * rounding; not used.)
  */
 import {
-  I32, V128, F32, I32_ADD, I32_SUB, I32_MUL, I32_AND, I32_EQ, I32_EQZ, I32_LT_U, I32_GT_U, I32_SHL,
-  BLOCK, LOOP, IF, ELSE, BR, BR_IF, END, VOID, CALL, SELECT, F32_LOAD, F32_STORE, F32_CONST,
-  V128_LOAD, V128_LOAD32_SPLAT, V128_STORE, F32X4_ADD, F32X4_MUL, F32X4_EXTRACT_LANE, F32X4_SPLAT, F32_ADD,
-  get, set, i32, memarg, uleb, countDown, moduleWithImportedMemory, instantiateOn, type FunctionDef, type WasmMemory,
+  I32,
+  V128,
+  F32,
+  I32_ADD,
+  I32_SUB,
+  I32_MUL,
+  I32_AND,
+  I32_EQ,
+  I32_EQZ,
+  I32_LT_U,
+  I32_GT_U,
+  I32_SHL,
+  BLOCK,
+  LOOP,
+  IF,
+  ELSE,
+  BR,
+  BR_IF,
+  END,
+  VOID,
+  CALL,
+  SELECT,
+  F32_LOAD,
+  F32_STORE,
+  F32_CONST,
+  V128_LOAD,
+  V128_LOAD32_SPLAT,
+  V128_STORE,
+  F32X4_ADD,
+  F32X4_MUL,
+  F32X4_EXTRACT_LANE,
+  F32X4_SPLAT,
+  F32_ADD,
+  get,
+  set,
+  i32,
+  memarg,
+  uleb,
+  countDown,
+  moduleWithImportedMemory,
+  instantiateOn,
+  type FunctionDef,
+  type WasmMemory,
 } from './wasm-asm'
 
 /**
@@ -75,8 +114,7 @@ function microkernel(mr: number): FunctionDef {
   const [KLEFT, KC, FIRST, CP] = [9 + mr, 10 + mr, 11 + mr, 12 + mr]
   const acc = (r: number, half: number): number => 13 + mr + 2 * r + half // v128 accumulators
   const [BV0, BV1, AV] = [13 + 3 * mr, 14 + 3 * mr, 15 + 3 * mr]
-  const mulAdd = (r: number, half: number): number[] =>
-    [...get(acc(r, half)), ...get(AV), ...get(half ? BV1 : BV0), ...F32X4_MUL, ...F32X4_ADD, ...set(acc(r, half))]
+  const mulAdd = (r: number, half: number): number[] => [...get(acc(r, half)), ...get(AV), ...get(half ? BV1 : BV0), ...F32X4_MUL, ...F32X4_ADD, ...set(acc(r, half))]
   const zero = [F32_CONST, 0, 0, 0, 0, ...F32X4_SPLAT]
   const body: number[] = [...get(A), ...set(row(0))]
   for (let r = 1; r < mr; r++) body.push(...get(row(r - 1)), ...get(SAI), I32_ADD, ...set(row(r)))
@@ -92,14 +130,25 @@ function microkernel(mr: number): FunctionDef {
   }
   body.push(...add(B, i32(32)), ...countDown(KC, 0), END)
   // Store (first chunk) or add to what is stored: two v128 per row for a full panel, else only the first nc lanes.
-  const vector = (r: number, half: number, accumulate: boolean): number[] => accumulate
-    ? [...get(CP), ...get(CP), ...V128_LOAD, ...memarg(4, 16 * half), ...get(acc(r, half)), ...F32X4_ADD, ...V128_STORE, ...memarg(4, 16 * half)]
-    : [...get(CP), ...get(acc(r, half)), ...V128_STORE, ...memarg(4, 16 * half)]
+  const vector = (r: number, half: number, accumulate: boolean): number[] =>
+    accumulate
+      ? [...get(CP), ...get(CP), ...V128_LOAD, ...memarg(4, 16 * half), ...get(acc(r, half)), ...F32X4_ADD, ...V128_STORE, ...memarg(4, 16 * half)]
+      : [...get(CP), ...get(acc(r, half)), ...V128_STORE, ...memarg(4, 16 * half)]
   const lane = (r: number, l: number, accumulate: boolean): number[] => [
-    ...get(NC), ...i32(l), I32_GT_U, IF, VOID, ...get(CP),
+    ...get(NC),
+    ...i32(l),
+    I32_GT_U,
+    IF,
+    VOID,
+    ...get(CP),
     ...(accumulate ? [...get(CP), F32_LOAD, ...memarg(2, 4 * l)] : []),
-    ...get(acc(r, l >> 2)), ...F32X4_EXTRACT_LANE, l & 3, ...(accumulate ? [F32_ADD] : []),
-    F32_STORE, ...memarg(2, 4 * l), END,
+    ...get(acc(r, l >> 2)),
+    ...F32X4_EXTRACT_LANE,
+    l & 3,
+    ...(accumulate ? [F32_ADD] : []),
+    F32_STORE,
+    ...memarg(2, 4 * l),
+    END,
   ]
   const store = (accumulate: boolean): number[] => {
     const out: number[] = [...get(C), ...set(CP), ...get(NC), ...i32(NR), I32_EQ, IF, VOID]
@@ -117,30 +166,77 @@ function microkernel(mr: number): FunctionDef {
   }
   body.push(...get(FIRST), IF, VOID, ...store(false), ELSE, ...store(true), END, ...i32(0), ...set(FIRST))
   body.push(BR, 0, END, END)
-  return { type: 0, locals: [[mr + 4, I32], [2 * mr + 3, V128]], body }
+  return {
+    type: 0,
+    locals: [
+      [mr + 4, I32],
+      [2 * mr + 3, V128],
+    ],
+    body,
+  }
 }
 
 /** gemm(a, sai, sak, bPacked, K, N, M, c, ldc, chunk): column panels outside, row blocks inside. */
 function driver(): FunctionDef {
   const [A, SAI, SAK, BP, K, N, M, C, LDC, CHUNK] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
   const [I, AROW, CROW, NCOLS, PANEL, SAI_MR, LDC_MR, CCOL] = [10, 11, 12, 13, 14, 15, 16, 17]
-  const call = (mr: number): number[] => [
-    ...get(AROW), ...get(SAI), ...get(SAK), ...get(BP), ...get(K), ...get(CROW), ...get(LDC), ...get(NCOLS), ...get(CHUNK), CALL, ...uleb(mr - 1),
-  ]
+  const call = (mr: number): number[] => [...get(AROW), ...get(SAI), ...get(SAK), ...get(BP), ...get(K), ...get(CROW), ...get(LDC), ...get(NCOLS), ...get(CHUNK), CALL, ...uleb(mr - 1)]
   const body = [
-    ...get(K), ...i32(5), I32_SHL, ...set(PANEL),
-    ...get(SAI), ...i32(MR), I32_MUL, ...set(SAI_MR),
-    ...get(LDC), ...i32(MR), I32_MUL, ...set(LDC_MR),
-    ...get(C), ...set(CCOL),
-    BLOCK, VOID, LOOP, VOID,
-    ...get(N), I32_EQZ, BR_IF, 1,
-    ...get(N), ...i32(NR), ...get(N), ...i32(NR), I32_LT_U, SELECT, ...set(NCOLS),
-    ...get(A), ...set(AROW), ...get(CCOL), ...set(CROW), ...get(M), ...set(I),
-    BLOCK, VOID, LOOP, VOID,
-    ...get(I), ...i32(MR), I32_LT_U, BR_IF, 1,
+    ...get(K),
+    ...i32(5),
+    I32_SHL,
+    ...set(PANEL),
+    ...get(SAI),
+    ...i32(MR),
+    I32_MUL,
+    ...set(SAI_MR),
+    ...get(LDC),
+    ...i32(MR),
+    I32_MUL,
+    ...set(LDC_MR),
+    ...get(C),
+    ...set(CCOL),
+    BLOCK,
+    VOID,
+    LOOP,
+    VOID,
+    ...get(N),
+    I32_EQZ,
+    BR_IF,
+    1,
+    ...get(N),
+    ...i32(NR),
+    ...get(N),
+    ...i32(NR),
+    I32_LT_U,
+    SELECT,
+    ...set(NCOLS),
+    ...get(A),
+    ...set(AROW),
+    ...get(CCOL),
+    ...set(CROW),
+    ...get(M),
+    ...set(I),
+    BLOCK,
+    VOID,
+    LOOP,
+    VOID,
+    ...get(I),
+    ...i32(MR),
+    I32_LT_U,
+    BR_IF,
+    1,
     ...call(MR),
-    ...add(AROW, get(SAI_MR)), ...add(CROW, get(LDC_MR)), ...get(I), ...i32(MR), I32_SUB, ...set(I),
-    BR, 0, END, END,
+    ...add(AROW, get(SAI_MR)),
+    ...add(CROW, get(LDC_MR)),
+    ...get(I),
+    ...i32(MR),
+    I32_SUB,
+    ...set(I),
+    BR,
+    0,
+    END,
+    END,
   ]
   for (let mr = 1; mr < MR; mr++) body.push(...get(I), ...i32(mr), I32_EQ, IF, VOID, ...call(mr), END)
   body.push(...add(BP, get(PANEL)), ...add(CCOL, i32(4 * NR)), ...get(N), ...get(NCOLS), I32_SUB, ...set(N), BR, 0, END, END)
@@ -152,28 +248,100 @@ function packB(): FunctionDef {
   const [SRC, SK, SN, K, N, DST] = [0, 1, 2, 3, 4, 5]
   const [KL, P, NCOLS, Q, COL] = [6, 7, 8, 9, 10]
   const lane = (l: number): number[] => [
-    ...get(DST), ...get(NCOLS), ...i32(l), I32_GT_U, IF, F32, ...get(Q), F32_LOAD, ...memarg(2, 0), ELSE, F32_CONST, 0, 0, 0, 0, END,
-    F32_STORE, ...memarg(2, 4 * l), ...add(Q, get(SN)),
+    ...get(DST),
+    ...get(NCOLS),
+    ...i32(l),
+    I32_GT_U,
+    IF,
+    F32,
+    ...get(Q),
+    F32_LOAD,
+    ...memarg(2, 0),
+    ELSE,
+    F32_CONST,
+    0,
+    0,
+    0,
+    0,
+    END,
+    F32_STORE,
+    ...memarg(2, 4 * l),
+    ...add(Q, get(SN)),
   ]
   const body = [
-    ...get(SRC), ...set(COL),
-    BLOCK, VOID, LOOP, VOID,
-    ...get(N), I32_EQZ, BR_IF, 1,
-    ...get(N), ...i32(NR), ...get(N), ...i32(NR), I32_LT_U, SELECT, ...set(NCOLS),
-    ...get(COL), ...set(P), ...get(K), ...set(KL),
-    ...get(NCOLS), ...i32(NR), I32_EQ, ...get(SN), ...i32(4), I32_EQ, I32_AND, IF, VOID,
-    LOOP, VOID,
-    ...get(DST), ...get(P), ...V128_LOAD, ...memarg(2, 0), ...V128_STORE, ...memarg(4, 0),
-    ...get(DST), ...get(P), ...V128_LOAD, ...memarg(2, 16), ...V128_STORE, ...memarg(4, 16),
-    ...add(DST, i32(4 * NR)), ...add(P, get(SK)), ...countDown(KL, 0), END,
-    ELSE,
-    LOOP, VOID, ...get(P), ...set(Q),
-    ...Array.from({ length: NR }, (_, l) => lane(l)).flat(),
-    ...add(DST, i32(4 * NR)), ...add(P, get(SK)), ...countDown(KL, 0), END,
+    ...get(SRC),
+    ...set(COL),
+    BLOCK,
+    VOID,
+    LOOP,
+    VOID,
+    ...get(N),
+    I32_EQZ,
+    BR_IF,
+    1,
+    ...get(N),
+    ...i32(NR),
+    ...get(N),
+    ...i32(NR),
+    I32_LT_U,
+    SELECT,
+    ...set(NCOLS),
+    ...get(COL),
+    ...set(P),
+    ...get(K),
+    ...set(KL),
+    ...get(NCOLS),
+    ...i32(NR),
+    I32_EQ,
+    ...get(SN),
+    ...i32(4),
+    I32_EQ,
+    I32_AND,
+    IF,
+    VOID,
+    LOOP,
+    VOID,
+    ...get(DST),
+    ...get(P),
+    ...V128_LOAD,
+    ...memarg(2, 0),
+    ...V128_STORE,
+    ...memarg(4, 0),
+    ...get(DST),
+    ...get(P),
+    ...V128_LOAD,
+    ...memarg(2, 16),
+    ...V128_STORE,
+    ...memarg(4, 16),
+    ...add(DST, i32(4 * NR)),
+    ...add(P, get(SK)),
+    ...countDown(KL, 0),
     END,
-    ...get(COL), ...get(SN), ...i32(3), I32_SHL, I32_ADD, ...set(COL),
-    ...get(N), ...get(NCOLS), I32_SUB, ...set(N),
-    BR, 0, END, END,
+    ELSE,
+    LOOP,
+    VOID,
+    ...get(P),
+    ...set(Q),
+    ...Array.from({ length: NR }, (_, l) => lane(l)).flat(),
+    ...add(DST, i32(4 * NR)),
+    ...add(P, get(SK)),
+    ...countDown(KL, 0),
+    END,
+    END,
+    ...get(COL),
+    ...get(SN),
+    ...i32(3),
+    I32_SHL,
+    I32_ADD,
+    ...set(COL),
+    ...get(N),
+    ...get(NCOLS),
+    I32_SUB,
+    ...set(N),
+    BR,
+    0,
+    END,
+    END,
   ]
   return { type: 2, locals: [[5, I32]], body, export: 'pack_b' }
 }

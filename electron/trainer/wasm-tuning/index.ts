@@ -53,7 +53,6 @@ export interface TuningReport {
   reason?: string
 }
 
-
 /**
  * Swap the last two axes of each [r, c] matrix in src into dst, in 32×32 tiles so both
  * sides stay in cache. 1.6–15× faster here than the stock wasm Transpose kernel (which is
@@ -84,7 +83,6 @@ const COPIES_LABEL = 'Pack, Concat along axis 0: block copies'
 const SMALL_LABEL = `small tensors (${[...SMALL_BINARY_KERNELS, 'BatchMatMul'].join(', ')}): JS loops`
 /** The stock kernels replaced, to put back; null when no override is registered. */
 let stockKernels: tf.KernelConfig[] | null = null
-
 
 /**
  * C = op(A)·op(B) with our SIMD GEMM (./gemm), reading transposed operands in place: float32,

@@ -32,7 +32,6 @@ export interface LayerTensors {
   before: tf.Tensor[] | null
 }
 
-
 function deltaSumOfSquares(after: Float32Array[], before: Float32Array[]): number {
   let total = 0
   after.forEach((a, k) => {

@@ -20,10 +20,11 @@ const KERNEL = 'LRLabGlobalNorm'
 export const FUSED_NORM_MAX_ELEMENTS = 16384
 const f = Math.fround
 
-
 function wasmKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const be = backend as unknown as WasmBackend
-  const ts = Object.keys(inputs).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))).map((k) => inputs[k]!)
+  const ts = Object.keys(inputs)
+    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+    .map((k) => inputs[k]!)
   const out = be.makeOutput([], 'float32')
   // Views only after makeOutput: its malloc may grow the heap and detach older views.
   be.typedArrayFromHeap(out)[0] = f(Math.sqrt(sumOfSquares(ts.map((t) => be.typedArrayFromHeap(t)))))

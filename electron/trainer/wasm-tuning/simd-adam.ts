@@ -12,9 +12,39 @@
  */
 
 import {
-  I32, F32, V128, I32_CONST, I32_ADD, I32_AND, I32_SHL, I32_GE_U, BLOCK, LOOP, BR, BR_IF, END, VOID,
-  F32_LOAD, F32_STORE, F32_SQRT, F32_ADD, F32_MUL, F32_DIV, V128_LOAD, V128_STORE, F32X4_SPLAT,
-  F32X4_SQRT, F32X4_ADD, F32X4_MUL, F32X4_DIV, sleb, get, set, moduleWithImportedMemory, instantiateOn, type WasmMemory,
+  I32,
+  F32,
+  V128,
+  I32_CONST,
+  I32_ADD,
+  I32_AND,
+  I32_SHL,
+  I32_GE_U,
+  BLOCK,
+  LOOP,
+  BR,
+  BR_IF,
+  END,
+  VOID,
+  F32_LOAD,
+  F32_STORE,
+  F32_SQRT,
+  F32_ADD,
+  F32_MUL,
+  F32_DIV,
+  V128_LOAD,
+  V128_STORE,
+  F32X4_SPLAT,
+  F32X4_SQRT,
+  F32X4_ADD,
+  F32X4_MUL,
+  F32X4_DIV,
+  sleb,
+  get,
+  set,
+  moduleWithImportedMemory,
+  instantiateOn,
+  type WasmMemory,
 } from './wasm-asm'
 
 // Parameters: 8 byte addresses/counts, then the float32 scalars of ./adam's Scalars.
@@ -40,37 +70,88 @@ function body(vector: boolean, variant: Variant): number[] {
   const k = (scalar: number): number[] => (vector ? get(SPLAT(scalar)) : get(scalar))
   const [g, m, v, p] = vector ? [GV, MV, VV, PV] : [GS, MS, VS, PS]
   return [
-    ...addr(P), ...load, ...(variant === 'decoupled' ? [...k(decay), ...mul!] : []), ...set(p),
-    ...addr(G), ...load, ...(variant === 'l2' ? [...get(p), ...k(wd), ...mul!, ...add!] : []), ...set(g),
+    ...addr(P),
+    ...load,
+    ...(variant === 'decoupled' ? [...k(decay), ...mul!] : []),
+    ...set(p),
+    ...addr(G),
+    ...load,
+    ...(variant === 'l2' ? [...get(p), ...k(wd), ...mul!, ...add!] : []),
+    ...set(g),
     // m' = m·β1 + g·(1−β1)
-    ...addr(M), ...load, ...k(b1), ...mul!, ...get(g), ...k(omb1), ...mul!, ...add!, ...set(m),
+    ...addr(M),
+    ...load,
+    ...k(b1),
+    ...mul!,
+    ...get(g),
+    ...k(omb1),
+    ...mul!,
+    ...add!,
+    ...set(m),
     // v' = v·β2 + (g·g)·(1−β2)
-    ...addr(V), ...load, ...k(b2), ...mul!, ...get(g), ...get(g), ...mul!, ...k(omb2), ...mul!, ...add!, ...set(v),
-    ...addr(MO), ...get(m), ...store,
-    ...addr(VO), ...get(v), ...store,
-    // p' = p + (m' / (sqrt(v')/sqrt(bc2) + eps)) · (−lr/bc1)
-    ...addr(PO), ...get(p),
-    ...get(m), ...get(v), ...sqrt!, ...k(bc), ...div!, ...k(eps), ...add!, ...div!, ...k(neg), ...mul!, ...add!,
+    ...addr(V),
+    ...load,
+    ...k(b2),
+    ...mul!,
+    ...get(g),
+    ...get(g),
+    ...mul!,
+    ...k(omb2),
+    ...mul!,
+    ...add!,
+    ...set(v),
+    ...addr(MO),
+    ...get(m),
     ...store,
-    ...get(I), I32_CONST, ...sleb(vector ? 16 : 4), I32_ADD, ...set(I),
+    ...addr(VO),
+    ...get(v),
+    ...store,
+    // p' = p + (m' / (sqrt(v')/sqrt(bc2) + eps)) · (−lr/bc1)
+    ...addr(PO),
+    ...get(p),
+    ...get(m),
+    ...get(v),
+    ...sqrt!,
+    ...k(bc),
+    ...div!,
+    ...k(eps),
+    ...add!,
+    ...div!,
+    ...k(neg),
+    ...mul!,
+    ...add!,
+    ...store,
+    ...get(I),
+    I32_CONST,
+    ...sleb(vector ? 16 : 4),
+    I32_ADD,
+    ...set(I),
   ]
 }
 
-const loop = (end: number, vector: boolean, variant: Variant): number[] => [
-  BLOCK, VOID, LOOP, VOID,
-  ...get(I), ...get(end), I32_GE_U, BR_IF, 1,
-  ...body(vector, variant),
-  BR, 0, END, END,
-]
+const loop = (end: number, vector: boolean, variant: Variant): number[] => [BLOCK, VOID, LOOP, VOID, ...get(I), ...get(end), I32_GE_U, BR_IF, 1, ...body(vector, variant), BR, 0, END, END]
 
 const VARIANTS: Variant[] = ['plain', 'l2', 'decoupled']
 
 function functionBody(variant: Variant): number[] {
   return [
-    ...get(N), I32_CONST, ...sleb(-4), I32_AND, I32_CONST, 2, I32_SHL, ...set(END4),
-    ...get(N), I32_CONST, 2, I32_SHL, ...set(ENDALL),
+    ...get(N),
+    I32_CONST,
+    ...sleb(-4),
+    I32_AND,
+    I32_CONST,
+    2,
+    I32_SHL,
+    ...set(END4),
+    ...get(N),
+    I32_CONST,
+    2,
+    I32_SHL,
+    ...set(ENDALL),
     ...SCALARS.flatMap((s) => [...get(s), ...F32X4_SPLAT, ...set(SPLAT(s))]),
-    I32_CONST, 0, ...set(I),
+    I32_CONST,
+    0,
+    ...set(I),
     ...loop(END4, true, variant),
     ...loop(ENDALL, false, variant),
   ]
@@ -79,14 +160,38 @@ function functionBody(variant: Variant): number[] {
 function moduleBytes(): Uint8Array {
   const params = [...Array(8).fill(I32), ...Array(SCALARS.length).fill(F32)] as number[]
   // locals: 3 i32, 13 v128, 4 f32
-  const locals: [number, number][] = [[3, I32], [13, V128], [4, F32]]
-  return moduleWithImportedMemory([params], VARIANTS.map((v) => ({ type: 0, locals, body: functionBody(v), export: v })))
+  const locals: [number, number][] = [
+    [3, I32],
+    [13, V128],
+    [4, F32],
+  ]
+  return moduleWithImportedMemory(
+    [params],
+    VARIANTS.map((v) => ({ type: 0, locals, body: functionBody(v), export: v })),
+  )
 }
 
 export { webAssembly, type WasmMemory } from './wasm-asm'
 
-export type SimdAdam = (p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
-  b1: number, omb1: number, b2: number, omb2: number, eps: number, bc2Sqrt: number, negStep: number, wd: number, decay: number) => void
+export type SimdAdam = (
+  p: number,
+  g: number,
+  m: number,
+  v: number,
+  pOut: number,
+  mOut: number,
+  vOut: number,
+  n: number,
+  b1: number,
+  omb1: number,
+  b2: number,
+  omb2: number,
+  eps: number,
+  bc2Sqrt: number,
+  negStep: number,
+  wd: number,
+  decay: number,
+) => void
 
 export type SimdAdamVariants = Record<Variant, SimdAdam>
 const instances = new WeakMap<WasmMemory, SimdAdamVariants | null>()

@@ -24,7 +24,6 @@ export const SMALL_MAX_ELEMENTS = 256
 export const SMALL_MAX_PRODUCT = 512
 const f = Math.fround
 
-
 /**
  * The binary kernels this module has a small path for, by the code the loop switches on. One
  * loop with a switch, not a function per op: a call through a shared closure would be
@@ -46,10 +45,18 @@ function binaryLoop(code: number, x: Float32Array, px: number, y: Float32Array, 
     if (++ix === px) ix = 0
     if (++iy === py) iy = 0
     switch (code) {
-      case 0: o[i] = a + b; break
-      case 1: o[i] = a - b; break
-      case 2: o[i] = a * b; break
-      case 3: o[i] = a / b; break
+      case 0:
+        o[i] = a + b
+        break
+      case 1:
+        o[i] = a - b
+        break
+      case 2:
+        o[i] = a * b
+        break
+      case 3:
+        o[i] = a / b
+        break
       default: {
         const d = f(a - b)
         o[i] = d * d
@@ -113,7 +120,8 @@ export function productDims({ inputs, attrs }: KernelArgs): ProductDims | null {
   const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2))
   const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2))
   // The stock kernel's message, with the shapes as the caller gave them (transposeFirst would report its transposed copy).
-  if (K !== K2) throw new Error(`Error in matMul: inner shapes (${K}) and (${K2}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`)
+  if (K !== K2)
+    throw new Error(`Error in matMul: inner shapes (${K}) and (${K2}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`)
   if ((batchA !== batchB && batchA !== 1 && batchB !== 1) || M * N * K * batchA * batchB === 0) return null
   const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), M, N]
   return { M, K, N, batchA, batchB, outShape }

@@ -5,19 +5,54 @@
  * shipping an assembler.
  */
 
-export const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b
-export const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22
-export const I32_CONST = 0x41, I32_EQZ = 0x45, I32_EQ = 0x46, I32_NE = 0x47
-export const I32_LT_U = 0x49, I32_GT_U = 0x4b, I32_LE_U = 0x4d, I32_GE_U = 0x4f
-export const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_SHL = 0x74
-export const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, ELSE = 0x05, BR = 0x0c, BR_IF = 0x0d, END = 0x0b, VOID = 0x40, CALL = 0x10, SELECT = 0x1b
-export const F32_LOAD = 0x2a, F32_STORE = 0x38, F32_CONST = 0x43, F32_SQRT = 0x91, F32_ADD = 0x92, F32_MUL = 0x94, F32_DIV = 0x95
+export const I32 = 0x7f,
+  F32 = 0x7d,
+  V128 = 0x7b
+export const LOCAL_GET = 0x20,
+  LOCAL_SET = 0x21,
+  LOCAL_TEE = 0x22
+export const I32_CONST = 0x41,
+  I32_EQZ = 0x45,
+  I32_EQ = 0x46,
+  I32_NE = 0x47
+export const I32_LT_U = 0x49,
+  I32_GT_U = 0x4b,
+  I32_LE_U = 0x4d,
+  I32_GE_U = 0x4f
+export const I32_ADD = 0x6a,
+  I32_SUB = 0x6b,
+  I32_MUL = 0x6c,
+  I32_AND = 0x71,
+  I32_SHL = 0x74
+export const BLOCK = 0x02,
+  LOOP = 0x03,
+  IF = 0x04,
+  ELSE = 0x05,
+  BR = 0x0c,
+  BR_IF = 0x0d,
+  END = 0x0b,
+  VOID = 0x40,
+  CALL = 0x10,
+  SELECT = 0x1b
+export const F32_LOAD = 0x2a,
+  F32_STORE = 0x38,
+  F32_CONST = 0x43,
+  F32_SQRT = 0x91,
+  F32_ADD = 0x92,
+  F32_MUL = 0x94,
+  F32_DIV = 0x95
 
 /** A SIMD instruction: the 0xfd prefix and its LEB128 opcode. */
 export const simd = (op: number): number[] => [0xfd, ...uleb(op)]
-export const V128_LOAD = simd(0x00), V128_LOAD32_SPLAT = simd(0x09), V128_STORE = simd(0x0b)
-export const F32X4_SPLAT = simd(0x13), F32X4_EXTRACT_LANE = simd(0x1f)
-export const F32X4_SQRT = simd(0xe3), F32X4_ADD = simd(0xe4), F32X4_MUL = simd(0xe6), F32X4_DIV = simd(0xe7)
+export const V128_LOAD = simd(0x00),
+  V128_LOAD32_SPLAT = simd(0x09),
+  V128_STORE = simd(0x0b)
+export const F32X4_SPLAT = simd(0x13),
+  F32X4_EXTRACT_LANE = simd(0x1f)
+export const F32X4_SQRT = simd(0xe3),
+  F32X4_ADD = simd(0xe4),
+  F32X4_MUL = simd(0xe6),
+  F32X4_DIV = simd(0xe7)
 
 export function uleb(n: number): number[] {
   const out: number[] = []
@@ -72,7 +107,14 @@ export function moduleWithImportedMemory(types: number[][], functions: FunctionD
   }
   const exported = functions.map((f, i) => [f, i] as const).filter(([f]) => f.export !== undefined)
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types.map((params) => [0x60, ...vec(params.map((t) => [t])), 0]))),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x01]])), // memory, min 1 page, no max
     ...section(3, vec(functions.map((f) => uleb(f.type)))),

@@ -59,7 +59,10 @@ interface Pending {
 
 /** An error the service reported, with its code (bad-request, not-found, conflict, internal). */
 export class ServiceError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message)
     this.name = 'ServiceError'
   }

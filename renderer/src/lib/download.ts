@@ -21,6 +21,9 @@ export async function saveText(filename: string, text: string, mime = 'text/plai
 
 /** A file name from free text: letters, digits, dot, dash and underscore only. */
 export function safeFileName(name: string, fallback = 'lrlab'): string {
-  const s = name.trim().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '')
+  const s = name
+    .trim()
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
   return s || fallback
 }

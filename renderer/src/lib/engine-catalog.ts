@@ -28,7 +28,7 @@ export const DATA_CHOICES: Choice[] = choices(unionVariants(DataSchema, 'kind'),
 export const MODEL_CHOICES: Choice[] = choices(unionVariants(ModelSchema, 'kind'), 'kind', {})
 export const BACKENDS: readonly string[] = BACKEND_CHOICES
 
-const runShape = (RunConfigSchema as unknown as { _zod: { def: { in?: { shape?: Record<string, never> }; shape?: Record<string, never> } } })
+const runShape = RunConfigSchema as unknown as { _zod: { def: { in?: { shape?: Record<string, never> }; shape?: Record<string, never> } } }
 function runField(key: string): FieldSpec | null {
   // RunConfigSchema is an object wrapped by superRefine; find its shape either way.
   const s = (RunConfigSchema as unknown as { shape?: Record<string, never> }).shape ?? runShape._zod.def.in?.shape ?? runShape._zod.def.shape

@@ -48,7 +48,11 @@ export function formatCount(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—'
   const a = Math.abs(n)
   if (a < 10_000) return n.toLocaleString('en-US')
-  const units = [[1e3, 'k'], [1e6, 'M'], [1e9, 'G']] as const
+  const units = [
+    [1e3, 'k'],
+    [1e6, 'M'],
+    [1e9, 'G'],
+  ] as const
   for (const [i, [div, unit]] of units.entries()) {
     const v = n / div
     const shown = Math.abs(v) < 100 ? Number(v.toFixed(1)) : Math.round(v)

@@ -16,11 +16,7 @@ export function askNotificationPermission(): void {
   if (notificationsSupported() && Notification.permission === 'default') void Notification.requestPermission()
 }
 
-export function startBrowserNotifications(
-  api: ClientApi,
-  nameOf: (runId: string) => string | undefined,
-  open: { run(runId: string): void; sweep(sweepId: string): void },
-): () => void {
+export function startBrowserNotifications(api: ClientApi, nameOf: (runId: string) => string | undefined, open: { run(runId: string): void; sweep(sweepId: string): void }): () => void {
   if (!notificationsSupported()) return () => {}
   const notices = new ServiceNotices()
   return api.onEvent((e) => {

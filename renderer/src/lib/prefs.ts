@@ -13,7 +13,10 @@ export type ThemeChoice = (typeof THEMES)[number]
 export const X_MODES = ['step', 'epoch', 'time'] as const
 
 export const PrefsSchema = z.object({
-  smoothing: z.number().transform((v) => Math.min(0.999, Math.max(0, v))).catch(0.6),
+  smoothing: z
+    .number()
+    .transform((v) => Math.min(0.999, Math.max(0, v)))
+    .catch(0.6),
   xMode: z.enum(X_MODES).catch('step'),
   logLoss: z.boolean().catch(false),
   logLr: z.boolean().catch(false),

@@ -71,7 +71,14 @@ export function lineAxes(info: SweepInfo): string[] {
 export function lineOf(info: SweepInfo, m: SweepMemberInfo): string {
   const axes = lineAxes(info)
   if (!axes.length) return 'all'
-  return axes.map((p) => formatAxisValue(m.axes[p], info.members.map((o) => o.axes[p]))).join(' · ')
+  return axes
+    .map((p) =>
+      formatAxisValue(
+        m.axes[p],
+        info.members.map((o) => o.axes[p]),
+      ),
+    )
+    .join(' · ')
 }
 
 export interface SensitivityPoint {
@@ -114,7 +121,9 @@ export function sensitivity(info: SweepInfo, runs: readonly MemberRun[], metric:
     const points = [...byLr]
       .sort((a, b) => a[0] - b[0])
       .map(([lr, p]): SensitivityPoint => ({
-        member: p.member, line, lr,
+        member: p.member,
+        line,
+        lr,
         value: p.values.length ? p.values.reduce((s, v) => s + v, 0) / p.values.length : null,
         diverged: p.diverged && !p.values.length,
       }))

@@ -18,7 +18,17 @@ describe('menu template (state in, template out)', () => {
     const t = buildMenuTemplate(base, () => {})
     expect(t.map((m) => m.label)).toEqual(['File', 'Edit', 'Run', 'View', 'Help'])
     const file = t[0]!.submenu!.filter((i) => i.type !== 'separator').map((i) => i.label)
-    expect(file).toEqual(['New experiment', 'Open run… (folder or .zip)', 'Import CSV dataset…', 'Export run CSV…', 'Export comparison report…', 'Export run as .zip', 'Open data folder', 'Recent runs', 'Quit'])
+    expect(file).toEqual([
+      'New experiment',
+      'Open run… (folder or .zip)',
+      'Import CSV dataset…',
+      'Export run CSV…',
+      'Export comparison report…',
+      'Export run as .zip',
+      'Open data folder',
+      'Recent runs',
+      'Quit',
+    ])
     expect(t[2]!.submenu!.filter((i) => i.type !== 'separator').map((i) => i.label)).toEqual(['Start', 'Pause / Resume', 'Stop', 'Find LR'])
     expect(t[4]!.submenu!.map((i) => i.label)).toEqual(['Keyboard shortcuts', 'About LR Lab'])
     for (const c of visibleCommands(true)) expect(byId(t, c.id).label).toBe(c.label)
@@ -65,7 +75,10 @@ describe('menu template (state in, template out)', () => {
     expect(recent[1]!.label).toBe('Adam 1 (run-1)')
     recent[1]!.click!()
     expect(got).toEqual([{ openRun: 'run-1' }])
-    const empty = byId(buildMenuTemplate(base, () => {}), 'recent-runs').submenu!
+    const empty = byId(
+      buildMenuTemplate(base, () => {}),
+      'recent-runs',
+    ).submenu!
     expect(empty).toEqual([{ label: 'No runs yet', enabled: false }])
   })
 

@@ -60,7 +60,10 @@ describe('open targets (second launch, open-file, drops)', () => {
 describe('closing while runs train', () => {
   it('closes at once when nothing trains, else asks stop-or-keep naming the runs', () => {
     expect(closeQuestion([])).toBeNull()
-    const q = closeQuestion([{ id: 'r1', name: 'r1' }, { id: 'r2', name: 'Adam sweep' }])!
+    const q = closeQuestion([
+      { id: 'r1', name: 'r1' },
+      { id: 'r2', name: 'Adam sweep' },
+    ])!
     expect(q.message).toBe('2 runs are still training.')
     expect(q.detail).toContain('• r1')
     expect(q.detail).toContain('• Adam sweep (r2)')
@@ -92,25 +95,63 @@ describe('notifications', () => {
 
 describe('sweep notifications', () => {
   const sweep = (status: SweepInfo['status'], members: [string, string | null, string?][]): SweepInfo => ({
-    id: 'race-1', name: 'race', createdAt: '', axes: ['optimizer.lr'], status, backend: 'wasm',
+    id: 'race-1',
+    name: 'race',
+    createdAt: '',
+    axes: ['optimizer.lr'],
+    status,
+    backend: 'wasm',
     members: members.map(([st, runId, error], index) => ({ index, label: `lr=${index}`, axes: {}, status: st as never, runId, ...(error && { error }) })),
   })
   it('announce a sweep that finished or failed while unfocused, once; its members are not announced one by one', () => {
     const n = new ServiceNotices()
-    expect(n.notice({ type: 'sweep', sweep: sweep('running', [['running', 'r0'], ['queued', null]]) }, false)).toBeNull()
+    expect(
+      n.notice(
+        {
+          type: 'sweep',
+          sweep: sweep('running', [
+            ['running', 'r0'],
+            ['queued', null],
+          ]),
+        },
+        false,
+      ),
+    ).toBeNull()
     // A member's own end is its sweep's news, not a notification of its own; a plain run still gets one.
     expect(n.notice({ type: 'status', runId: 'r0', status: 'running' }, false)).toBeNull()
     expect(n.notice({ type: 'status', runId: 'r0', status: 'diverged' }, false)).toBeNull()
     expect(n.notice({ type: 'status', runId: 'solo', status: 'running' }, false)).toBeNull()
     expect(n.notice({ type: 'status', runId: 'solo', status: 'finished' }, false)).toMatchObject({ runId: 'solo', title: 'Run finished' })
-    const done = sweep('done', [['diverged', 'r0'], ['finished', 'r1']])
+    const done = sweep('done', [
+      ['diverged', 'r0'],
+      ['finished', 'r1'],
+    ])
     expect(n.notice({ type: 'sweep', sweep: done }, false)).toEqual({ sweepId: 'race-1', title: 'Sweep finished', body: 'race: 2 members, 1 diverged' })
     expect(n.notice({ type: 'sweep', sweep: done }, false)).toBeNull()
 
     const f = new ServiceNotices()
-    f.notice({ type: 'sweep', sweep: sweep('running', [['running', 'r0'], ['queued', null]]) }, false)
-    expect(f.notice({ type: 'sweep', sweep: sweep('incomplete', [['finished', 'r0'], ['pending', null, 'the trainer could not start: out of memory']]) }, false))
-      .toEqual({ sweepId: 'race-1', title: 'Sweep failed', body: 'race: 1 of 2 members did not finish (the trainer could not start: out of memory)' })
+    f.notice(
+      {
+        type: 'sweep',
+        sweep: sweep('running', [
+          ['running', 'r0'],
+          ['queued', null],
+        ]),
+      },
+      false,
+    )
+    expect(
+      f.notice(
+        {
+          type: 'sweep',
+          sweep: sweep('incomplete', [
+            ['finished', 'r0'],
+            ['pending', null, 'the trainer could not start: out of memory'],
+          ]),
+        },
+        false,
+      ),
+    ).toEqual({ sweepId: 'race-1', title: 'Sweep failed', body: 'race: 1 of 2 members did not finish (the trainer could not start: out of memory)' })
     // Focused, stopped by the user, or never seen running here: no notification.
     const g = new ServiceNotices()
     g.notice({ type: 'sweep', sweep: sweep('running', [['running', 'r0']]) }, true)
@@ -123,8 +164,23 @@ describe('sweep notifications', () => {
 
 describe('about', () => {
   it('names the app, Electron, Node, tfjs and backend versions and the data folder', () => {
-    const lines = aboutLines({ appVersion: '0.1.0', electron: '45.4.1', chrome: '142', node: '22.20.0', tfjs: '4.22.0', backend: { name: 'wasm', requested: 'auto', fallbackReasons: ['tensorflow: no binding'], tuning: ['adam'] }, dataDir: '/home/u/.config/lr-lab' })
-    expect(lines).toEqual(['LR Lab 0.1.0', 'Electron 45.4.1 · Chromium 142', 'Node 22.20.0', 'TensorFlow.js 4.22.0', 'Backend: wasm (tuned), fell back: tensorflow: no binding', 'Data folder: /home/u/.config/lr-lab'])
+    const lines = aboutLines({
+      appVersion: '0.1.0',
+      electron: '45.4.1',
+      chrome: '142',
+      node: '22.20.0',
+      tfjs: '4.22.0',
+      backend: { name: 'wasm', requested: 'auto', fallbackReasons: ['tensorflow: no binding'], tuning: ['adam'] },
+      dataDir: '/home/u/.config/lr-lab',
+    })
+    expect(lines).toEqual([
+      'LR Lab 0.1.0',
+      'Electron 45.4.1 · Chromium 142',
+      'Node 22.20.0',
+      'TensorFlow.js 4.22.0',
+      'Backend: wasm (tuned), fell back: tensorflow: no binding',
+      'Data folder: /home/u/.config/lr-lab',
+    ])
   })
 })
 
@@ -159,7 +215,9 @@ describe('shell IPC arguments and dialogs', () => {
 describe('packaged paths', () => {
   it('maps files inside app.asar to app.asar.unpacked, leaves others alone', async () => {
     const { asarUnpacked } = await import('../../../electron/core/paths')
-    expect(asarUnpacked('/opt/LR Lab/resources/app.asar/node_modules/@tensorflow/tfjs-backend-wasm/dist')).toBe('/opt/LR Lab/resources/app.asar.unpacked/node_modules/@tensorflow/tfjs-backend-wasm/dist')
+    expect(asarUnpacked('/opt/LR Lab/resources/app.asar/node_modules/@tensorflow/tfjs-backend-wasm/dist')).toBe(
+      '/opt/LR Lab/resources/app.asar.unpacked/node_modules/@tensorflow/tfjs-backend-wasm/dist',
+    )
     expect(asarUnpacked('C:\\LR Lab\\resources\\app.asar\\node_modules\\x')).toBe('C:\\LR Lab\\resources\\app.asar.unpacked\\node_modules\\x')
     expect(asarUnpacked('/work/lrlab/node_modules/x')).toBe('/work/lrlab/node_modules/x')
     expect(asarUnpacked('/opt/app.asar.unpacked/x')).toBe('/opt/app.asar.unpacked/x')
