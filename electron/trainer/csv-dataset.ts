@@ -2,6 +2,7 @@
  * A user's CSV file as a dataset: every column numeric, one of them the target. Bad rows are
  * reported with their line numbers and never dropped silently.
  */
+import { statSync } from 'node:fs'
 import Papa from 'papaparse'
 import { ConfigError, type DataConfig } from '../../shared/config'
 import type { Dataset } from './dataset'
@@ -32,7 +33,31 @@ function describeHeader(names: string[]): string {
   return `columns: ${shown.join(', ')}${names.length > MAX_NAMES_SHOWN ? `, … and ${names.length - MAX_NAMES_SHOWN} more` : ''}`
 }
 
+/**
+ * The last file parsed, by its settings and identity on disk: a run asks for its data twice
+ * (backend: auto's step shape, then training), and a 500 MB file should be read once. A file
+ * changed on disk (size, mtime, inode) is read again. Datasets are never modified in place.
+ */
+let lastParsed: { key: string; dataset: Dataset } | null = null
+
+function fileKey(cfg: CsvConfig): string | null {
+  try {
+    const st = statSync(cfg.path, { bigint: true })
+    return JSON.stringify([cfg, String(st.dev), String(st.ino), String(st.size), String(st.mtimeNs)])
+  } catch {
+    return null // reading will say what is wrong
+  }
+}
+
 export function loadCsvDataset(cfg: CsvConfig): Dataset {
+  const key = fileKey(cfg)
+  if (key !== null && lastParsed?.key === key) return lastParsed.dataset
+  const dataset = parseCsvDataset(cfg)
+  lastParsed = key === null ? null : { key, dataset }
+  return dataset
+}
+
+function parseCsvDataset(cfg: CsvConfig): Dataset {
   const bytes = readRegularFile(cfg.path, MAX_CSV_BYTES, (reason) => new ConfigError([`data.path: ${reason}`]))
   if (!looksLikeText(bytes)) throw new ConfigError([`data.path: ${cfg.path} is not a CSV text file (it holds binary data)`])
   const text = bytes.toString('utf8')

@@ -24,6 +24,17 @@ const problems = (fn: () => unknown): string => {
 }
 
 describe('CSV datasets', () => {
+  it('are parsed once per file version: a run asking twice gets the same rows, a changed file is read again', () => {
+    const path = csv('once.csv', 'a,y\n1,2\n2,4\n3,6\n')
+    const first = load({ path, target: 'y' })
+    expect(load({ path, target: 'y' })).toBe(first)
+    // Other settings are another dataset.
+    expect(load({ path, target: 'a' })).not.toBe(first)
+    writeFileSync(path, 'a,y\n1,3\n2,5\n3,7\n4,9\n')
+    const changed = load({ path, target: 'y' })
+    expect(Array.from(changed.y)).toEqual([3, 5, 7, 9])
+  })
+
   it('reads a regression file and says what it detected', () => {
     const d = load({ path: csv('reg.csv', 'a,b,price\n1,2,3.5\n2,3,4.25\n3,4,5.125\n4,5,6\n5,6,7\n'), target: 'price' })
     expect([d.rows, d.features, d.classes]).toEqual([5, 2, undefined])
