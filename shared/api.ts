@@ -206,18 +206,49 @@ export interface RangeTestResultData {
 }
 
 /** A failure the caller caused (bad config, unknown run): shown to the user as is. */
+export type ApiErrorCode = 'bad-request' | 'not-found' | 'conflict' | 'internal'
+
 export class ApiError extends Error {
   constructor(
     message: string,
-    readonly code: 'bad-request' | 'not-found' | 'conflict' | 'internal' = 'bad-request',
+    readonly code: ApiErrorCode = 'bad-request',
   ) {
     super(message)
     this.name = 'ApiError'
   }
 }
 
+/** An error as both bridges send it: the message and what kind of failure it is. */
+export interface ApiErrorPayload {
+  message: string
+  code: ApiErrorCode
+}
+
+export function errorPayload(e: unknown): ApiErrorPayload {
+  const code = e instanceof ApiError ? e.code : e instanceof SyntaxError ? 'bad-request' : 'internal'
+  return { message: e instanceof Error ? e.message : String(e), code }
+}
+
+/**
+ * An API call's answer over Electron IPC. Electron keeps only the message of an error that a
+ * handler throws, so handlers return this instead and the page throws with the code, as the
+ * WebSocket bridge's `{ error: { message, code } }` lets it.
+ */
+export type IpcReply = { ok: true; value: unknown } | { ok: false; error: ApiErrorPayload }
+
+export async function ipcReply(call: () => unknown): Promise<IpcReply> {
+  try {
+    return { ok: true, value: await call() }
+  } catch (e) {
+    return { ok: false, error: errorPayload(e) }
+  }
+}
+
+/** The API methods as the preload exposes them: each answers with an IpcReply. */
+export type ElectronApi = { [M in ApiMethod]: (...args: Parameters<LrLabApi[M]>) => Promise<IpcReply> }
+
 /** What the Electron preload exposes as `window.lrlab` (the browser bridge offers the same through WebSocket). */
-export interface ElectronBridge extends LrLabApi {
+export interface ElectronBridge extends ElectronApi {
   onEvent(listener: (event: ServiceEvent) => void): () => void
   /** Opens a save dialog and writes the text; resolves to the chosen path, or null when cancelled. */
   saveTextFile(suggestedName: string, text: string): Promise<string | null>

@@ -10,7 +10,7 @@ import { extname, join, normalize, sep } from 'node:path'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
-import { ApiError, API_METHODS, type WsResponse } from '../../shared/api'
+import { ApiError, API_METHODS, errorPayload, type WsResponse } from '../../shared/api'
 import { decodeWire, encodeFrame } from '../../shared/wire'
 import type { LrLabService } from '../core/service'
 import { bridgeConnectSources, contentSecurityPolicy } from '../shell/security'
@@ -182,8 +182,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
         const result = await o.service.call(parsed.data.method, parsed.data.args)
         send({ id, result: result ?? null })
       } catch (e) {
-        const code = e instanceof ApiError ? e.code : e instanceof SyntaxError ? 'bad-request' : 'internal'
-        send({ id, error: { message: e instanceof Error ? e.message : String(e), code } })
+        send({ id, error: errorPayload(e) })
       }
     })
   }

@@ -8,7 +8,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, screen, sessio
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { API_METHODS } from '../../shared/api-methods'
-import type { ShellAction } from '../../shared/api'
+import { ipcReply, type ShellAction } from '../../shared/api'
 import { ServiceNotices } from '../../shared/notifications'
 import { LrLabService } from '../core/service'
 import { quitAfterShutdown } from '../core/quit-gate'
@@ -196,7 +196,7 @@ app.whenReady().then(async () => {
   for (const method of API_METHODS) {
     ipcMain.handle(`lrlab:${method}`, (e, ...args) => {
       trusted(e)
-      return service!.call(method, args) // the service checks each method's arguments with zod
+      return ipcReply(() => service!.call(method, args)) // the service checks each method's arguments with zod
     })
   }
   for (const channel of SHELL_CHANNELS) {

@@ -2,7 +2,7 @@
  * The renderer's only door to the service. Picks the Electron bridge when the preload
  * exposed `window.lrlab`, else the local WebSocket bridge; components never know which.
  */
-import type { ApiMethod, ElectronBridge, ExportOptions, LrLabApi, ServiceEvent, WsResponse } from '../../../shared/api'
+import type { ApiMethod, ElectronBridge, ExportOptions, IpcReply, LrLabApi, ServiceEvent, WsResponse } from '../../../shared/api'
 import { API_METHODS } from '../../../shared/api-methods'
 import { decodeWire, encodeWire } from '../../../shared/wire'
 import { downloadBlob } from './download'
@@ -37,16 +37,22 @@ function forwardAll(invoke: (method: ApiMethod, args: unknown[]) => Promise<unkn
   return Object.fromEntries(API_METHODS.map((m) => [m, (...args: unknown[]) => invoke(m, args)])) as unknown as LrLabApi
 }
 
+/** An IPC answer's value, or its error thrown with the code (as the WebSocket client does). */
+export function unwrapReply(reply: IpcReply): unknown {
+  if (reply.ok) return reply.value
+  throw new ServiceError(reply.error.message, reply.error.code)
+}
+
 function electronClient(bridge: ElectronBridge): ClientApi {
   return {
-    ...forwardAll((m, args) => (bridge[m] as (...a: unknown[]) => Promise<unknown>)(...args)),
+    ...forwardAll(async (m, args) => unwrapReply(await (bridge[m] as (...a: unknown[]) => Promise<IpcReply>)(...args))),
     onEvent: (l) => bridge.onEvent(l),
     onConnection: (l) => {
       l('open')
       return () => {}
     },
     async downloadCsv(runId, options) {
-      const { filename, csv } = await bridge.exportCsv(runId, options)
+      const { filename, csv } = unwrapReply(await bridge.exportCsv(runId, options)) as Awaited<ReturnType<LrLabApi['exportCsv']>>
       return bridge.saveTextFile(filename, csv)
     },
   }
