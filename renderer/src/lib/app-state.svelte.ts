@@ -92,6 +92,17 @@ export class AppState {
     this.zoom = null
   }
 
+  /** Loss on a log scale or not, as the user says: this also ends the automatic log scale of a diverged run. */
+  setLogLoss(on: boolean): void {
+    this.logLoss = on
+    this.autoLogLoss = false
+  }
+
+  /** What the "log loss" box and the L key show and flip: the user's choice or the automatic one. */
+  get logLossShown(): boolean {
+    return this.logLoss || this.autoLogLoss
+  }
+
   nextXMode(): void {
     this.setXMode(X_MODES[(X_MODES.indexOf(this.xMode) + 1) % X_MODES.length]!)
   }
