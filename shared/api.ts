@@ -244,6 +244,23 @@ export async function ipcReply(call: () => unknown): Promise<IpcReply> {
   }
 }
 
+/** An error the service reported, as the page sees it over either bridge, with its code (bad-request, not-found, conflict, internal). */
+export class ServiceError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message)
+    this.name = 'ServiceError'
+  }
+}
+
+/** An IPC answer's value, or its error thrown with the code (as the WebSocket client does). */
+export function unwrapReply(reply: IpcReply): unknown {
+  if (reply.ok) return reply.value
+  throw new ServiceError(reply.error.message, reply.error.code)
+}
+
 /** The API methods as the preload exposes them: each answers with an IpcReply. */
 export type ElectronApi = { [M in ApiMethod]: (...args: Parameters<LrLabApi[M]>) => Promise<IpcReply> }
 

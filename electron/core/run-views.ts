@@ -15,6 +15,7 @@ import type { RunStore } from '../storage'
 import { EPOCHS_FILE, EVENTS_FILE, MANIFEST_FILE, STEPS_FILE } from '../storage/run-writer'
 import { MinMaxPyramid } from '../storage/min-max-pyramid'
 import { buildStepSummary, countClipped, fileBytes, gatherRows, readStepSummary, summaryLevel, summaryView, writeStepSummary } from '../storage/step-summary'
+import { lowerBound, upperBound } from '../../shared/sorted-search'
 
 export const DEFAULT_VIEW_CACHE_BYTES = 256 * 1024 * 1024
 
@@ -56,28 +57,6 @@ function stampOf(dir: string): string {
       }
     })
     .join('|')
-}
-
-function lowerBound(x: Float64Array, v: number): number {
-  let lo = 0
-  let hi = x.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (x[mid]! < v) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
-function upperBound(x: Float64Array, v: number): number {
-  let lo = 0
-  let hi = x.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (x[mid]! <= v) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 export class RunViewCache {

@@ -4,8 +4,7 @@
  * found" and "conflict" mean the same in both shells (Electron itself would keep only the message).
  */
 import { describe, expect, it } from 'vitest'
-import { ApiError, ipcReply } from '../../shared/api'
-import { ServiceError, unwrapReply } from '../../renderer/src/lib/api-client'
+import { ApiError, ipcReply, ServiceError, unwrapReply } from '../../shared/api'
 
 async function thrownBy(call: () => unknown): Promise<ServiceError> {
   try {

@@ -2,7 +2,8 @@
  * The renderer's only door to the service. Picks the Electron bridge when the preload
  * exposed `window.lrlab`, else the local WebSocket bridge; components never know which.
  */
-import type { ApiMethod, ElectronBridge, ExportOptions, IpcReply, LrLabApi, ServiceEvent, WsResponse } from '../../../shared/api'
+import { ServiceError, unwrapReply, type ApiMethod, type ElectronBridge, type ExportOptions, type IpcReply, type LrLabApi, type ServiceEvent, type WsResponse } from '../../../shared/api'
+
 import { API_METHODS } from '../../../shared/api-methods'
 import { decodeWire, encodeWire } from '../../../shared/wire'
 import { downloadBlob } from './download'
@@ -37,12 +38,6 @@ function forwardAll(invoke: (method: ApiMethod, args: unknown[]) => Promise<unkn
   return Object.fromEntries(API_METHODS.map((m) => [m, (...args: unknown[]) => invoke(m, args)])) as unknown as LrLabApi
 }
 
-/** An IPC answer's value, or its error thrown with the code (as the WebSocket client does). */
-export function unwrapReply(reply: IpcReply): unknown {
-  if (reply.ok) return reply.value
-  throw new ServiceError(reply.error.message, reply.error.code)
-}
-
 function electronClient(bridge: ElectronBridge): ClientApi {
   return {
     ...forwardAll(async (m, args) => unwrapReply(await (bridge[m] as (...a: unknown[]) => Promise<IpcReply>)(...args))),
@@ -61,17 +56,6 @@ function electronClient(bridge: ElectronBridge): ClientApi {
 interface Pending {
   resolve: (v: unknown) => void
   reject: (e: Error) => void
-}
-
-/** An error the service reported, with its code (bad-request, not-found, conflict, internal). */
-export class ServiceError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message)
-    this.name = 'ServiceError'
-  }
 }
 
 function webSocketClient(): ClientApi {

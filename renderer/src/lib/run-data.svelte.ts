@@ -4,7 +4,7 @@ import type { RunView } from '../../../shared/run-view'
 import type { RunConfig } from '../../../shared/config'
 import type { BackendInfo, RunEvent, RunManifest, RunStatus, RunSummary } from '../../../shared/run'
 import { GrowableColumns } from './growable-columns'
-import { lowerBound } from './series-math'
+import { lowerBound } from '../../../shared/sorted-search'
 
 /** Step rows of a run view: which rows of the file, their columns and epoch x. */
 interface ViewRows {

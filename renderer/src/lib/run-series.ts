@@ -1,7 +1,8 @@
 /** Turns runs' metric columns into chart series for the chosen x axis. */
 import type { ChartSeries, XAxisMode } from './chart-types'
 import type { RunData } from './run-data.svelte'
-import { fractionalEpochs, lowerBound } from './series-math'
+import { fractionalEpochs } from './series-math'
+import { lowerBound } from '../../../shared/sorted-search'
 
 export interface RunColumnsView {
   run: RunData

@@ -1,4 +1,5 @@
 /** Pure series transforms for charts: smoothing, decimation, x axes. */
+import { lowerBound, upperBound } from '../../../shared/sorted-search'
 
 /**
  * TensorBoard's debiased EMA (classicSmoothing): NaN/Inf pass through without advancing
@@ -25,30 +26,6 @@ export function smoothDebiasedEma(y: ArrayLike<number>, weight: number): Float64
   }
   if (constant) for (let i = 0; i < y.length; i++) out[i] = y[i]!
   return out
-}
-
-/** Index of the first x ≥ v in an ascending array (x.length when none). */
-export function lowerBound(x: ArrayLike<number>, v: number): number {
-  let lo = 0
-  let hi = x.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (x[mid]! < v) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
-/** Index of the first x > v in an ascending array (x.length when none). */
-export function upperBound(x: ArrayLike<number>, v: number): number {
-  let lo = 0
-  let hi = x.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (x[mid]! <= v) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 export interface XY {

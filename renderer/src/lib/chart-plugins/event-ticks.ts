@@ -1,5 +1,5 @@
 import type uPlot from 'uplot'
-import { lowerBound } from '../series-math'
+import { lowerBound } from '../../../../shared/sorted-search'
 
 /**
  * Short ticks along the plot's bottom at ascending x positions (e.g. steps where clipping
