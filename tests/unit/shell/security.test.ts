@@ -20,7 +20,7 @@ describe('content security policy', () => {
 
   it("is the one in the renderer's index.html (Electron mode: file:// pages get it from the meta tag)", () => {
     const html = readFileSync(join(__dirname, '..', '..', '..', 'renderer', 'index.html'), 'utf8')
-    const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1]
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1]
     expect(meta).toBe(contentSecurityPolicy())
   })
 })
