@@ -2,45 +2,38 @@
 import { zipSync, type Zippable } from 'fflate'
 import { downloadBlob } from './download'
 
-/** Opens the browser's file chooser; resolves with the chosen file, or null when cancelled. */
-export function chooseFile(accept: string): Promise<File | null> {
+/** Opens the browser's chooser (a hidden file input set up by `setUp`); resolves with the files chosen, or null when cancelled. */
+function choose(setUp: (input: HTMLInputElement) => void): Promise<File[] | null> {
   return new Promise((resolve) => {
     const input = document.createElement('input')
     input.type = 'file'
-    input.accept = accept
-    input.dataset['testid'] = 'file-chooser'
     input.style.display = 'none'
-    input.addEventListener('change', () => {
-      resolve(input.files?.[0] ?? null)
+    setUp(input)
+    const done = (files: File[] | null): void => {
+      resolve(files?.length ? files : null)
       input.remove()
-    })
-    input.addEventListener('cancel', () => {
-      resolve(null)
-      input.remove()
-    })
+    }
+    input.addEventListener('change', () => done(input.files ? [...input.files] : null))
+    input.addEventListener('cancel', () => done(null))
     document.body.append(input)
     input.click()
   })
 }
 
-/** Opens the browser's folder chooser; resolves with the folder's files (each with its webkitRelativePath), or null. */
+/** One file of the kinds `accept` names, or null. */
+export async function chooseFile(accept: string): Promise<File | null> {
+  const files = await choose((input) => {
+    input.accept = accept
+    input.dataset['testid'] = 'file-chooser'
+  })
+  return files?.[0] ?? null
+}
+
+/** A folder's files (each with its webkitRelativePath), or null. */
 export function chooseFolder(): Promise<File[] | null> {
-  return new Promise((resolve) => {
-    const input = document.createElement('input')
-    input.type = 'file'
+  return choose((input) => {
     input.webkitdirectory = true
     input.dataset['testid'] = 'folder-chooser'
-    input.style.display = 'none'
-    input.addEventListener('change', () => {
-      resolve(input.files?.length ? [...input.files] : null)
-      input.remove()
-    })
-    input.addEventListener('cancel', () => {
-      resolve(null)
-      input.remove()
-    })
-    document.body.append(input)
-    input.click()
   })
 }
 
